@@ -1,0 +1,34 @@
+# editspec: `make demo` sets up and runs the demo; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+
+.PHONY: install demo test bench lint clean
+
+# torch is pinned to 2.13.0 (CPU build) in pyproject.toml: on the development machines it
+# installs from a local wheel; a newer release would download a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/editspec demo -o out
+
+# pytest exits 5 when it collects no tests: that is a failure here, there must be tests.
+test: $(STAMP)
+	@$(BIN)/python -m pytest -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+bench: $(STAMP)
+	$(BIN)/python bench/kernels.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check editspec tests bench
+
+clean:
+	rm -rf out .pytest_cache build *.egg-info

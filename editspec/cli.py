@@ -1,0 +1,241 @@
+"""The ``editspec`` command line: the only module that prints results or exits.
+
+Stages are imported inside each handler, after parsing, so ``editspec --help`` loads
+no torch, numba, librosa or opentimelineio. Bad input (:class:`EditspecError`) prints
+one line on stderr and exits 2; anything else exits 1 with a hint to rerun with
+``--debug``, which re-raises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from editspec import __version__
+from editspec.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EditspecError
+
+EXPORT_FORMATS = ("otio",)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of every subcommand."""
+    p = _Parser(prog="editspec", description="Cut video to music from a short recipe.",
+                epilog="backends: ffmpeg (render .mp4), otio (.otio). "
+                       "Exit codes: 0 ok, 2 bad input, 1 internal error.")
+    p.add_argument("--version", action="version", version=f"editspec {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    a = sub.add_parser("analyze", help="analyze a song: tempo, beats, downbeats, sections, energy")
+    a.add_argument("audio", help="audio file (or a video whose sound is analyzed)")
+    a.add_argument("--json", action="store_true", help="print the analysis as JSON")
+    a.add_argument("--no-cache", action="store_true", help="recompute, ignoring the cache")
+
+    s = sub.add_parser("shots", help="find a clip's shots and motion")
+    s.add_argument("video", help="video file")
+    s.add_argument("--json", action="store_true", help="print the analysis as JSON")
+
+    v = sub.add_parser("validate", help="check a recipe (files exist, no media decoded)")
+    v.add_argument("recipe")
+
+    pl = sub.add_parser("plan", help="plan a recipe into an EDL (JSON)")
+    pl.add_argument("recipe")
+    pl.add_argument("-o", "--output", required=True, help="EDL file to write (.json)")
+    pl.add_argument("--no-cache", action="store_true", help="recompute analyses")
+
+    r = sub.add_parser("render", help="render a recipe or an EDL to a video file")
+    r.add_argument("source", help="recipe (.yaml) or EDL (.json)")
+    r.add_argument("-o", "--output", required=True, help="video file to write (.mp4)")
+    r.add_argument("--dry-run", action="store_true", help="print the ffmpeg command, render nothing")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--preset", default="veryfast", help="libx264 preset (default veryfast)")
+    r.add_argument("--crf", type=int, default=20, help="libx264 quality, lower is better (20)")
+
+    e = sub.add_parser("export", help="export a recipe or an EDL for editors")
+    e.add_argument("source", help="recipe (.yaml) or EDL (.json)")
+    e.add_argument("--to", choices=EXPORT_FORMATS, default="otio", help="format (otio)")
+    e.add_argument("-o", "--output", required=True, help="file to write")
+    e.add_argument("--beat-markers", action="store_true", help="mark every beat, not only downbeats")
+
+    d = sub.add_parser("demo", help="make demo media and render an example edit")
+    d.add_argument("-o", "--output-dir", default="out", help="folder for media and results (out)")
+    d.add_argument("--size", default="1080x1920", help="output size WxH (1080x1920)")
+    d.add_argument("--duration", type=float, default=30.0, help="output seconds (30)")
+    d.add_argument("--clip-seconds", type=float, default=None, help=argparse.SUPPRESS)
+    d.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def _load_edl_or_plan(source: str, no_cache: bool = False) -> Any:
+    from editspec.edl import read_edl
+    from editspec.errors import EditspecError
+
+    if not os.path.isfile(source):
+        raise EditspecError(f"{source}: no such recipe or EDL file")
+    if source.lower().endswith(".json"):
+        try:
+            with open(source, encoding="utf-8") as fh:
+                head = fh.read(4096)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise EditspecError(f"{source}: cannot read: {exc}") from None
+        if '"events"' in head or '"duration_frames"' in head:
+            return read_edl(source)
+    from editspec.pipeline import plan_recipe
+    from editspec.recipe import load_recipe
+
+    return plan_recipe(load_recipe(source), use_cache=not no_cache)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """``editspec analyze``."""
+    from editspec.analysis.audio import analyze_audio
+
+    result = analyze_audio(args.audio, use_cache=not args.no_cache)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        labels = ", ".join(f"{s.label} {s.start:.1f}-{s.end:.1f}s" for s in result.sections)
+        print(f"{args.audio}: {result.duration:.2f}s, {result.tempo:.1f} BPM, "
+              f"{len(result.beats)} beats, {len(result.downbeats)} downbeats\nsections: {labels}")
+    return EXIT_OK
+
+
+def cmd_shots(args: argparse.Namespace) -> int:
+    """``editspec shots``."""
+    from editspec.analysis.video import detect_shots
+
+    result = detect_shots(args.video)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        print(f"{args.video}: {result.duration:.2f}s at {float(result.fps):.3f} fps, "
+              f"{len(result.cuts) + 1} shots, cuts at "
+              f"{', '.join(f'{c:.2f}s' for c in result.cuts) or 'none'}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``editspec validate``."""
+    from editspec.recipe import load_recipe
+
+    recipe = load_recipe(args.recipe)
+    n = len(recipe.clip_paths)
+    print(f"{args.recipe}: ok ({n} clip{'s' if n != 1 else ''})")
+    return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """``editspec plan``."""
+    from editspec.edl import write_edl
+    from editspec.pipeline import plan_recipe
+    from editspec.recipe import load_recipe
+
+    edl = plan_recipe(load_recipe(args.recipe), use_cache=not args.no_cache)
+    write_edl(edl, args.output)
+    _say(f"wrote {args.output}: {len(edl.events)} shots, {edl.duration_frames} frames at {edl.fps} fps")
+    return EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """``editspec render``."""
+    from editspec.backends import ffmpeg as backend
+
+    edl = _load_edl_or_plan(args.source)
+    if args.dry_run:
+        cmd = backend.compile_filtergraph(edl, args.output, preset=args.preset, crf=args.crf)
+        print("# filtergraph\n" + cmd.filtergraph + "\n# command\n" + backend.format_command(cmd))
+        return EXIT_OK
+    t0 = time.perf_counter()
+    backend.write(edl, args.output, progress=not args.no_progress, preset=args.preset, crf=args.crf)
+    _say(f"wrote {args.output} ({edl.duration_frames} frames, {len(edl.events)} shots) "
+         f"in {time.perf_counter() - t0:.1f}s")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """``editspec export``."""
+    from editspec.backends import get_backend
+
+    edl = _load_edl_or_plan(args.source)
+    backend = get_backend(args.to)
+    backend.write(edl, args.output, beat_markers=args.beat_markers)
+    _say(f"wrote {args.output}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """``editspec demo``: make media, plan, render and export."""
+    from editspec.backends import ffmpeg as ffmpeg_backend
+    from editspec.backends import otio as otio_backend
+    from editspec.demo import make_demo_media
+    from editspec.edl import write_edl
+    from editspec.pipeline import plan_recipe
+    from editspec.recipe import load_recipe
+
+    out = args.output_dir
+    t0 = time.perf_counter()
+    _say(f"making demo media in {out}/ ...")
+    recipe_path = make_demo_media(out, size=args.size, duration_s=args.duration,
+                                  clip_seconds=args.clip_seconds)
+    _say("analyzing and planning ...")
+    edl = plan_recipe(load_recipe(recipe_path))
+    edl_path = os.path.join(out, "demo.edl.json")
+    write_edl(edl, edl_path)
+    t1 = time.perf_counter()
+    video = os.path.join(out, "demo.mp4")
+    ffmpeg_backend.write(edl, video, progress=not args.no_progress)
+    t2 = time.perf_counter()
+    timeline = os.path.join(out, "demo.otio")
+    otio_backend.write(edl, timeline)
+    print(f"recipe:   {recipe_path}\nEDL:      {edl_path}\nvideo:    {video}\n"
+          f"timeline: {timeline}")
+    _say(f"{len(edl.events)} shots at {edl.meta.get('tempo', 0):.1f} BPM; "
+         f"media+plan {t1 - t0:.1f}s, render {t2 - t1:.1f}s")
+    return EXIT_OK
+
+
+COMMANDS = {"analyze": cmd_analyze, "shots": cmd_shots, "validate": cmd_validate,
+            "plan": cmd_plan, "render": cmd_render, "export": cmd_export, "demo": cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="editspec: %(levelname)s: %(message)s")
+    if not args.command:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return COMMANDS[args.command](args)
+    except EditspecError as exc:
+        if args.debug:
+            raise
+        _say(exc.one_line() if not hasattr(exc, "errors") else str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _say("editspec: interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        if args.debug:
+            raise
+        _say(f"editspec: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
+        return EXIT_INTERNAL

@@ -1,0 +1,88 @@
+"""The editspec error tree: the one place that defines exit codes.
+
+Stages raise these; only :mod:`editspec.cli` prints them and exits. An
+:class:`EditspecError` is bad input (a recipe, a media file, an argument) and exits
+with code 2 and a one-line message; anything else is an internal error (exit 1).
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+
+
+class EditspecError(Exception):
+    """Bad input that the user can fix. Printed as one line; exit code 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def one_line(self) -> str:
+        """Return the message as a single line for stderr."""
+        return " ".join(str(self).split("\n")[0:1]) or type(self).__name__
+
+
+class RecipeError(EditspecError):
+    """A recipe problem at a position in its file, printed as ``FILE:LINE:COL: message``.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, with the value, the constraint and the choices.
+    path : str
+        The recipe file.
+    line, col : int
+        1-based position of the offending node (0 when unknown).
+    hint : str, optional
+        A suggestion that helps fix it (did-you-mean, allowed values).
+    """
+
+    def __init__(self, message: str, path: str = "<recipe>", line: int = 0, col: int = 0,
+                 hint: str | None = None) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        self.col = col
+        self.hint = hint
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        """Return ``FILE:LINE:COL: message`` (with the hint in parentheses)."""
+        text = f"{self.path}:{self.line}:{self.col}: {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class RecipeErrors(EditspecError):
+    """Several recipe problems, reported at once in file order."""
+
+    MAX_SHOWN = 10
+
+    def __init__(self, errors: list[RecipeError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.path, e.line, e.col, e.message))
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        """Return one problem per line, capped with "... and N more"."""
+        lines = [e.format() for e in self.errors[: self.MAX_SHOWN]]
+        extra = len(self.errors) - self.MAX_SHOWN
+        if extra > 0:
+            lines.append(f"... and {extra} more")
+        return "\n".join(lines)
+
+    def one_line(self) -> str:
+        """Return every problem; recipe errors are one line per problem."""
+        return self.format()
+
+
+class MediaError(EditspecError):
+    """A media file that is missing, unreadable, empty or of the wrong kind."""
+
+
+class ModelError(EditspecError):
+    """Missing or corrupt model weights."""
+
+
+class BackendError(EditspecError):
+    """A backend that cannot write the requested output (unknown name, failed render)."""

@@ -1,0 +1,71 @@
+"""`editspec demo` rendered small and decoded: duration, audio, and every cut on its frame."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from editspec.backends.otio import read_cut_frames
+from editspec.edl import read_edl
+from media import decode_rgb, decoded_duration, frame_changes, stream_info
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    proc = subprocess.run(
+        [sys.executable, "-m", "editspec", "demo", "-o", str(out), "--size", "180x320",
+         "--duration", "10", "--clip-seconds", "8", "--no-progress"],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return out, proc.stdout
+
+
+def test_demo_writes_recipe_and_outputs(demo_out):
+    out, stdout = demo_out
+    for name in ("demo.yaml", "demo.edl.json", "demo.mp4", "demo.otio", "song.ogg"):
+        assert (out / name).is_file(), name
+        assert str(out / name) in stdout or name in ("song.ogg",)
+    assert len(list((out / "clips").glob("*.mp4"))) == 6
+    assert not [p for p in os.listdir(out) if p.startswith(".editspec-")]
+
+
+def test_render_length_streams_and_size(demo_out):
+    out, _ = demo_out
+    edl = read_edl(str(out / "demo.edl.json"))
+    assert edl.duration_frames == 300
+    frames, audio_s = decoded_duration(str(out / "demo.mp4"))
+    assert frames == 300
+    assert audio_s == pytest.approx(10.0, abs=0.05)
+    info = stream_info(str(out / "demo.mp4"))
+    assert "Video: h264" in info and "180x320" in info and "30 fps" in info
+    assert "Audio: aac" in info
+
+
+def test_picture_changes_exactly_at_the_edl_cuts(demo_out):
+    out, _ = demo_out
+    edl = read_edl(str(out / "demo.edl.json"))
+    cuts = edl.cuts
+    assert len(cuts) >= 8  # every 2 beats at 120 BPM over 10 s
+    d = frame_changes(decode_rgb(str(out / "demo.mp4")))
+    detected = sorted(np.argsort(d)[::-1][: len(cuts)].tolist())
+    assert detected == cuts
+    inside = np.delete(d, [0, *cuts])
+    assert d[cuts].min() > 1.5 * inside.max()
+
+
+def test_cuts_fall_on_the_songs_beats(demo_out, demo_song):
+    out, _ = demo_out
+    _, truth = demo_song
+    edl = read_edl(str(out / "demo.edl.json"))
+    for f in edl.cuts:  # the demo recipe cuts every 2 beats from music start 0
+        t = f / 30
+        assert np.min(np.abs(truth.beats - t)) <= 1.0 / 30 + 0.011
+
+
+def test_otio_has_the_edl_cuts(demo_out):
+    out, _ = demo_out
+    edl = read_edl(str(out / "demo.edl.json"))
+    assert read_cut_frames(str(out / "demo.otio")) == edl.cuts

@@ -1,0 +1,95 @@
+"""The audio analyzer against songs whose beats are known by construction."""
+
+import mir_eval
+import numpy as np
+import pytest
+import soundfile as sf
+
+from editspec.analysis.audio import analyze_audio, decode_audio
+from editspec.demo import synth_song
+from editspec.errors import MediaError
+
+
+def test_demo_song_beats_downbeats_tempo(demo_song):
+    path, truth = demo_song
+    a = analyze_audio(path)
+    assert mir_eval.beat.f_measure(truth.beats, a.beats, f_measure_threshold=0.07) >= 0.95
+    assert mir_eval.beat.f_measure(truth.downbeats, a.downbeats, f_measure_threshold=0.07) >= 0.9
+    assert a.tempo == pytest.approx(truth.tempo, rel=0.01)
+    assert a.duration == pytest.approx(truth.duration, abs=0.05)
+
+
+def test_beats_are_on_time(demo_song):
+    path, truth = demo_song
+    a = analyze_audio(path)
+    err = np.array([b - truth.beats[np.argmin(np.abs(truth.beats - b))] for b in a.beats])
+    # within a third of a 30 fps frame on average, so cuts land on the right frame
+    assert abs(np.median(err)) < 0.011
+
+
+@pytest.mark.parametrize("tempo", [96.0, 140.0])
+def test_other_tempi(tmp_path, tempo):
+    path = str(tmp_path / "song.wav")
+    _, truth = synth_song(path, tempo=tempo, bars=12, sr=22050,
+                          form=(("verse", 0, 4), ("chorus", 4, 8)))
+    a = analyze_audio(path)
+    assert a.tempo == pytest.approx(tempo, rel=0.02)
+    assert mir_eval.beat.f_measure(truth.beats, a.beats) >= 0.95
+
+
+def test_energy_follows_the_form(demo_song):
+    path, _ = demo_song
+    a = analyze_audio(path)
+    intro = a.energy_at(np.arange(1.0, 7.0, 0.5)).mean()  # form: intro bars 0-3 (0-8 s)
+    chorus = a.energy_at(np.arange(18.0, 30.0, 0.5)).mean()  # chorus bars 8-15 (16-32 s)
+    assert 0.0 <= a.energy.min() and a.energy.max() <= 1.0
+    assert chorus > 0.8 and intro < 0.3
+
+
+def test_sections_cover_the_song_and_find_the_loud_part(demo_song):
+    path, truth = demo_song
+    a = analyze_audio(path)
+    assert a.sections[0].start == 0.0
+    assert a.sections[-1].end == pytest.approx(a.duration)
+    for s0, s1 in zip(a.sections[:-1], a.sections[1:], strict=True):
+        assert s0.end == s1.start
+    chorus = [s for s in a.sections if s.label == "chorus"]
+    assert chorus, a.sections
+    # the chorus section overlaps the loud bars 8-15 (16-32 s)
+    assert any(s.start < 30.0 and s.end > 18.0 for s in chorus)
+
+
+def test_json_contract(demo_song):
+    path, _ = demo_song
+    d = analyze_audio(path).to_dict()
+    for key in ("duration", "tempo", "beats", "downbeats", "sections", "energy"):
+        assert key in d
+    assert set(d["energy"]) == {"fps", "values"}
+    assert set(d["downbeats"]) <= set(d["beats"])
+
+
+def test_cache_gives_the_same_result(demo_song):
+    path, _ = demo_song
+    a = analyze_audio(path, use_cache=False)
+    b = analyze_audio(path)  # written to the cache
+    c = analyze_audio(path)  # read back
+    np.testing.assert_array_equal(a.beats, c.beats)
+    np.testing.assert_array_equal(b.energy, c.energy)
+    assert a.sections == c.sections
+
+
+def test_bad_audio_is_a_media_error(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not audio at all\n" * 100)
+    with pytest.raises(MediaError, match="cannot decode audio"):
+        decode_audio(str(text))
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    with pytest.raises(MediaError, match="the file is empty"):
+        decode_audio(str(empty))
+    short = tmp_path / "short.wav"
+    sf.write(str(short), np.zeros(8000, np.float32), 22050)
+    with pytest.raises(MediaError, match=r"audio is 0\.36s long; at least 1s needed"):
+        decode_audio(str(short))
+    with pytest.raises(MediaError, match="no such audio file"):
+        analyze_audio(str(tmp_path / "missing.ogg"))
