@@ -49,7 +49,8 @@ def _note(freq: float, dur_s: float, sr: int, decay_s: float, harmonics: int = 3
 
 def synth_song(path: str | None = None, *, tempo: float = DEMO_TEMPO, bars: int = DEMO_BARS,
                beats_per_bar: int = 4, sr: int = DEMO_SR, seed: int = 0,
-               form: tuple[tuple[str, int, int], ...] = DEMO_FORM) -> tuple[np.ndarray, SongTruth]:
+               form: tuple[tuple[str, int, int], ...] = DEMO_FORM,
+               tempo_changes: dict[int, float] | None = None) -> tuple[np.ndarray, SongTruth]:
     """Synthesize a song with drums, bass and chords at a known tempo.
 
     Parameters
@@ -68,6 +69,8 @@ def synth_song(path: str | None = None, *, tempo: float = DEMO_TEMPO, bars: int 
         Seed of the noise in drums.
     form : tuple
         ``(label, first_bar, n_bars)`` parts; ``intro`` is quiet, ``chorus`` is loud.
+    tempo_changes : dict of int to float, optional
+        ``{bar: bpm}``: the tempo from that bar on.
 
     Returns
     -------
@@ -77,9 +80,14 @@ def synth_song(path: str | None = None, *, tempo: float = DEMO_TEMPO, bars: int 
         Its beats and downbeats.
     """
     rng = np.random.default_rng(seed)
-    beat_s = 60.0 / tempo
     n_beats = bars * beats_per_bar
-    duration = n_beats * beat_s + 1.0
+    bar_tempo = [tempo] * bars
+    for bar, bpm in sorted((tempo_changes or {}).items()):
+        for b in range(bar, bars):
+            bar_tempo[b] = bpm
+    beat_len = np.repeat(60.0 / np.array(bar_tempo), beats_per_bar)
+    beat_times = np.concatenate([[0.0], np.cumsum(beat_len)])
+    duration = float(beat_times[-1]) + 1.0
     y = np.zeros(int(duration * sr) + sr, dtype=np.float64)
     part_of = {}
     for label, first, count in form:
@@ -101,12 +109,13 @@ def synth_song(path: str | None = None, *, tempo: float = DEMO_TEMPO, bars: int 
     crash = np.diff(rng.standard_normal(crash_n), prepend=0.0) * _env(crash_n, sr, 0.5) * 0.4
 
     for bar in range(bars):
+        beat_s = 60.0 / bar_tempo[bar]
         part = part_of.get(bar, "verse")
         chord = _CHORDS[bar % 4]
         root = 130.81 * 2 ** (_ROOTS[bar % 4] / 12) / 2  # C3 an octave down
         loud = {"intro": 0.25, "verse": 0.6, "chorus": 1.0, "outro": 0.5}.get(part, 0.6)
         for k in range(beats_per_bar):
-            t = (bar * beats_per_bar + k) * beat_s
+            t = float(beat_times[bar * beats_per_bar + k])
             down = k == 0
             # chords: a stab on every beat, accented on the downbeat
             stab = sum(_note(261.63 * 2 ** (s / 12), beat_s, sr, 0.25 if down else 0.12)
@@ -129,7 +138,7 @@ def synth_song(path: str | None = None, *, tempo: float = DEMO_TEMPO, bars: int 
                 add(crash, t, 0.6)
     y = y[: int(duration * sr)]
     y = (0.9 * y / np.max(np.abs(y))).astype(np.float32)
-    beats = np.arange(n_beats) * beat_s
+    beats = beat_times[:n_beats]
     truth = SongTruth(tempo, beats, beats[::beats_per_bar], duration)
     if path is not None:
         import soundfile as sf

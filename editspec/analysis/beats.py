@@ -1,0 +1,249 @@
+"""Beats, downbeats, metre and tempo from frame activations.
+
+Two sources of activations share one decoder:
+
+- ``dp`` (no model): the spectral-flux onset envelope, locally normalized, gives the
+  beat activation; bass onsets and harmonic change give the downbeat share.
+- ``gru``: the beat and downbeat heads of the GRU (:mod:`editspec.model.infer`).
+
+The decoder is a bar-pointer hidden Markov model decoded by Viterbi in a numba kernel
+(:func:`editspec.analysis._kernels.bar_pointer_viterbi`), in the spirit of madmom's
+DBN (Krebs, Böck & Widmer 2015, "An efficient state-space model for joint tempo and
+meter tracking", ISMIR): tempo and position in the bar are tracked jointly, so beats
+and downbeats come out together, the tempo may change between beats, and 3/4 and 4/4
+compete on likelihood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from editspec.analysis.features import FPS
+
+
+@dataclass(frozen=True, slots=True)
+class TempoEstimate:
+    """The global tempo and its octave alternative."""
+
+    bpm: float
+    """Chosen tempo, BPM."""
+    confidence: float
+    """Autocorrelation strength of the chosen tempo relative to the alternative, 0..1."""
+    alternative: float
+    """Half or double tempo, whichever is stronger, BPM."""
+
+
+def estimate_tempo(onset: np.ndarray, fps: float = FPS, *, start_bpm: float = 120.0,
+                   min_bpm: float = 40.0, max_bpm: float = 240.0) -> TempoEstimate:
+    """Estimate the global tempo by autocorrelation of the onset envelope.
+
+    The autocorrelation is weighted by a log-normal prior around ``start_bpm`` one
+    octave wide (as librosa's ``tempo``), the peak refined by parabolic interpolation.
+    Octave errors are reported, not hidden: the stronger of half and double tempo is
+    returned as ``alternative`` with the relative strength as ``confidence``.
+
+    Parameters
+    ----------
+    onset : np.ndarray [shape=(n,)]
+        Onset envelope.
+    fps : float
+        Its frame rate.
+    start_bpm, min_bpm, max_bpm : float
+        Prior centre and search range, BPM.
+
+    Returns
+    -------
+    TempoEstimate
+    """
+    x = onset.astype(np.float64) - onset.mean()
+    n = len(x)
+    max_lag = min(n - 2, int(round(60.0 * fps / min_bpm)) * 2 + 2)
+    spec = np.fft.rfft(x, 2 * n)
+    ac = np.fft.irfft(spec * np.conj(spec))[: max_lag + 2]
+    ac /= ac[0] + 1e-12
+    lags = np.arange(len(ac), dtype=np.float64)
+    bpms = 60.0 * fps / np.maximum(lags, 1e-9)
+    prior = np.exp(-0.5 * (np.log2(bpms / start_bpm)) ** 2)
+    weighted = ac * prior
+    ok = (bpms >= min_bpm) & (bpms <= max_bpm)
+    weighted[~ok] = -np.inf
+    best = int(np.argmax(weighted))
+
+    def refine(k: int) -> float:
+        if 1 <= k < len(ac) - 1:
+            a, b, c = ac[k - 1], ac[k], ac[k + 1]
+            den = a - 2 * b + c
+            if den < 0:
+                return k + 0.5 * (a - c) / den
+        return float(k)
+
+    lag = refine(best)
+    bpm = 60.0 * fps / lag
+
+    def strength(k: float) -> float:
+        i = int(round(k))
+        return float(ac[i]) if 0 < i < len(ac) else -1.0
+
+    half, double = strength(lag * 2), strength(lag / 2)
+    alt = bpm / 2 if half >= double else bpm * 2
+    s_best, s_alt = max(strength(lag), 0.0), max(half, double, 0.0)
+    conf = s_best / (s_best + s_alt) if s_best + s_alt > 0 else 0.5
+    return TempoEstimate(float(bpm), float(conf), float(alt))
+
+
+def onset_activations(onset: np.ndarray, bass_onset: np.ndarray, harmonic_change: np.ndarray,
+                      fps: float = FPS) -> tuple[np.ndarray, np.ndarray]:
+    """Turn onset features into beat and downbeat activations (the ``dp`` tracker).
+
+    The onset envelope minus its 1 s running mean, divided by its 2 s running maximum,
+    is how likely any beat is; bass onsets and harmonic change split that into the
+    downbeat share.
+
+    Parameters
+    ----------
+    onset : np.ndarray [shape=(n,)]
+        Spectral-flux onset envelope.
+    bass_onset : np.ndarray [shape=(n,)]
+        Onset envelope of the bands below 200 Hz.
+    harmonic_change : np.ndarray [shape=(n,)], in 0..1
+        Chroma novelty around each frame.
+    fps : float
+        Frame rate.
+
+    Returns
+    -------
+    beat : np.ndarray [shape=(n,)], in 0..0.8
+        Activation of beats that are not downbeats.
+    down : np.ndarray [shape=(n,)], in 0..0.8
+        Activation of downbeats.
+    """
+    from scipy.ndimage import maximum_filter1d, uniform_filter1d
+
+    o = onset.astype(np.float64)
+    o = np.maximum(o - uniform_filter1d(o, max(1, int(fps))), 0.0)
+    act = np.clip(o / (maximum_filter1d(o, max(1, int(2 * fps))) + 1e-9), 0, 1) * 0.8
+    b = bass_onset.astype(np.float64)
+    b = np.clip(b / (maximum_filter1d(b, max(1, int(4 * fps))) + 1e-9), 0, 1)
+    share = 0.7 * np.clip(0.5 * b + 0.5 * harmonic_change[: len(b)], 0, 1)
+    return act * (1 - share), act * share
+
+
+def harmonic_change(chroma: np.ndarray, fps: float = FPS, window_s: float = 0.4) -> np.ndarray:
+    """Return the chroma novelty per frame: cosine distance of the mean chroma just before
+    and just after it, normalized to 0..1 by its 99th percentile."""
+    w = max(1, int(window_s * fps))
+    c = np.cumsum(np.pad(chroma, ((0, 0), (w + 1, w)), mode="edge"), axis=1)
+    past = c[:, w:-w - 1] - c[:, : -2 * w - 1]
+    fut = c[:, 2 * w + 1:] - c[:, w + 1: -w]
+    n = min(past.shape[1], fut.shape[1])
+    past, fut = past[:, :n], fut[:, :n]
+    cos = (past * fut).sum(0) / (np.linalg.norm(past, axis=0) * np.linalg.norm(fut, axis=0) + 1e-9)
+    dist = 1.0 - cos
+    return np.clip(dist / (np.percentile(dist, 99) + 1e-9), 0, 1)
+
+
+def tempo_intervals(fps: float = FPS, min_bpm: float = 55.0, max_bpm: float = 215.0,
+                    n_tempi: int = 60) -> np.ndarray:
+    """Return the beat intervals in frames of the tempo states (unique integers, log-spaced)."""
+    lo = int(np.floor(60.0 * fps / max_bpm))
+    hi = int(np.ceil(60.0 * fps / min_bpm))
+    return np.unique(np.round(np.exp(np.linspace(np.log(lo), np.log(hi), n_tempi))).astype(np.int64))
+
+
+def tempo_transitions(intervals: np.ndarray, transition_lambda: float) -> np.ndarray:
+    """Return log-probabilities ``[from, to]`` of tempo changes, ∝ exp(-λ |to/from - 1|)."""
+    ratio = intervals[None, :] / intervals[:, None]
+    p = np.exp(-transition_lambda * np.abs(ratio - 1.0))
+    p[p < 1e-12] = 0.0
+    p /= p.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        return np.log(p)
+
+
+@dataclass(frozen=True, slots=True)
+class BeatTrack:
+    """Decoded beats."""
+
+    frames: np.ndarray
+    """Beat frames [shape=(n_beats,)], int."""
+    is_downbeat: np.ndarray
+    """Whether each beat starts a bar [shape=(n_beats,)], bool."""
+    beats_per_bar: int
+    """The metre that won."""
+    scores: dict[int, float]
+    """Log-likelihood of the best path per metre considered."""
+
+
+def decode_bar_pointer(beat_act: np.ndarray, down_act: np.ndarray, fps: float = FPS, *,
+                       meters: tuple[int, ...] = (3, 4), min_bpm: float = 55.0,
+                       max_bpm: float = 215.0, n_tempi: int = 60,
+                       transition_lambda: float = 100.0,
+                       observation_lambda: float = 16.0) -> BeatTrack:
+    """Decode beats and downbeats jointly from frame activations with a bar-pointer HMM.
+
+    Parameters
+    ----------
+    beat_act : np.ndarray [shape=(n,)], in 0..1
+        Probability that a beat other than a downbeat falls on each frame.
+    down_act : np.ndarray [shape=(n,)], in 0..1
+        Probability that a downbeat falls on each frame.
+    fps : float
+        Frame rate of the activations.
+    meters : tuple of int
+        Beats per bar to consider; the most likely path wins.
+    min_bpm, max_bpm : float
+        Tempo range.
+    n_tempi : int
+        Number of tempo states (log-spaced).
+    transition_lambda : float
+        How strongly tempo changes between beats are penalized.
+    observation_lambda : float
+        The first ``1/observation_lambda`` of each beat emits the beat activations.
+
+    Returns
+    -------
+    BeatTrack
+    """
+    from editspec.analysis._kernels import bar_pointer_viterbi
+
+    if len(beat_act) != len(down_act):
+        raise ValueError(f"beat_act has {len(beat_act)} frames, down_act {len(down_act)}")
+    eps = 1e-6
+    b = np.clip(beat_act.astype(np.float64), eps, 1 - eps)
+    d = np.clip(down_act.astype(np.float64), eps, 1 - eps)
+    none = np.clip(1.0 - b - d, eps, 1.0) / (observation_lambda - 1)
+    intervals = tempo_intervals(fps, min_bpm, max_bpm, n_tempi)
+    trans = tempo_transitions(intervals, transition_lambda)
+    region = np.maximum(1, np.round(intervals / observation_lambda)).astype(np.int64)
+    scores: dict[int, float] = {}
+    best: tuple[float, np.ndarray, np.ndarray, int] | None = None
+    lb, ld, ln = np.log(b), np.log(d), np.log(none)
+    for bpb in meters:
+        score, frames, index = bar_pointer_viterbi(lb, ld, ln, intervals, bpb, trans, region)
+        scores[bpb] = float(score)
+        if best is None or score > best[0]:
+            best = (float(score), frames, index, bpb)
+    if best is None:
+        raise ValueError("meters must name at least one metre")
+    _, frames, index, bpb = best
+    return BeatTrack(frames, index == 0, bpb, scores)
+
+
+def refine_beats(frames: np.ndarray, activation: np.ndarray, radius: int = 2) -> np.ndarray:
+    """Move each beat to the strongest activation frame within ``radius`` frames."""
+    out = frames.copy()
+    n = len(activation)
+    for i, f in enumerate(frames):
+        a, b = max(0, f - radius), min(n, f + radius + 1)
+        out[i] = a + int(np.argmax(activation[a:b]))
+    return out
+
+
+def trim_silent_beats(frames: np.ndarray, activation: np.ndarray, level: float = 0.05) -> np.ndarray:
+    """Return indices of beats between the first and last with activation above ``level``."""
+    strong = np.flatnonzero(activation[frames] > level)
+    if len(strong) == 0:
+        return np.arange(0)
+    return np.arange(strong[0], strong[-1] + 1)

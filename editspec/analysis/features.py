@@ -1,0 +1,176 @@
+"""Audio features on the analysis grid: spectrograms, log-mel, onset strength, chroma, loudness.
+
+All features share one frame grid: :data:`SR` Hz, hop :data:`HOP`, frame ``t`` centred
+on sample ``t * HOP`` (as librosa's ``center=True``). The hot loops are numba kernels
+(:mod:`editspec.analysis._kernels`); ``bench/kernels.py`` measures them against the
+librosa functions they replace.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+SR = 22050
+"""Analysis sample rate, Hz."""
+HOP = 256
+"""Hop between analysis frames in samples (86.13 frames per second)."""
+FPS = SR / HOP
+"""Analysis frames per second."""
+N_FFT = 2048
+"""FFT size of the harmonic and timbre features (chroma, MFCC)."""
+ONSET_N_FFT = 1024
+"""FFT size of the onset and loudness features: a short window keeps onsets on time
+(a 2048-sample window finds beats ~22 ms early, 1024 about 6 ms)."""
+N_MELS = 128
+"""Mel bands of the timbre features."""
+ONSET_N_MELS = 64
+"""Mel bands of the onset features."""
+
+
+@functools.cache
+def _mel_basis(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
+    import librosa
+
+    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels).astype(np.float32)
+
+
+def power_spectrogram(y: np.ndarray, n_fft: int = N_FFT, hop: int = HOP) -> np.ndarray:
+    """Return the centred, Hann-windowed power spectrogram.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        Mono audio.
+    n_fft : int
+        Frame length in samples.
+    hop : int
+        Hop in samples.
+
+    Returns
+    -------
+    np.ndarray [shape=(1 + n_fft // 2, n_frames)], float32
+        ``|STFT|^2`` as librosa's ``stft(center=True, pad_mode="constant")``: frame ``t``
+        is centred on sample ``t * hop``.
+    """
+    pad = n_fft // 2
+    yp = np.pad(np.asarray(y, dtype=np.float32), (pad, pad))
+    n_frames = 1 + (len(yp) - n_fft) // hop
+    frames = np.lib.stride_tricks.as_strided(
+        yp, shape=(n_frames, n_fft), strides=(yp.strides[0] * hop, yp.strides[0]), writeable=False)
+    window = np.hanning(n_fft + 1)[:-1].astype(np.float32)  # periodic Hann, as scipy/librosa
+    spec = np.fft.rfft(frames * window, axis=1)
+    return (spec.real**2 + spec.imag**2).astype(np.float32).T
+
+
+def log_mel(power: np.ndarray, sr: int = SR, n_mels: int = N_MELS, top_db: float = 80.0) -> np.ndarray:
+    """Return a log-mel spectrogram in dB, ``librosa.power_to_db(mel, ref=np.max, top_db=80)``.
+
+    Parameters
+    ----------
+    power : np.ndarray [shape=(1 + n_fft // 2, n_frames)]
+        Power spectrogram.
+    sr : int
+        Sample rate, Hz.
+    n_mels : int
+        Mel bands.
+    top_db : float
+        Floor below the maximum, dB.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_mels, n_frames)], float32, in -top_db..0
+    """
+    mel = _mel_basis(sr, (power.shape[0] - 1) * 2, n_mels) @ power
+    db = 10.0 * np.log10(np.maximum(mel, 1e-10))
+    db -= db.max()
+    return np.maximum(db, -top_db).astype(np.float32)
+
+
+def onset_strength(mel_db: np.ndarray, lag: int = 1) -> np.ndarray:
+    """Return the spectral-flux onset envelope (numba kernel).
+
+    Equal to ``librosa.onset.onset_strength(S=mel_db, lag=lag, max_size=1, center=False)``.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_frames,)], float32, >= 0
+    """
+    from editspec.analysis._kernels import onset_flux
+
+    return onset_flux(np.ascontiguousarray(mel_db, dtype=np.float32), lag)
+
+
+def chroma(power: np.ndarray, sr: int = SR) -> np.ndarray:
+    """Return a chromagram [shape=(12, n_frames)] from a power spectrogram (librosa's filters)."""
+    import librosa
+
+    return librosa.feature.chroma_stft(S=power, sr=sr, n_fft=(power.shape[0] - 1) * 2)
+
+
+def mel_frequencies(n_mels: int, sr: int = SR) -> np.ndarray:
+    """Return the centre frequency in Hz of each mel band."""
+    import librosa
+
+    return librosa.mel_frequencies(n_mels=n_mels + 2, fmax=sr / 2)[1:-1]
+
+
+_K_SHELF_HZ, _K_SHELF_DB, _K_HP_HZ = 1681.97, 3.9998, 38.1355
+
+
+def k_weighting(freqs: np.ndarray) -> np.ndarray:
+    """Return the power gain of the ITU-R BS.1770 K-weighting at ``freqs`` (Hz).
+
+    A high shelf of about +4 dB above 1.7 kHz and a second-order high-pass at 38 Hz,
+    evaluated as magnitude responses of the analogue prototypes.
+    """
+    f = np.maximum(freqs, 1e-3)
+    shelf = 1.0 + (10 ** (_K_SHELF_DB / 10) - 1.0) * (f**2 / (f**2 + _K_SHELF_HZ**2))
+    hp = f**4 / (f**4 + _K_HP_HZ**4)
+    return shelf * hp
+
+
+def loudness(power: np.ndarray, sr: int = SR, fps: float = FPS, window_s: float = 0.4) -> np.ndarray:
+    """Return K-weighted loudness per frame in LUFS-like dB, averaged over ``window_s``.
+
+    Parameters
+    ----------
+    power : np.ndarray [shape=(1 + n_fft // 2, n_frames)]
+        Power spectrogram (Hann window).
+    sr : int
+        Sample rate, Hz.
+    fps : float
+        Frames per second.
+    window_s : float
+        Averaging window (0.4 s is BS.1770's momentary loudness).
+
+    Returns
+    -------
+    np.ndarray [shape=(n_frames,)], float32, dB
+    """
+    n_fft = (power.shape[0] - 1) * 2
+    freqs = np.arange(power.shape[0]) * sr / n_fft
+    weights = k_weighting(freqs).astype(np.float32)
+    # Parseval for a periodic Hann window: mean square = 2 sum|X|^2 / (n_fft^2 * 3/8)
+    frame_power = (weights @ power) * 2.0 / (n_fft * n_fft * 0.375)
+    win = max(1, int(round(window_s * fps)))
+    smooth = np.convolve(frame_power, np.ones(win) / win, mode="same")
+    return (-0.691 + 10.0 * np.log10(np.maximum(smooth, 1e-12))).astype(np.float32)
+
+
+def energy_curve(power: np.ndarray, sr: int = SR, fps: float = FPS) -> np.ndarray:
+    """Return the 0..1 energy curve: loudness over a 2 s window scaled to the song's range.
+
+    The song's 98th percentile maps to 1 and 30 dB below it (or its 2nd percentile,
+    if higher, but at least 6 dB below) to 0, so pace follows the song's own dynamics.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_frames,)], float32, in 0..1
+    """
+    slow = loudness(power, sr, fps, window_s=2.0)
+    hi = float(np.percentile(slow, 98))
+    lo = max(float(np.percentile(slow, 2)), hi - 30.0)
+    lo = min(lo, hi - 6.0)
+    return np.clip((slow - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
