@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("audio", help="audio file (or a video whose sound is analyzed)")
     a.add_argument("--json", action="store_true", help="print the analysis as JSON")
     a.add_argument("--no-cache", action="store_true", help="recompute, ignoring the cache")
+    a.add_argument("--tracker", choices=("dp", "gru"), default=None,
+                   help="beat activations: dp (onset envelope, no model) or gru (the model; "
+                        "default when its weights are installed)")
+    a.add_argument("--plot", metavar="PNG", help="also write a plot of the analysis")
 
     s = sub.add_parser("shots", help="find a clip's shots and motion")
     s.add_argument("video", help="video file")
@@ -103,15 +107,22 @@ def _load_edl_or_plan(source: str, no_cache: bool = False) -> Any:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``editspec analyze``."""
-    from editspec.analysis.audio import analyze_audio
+    from editspec.analysis.audio import analyze_audio, decode_audio
 
-    result = analyze_audio(args.audio, use_cache=not args.no_cache)
+    result = analyze_audio(args.audio, tracker=args.tracker, use_cache=not args.no_cache)
+    if args.plot:
+        from editspec.plot import plot_audio
+
+        plot_audio(result, args.plot, decode_audio(args.audio))
+        _say(f"wrote {args.plot}")
     if args.json:
         print(json.dumps(result.to_dict()))
     else:
         labels = ", ".join(f"{s.label} {s.start:.1f}-{s.end:.1f}s" for s in result.sections)
-        print(f"{args.audio}: {result.duration:.2f}s, {result.tempo:.1f} BPM, "
-              f"{len(result.beats)} beats, {len(result.downbeats)} downbeats\nsections: {labels}")
+        print(f"{args.audio}: {result.duration:.2f}s, {result.tempo:.1f} BPM "
+              f"(or {result.tempo_alternative:.1f}, confidence {result.tempo_confidence:.2f}), "
+              f"{result.beats_per_bar} beats per bar, {len(result.beats)} beats, "
+              f"{len(result.downbeats)} downbeats ({result.tracker} tracker)\nsections: {labels}")
     return EXIT_OK
 
 

@@ -286,10 +286,9 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
     bar_frames = np.round(downbeats * FPS).astype(np.int64)
     if len(bar_frames) >= 2:
         m = min(power.shape[1], n)
-        feats = np.vstack([chroma[:, :m], mfcc[:, :m] / (np.abs(mfcc).max() + 1e-9),
-                           energy_frames[None, :m] * 2.0])
-        sync = bar_features(feats, bar_frames)
-        sections = find_sections(downbeats, sync, sync[-1] / 2.0, duration)
+        groups = [bar_features(g[:, :m], bar_frames)
+                  for g in (chroma, mfcc, energy_frames[None, :])]
+        sections = find_sections(downbeats, groups, groups[2][0], duration)
     else:
         sections = (Section(0.0, round(duration, 6), "A"),)
     return AudioAnalysis(

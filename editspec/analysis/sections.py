@@ -3,8 +3,8 @@
 Boundaries are peaks of a Gaussian checkerboard novelty over the bar-by-bar
 self-similarity of chroma, MFCC and loudness (Foote 2000, "Automatic audio
 segmentation using a measure of audio novelty", ICME), so they fall on downbeats.
-Segments are labelled by repetition: segments whose mean features are alike share a
-letter; the loudest label that repeats is ``chorus``; a quiet first or last segment is
+Segments are labelled by repetition: segments whose mean features lie within half the
+median bar distance of each other share a letter; the loudest label is ``chorus`` (a label that repeats gets a 0.1 head start); a quiet first or last segment is
 ``intro`` / ``outro``.
 """
 
@@ -45,22 +45,40 @@ def checkerboard_novelty(ssm: np.ndarray, half_width: int) -> np.ndarray:
     return np.array([np.sum(padded[i:i + 2 * k, i:i + 2 * k] * kernel) for i in range(n)])
 
 
-def find_sections(bar_times: np.ndarray, features: np.ndarray, bar_energy: np.ndarray,
-                  duration: float, kernel_bars: int = 4, min_bars: int = 2) -> tuple[Section, ...]:
+def self_similarity(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Return (features, similarity) of bars from feature groups of shape (d_i, n_bars).
+
+    Each dimension is standardized across bars and each group scaled to equal weight
+    (chroma's 12 dimensions count as much as loudness's one); similarity is
+    ``exp(-d^2 / median(d^2))`` of the Euclidean distance.
+    """
+    parts = []
+    for g in groups:
+        g = g - g.mean(axis=1, keepdims=True)
+        g = g / (g.std(axis=1, keepdims=True) + 1e-9)
+        parts.append(g / np.sqrt(g.shape[0]))
+    f = np.vstack(parts)
+    d2 = ((f[:, :, None] - f[:, None, :]) ** 2).sum(axis=0)
+    return f, np.exp(-d2 / (np.median(d2) + 1e-9))
+
+
+def find_sections(bar_times: np.ndarray, groups: list[np.ndarray], bar_energy: np.ndarray,
+                  duration: float, kernel_bars: int | None = None,
+                  min_bars: int = 2) -> tuple[Section, ...]:
     """Split a song at downbeats where the novelty peaks and label the parts.
 
     Parameters
     ----------
     bar_times : np.ndarray [shape=(n_bars,)]
         Downbeat times in seconds.
-    features : np.ndarray [shape=(d, n_bars)]
-        Bar-synchronous features.
+    groups : list of np.ndarray [shape=(d_i, n_bars)]
+        Bar-synchronous feature groups (chroma, timbre, loudness).
     bar_energy : np.ndarray [shape=(n_bars,)], in 0..1
         Energy per bar.
     duration : float
         Song duration, seconds.
-    kernel_bars : int
-        Half-width of the checkerboard kernel, bars.
+    kernel_bars : int, optional
+        Half-width of the checkerboard kernel, bars (default: n_bars / 6, 2..4).
     min_bars : int
         Shortest section, bars.
 
@@ -72,10 +90,10 @@ def find_sections(bar_times: np.ndarray, features: np.ndarray, bar_energy: np.nd
     n = len(bar_times)
     if n < 2 * min_bars + 1:
         return (Section(0.0, round(duration, 6), "A"),)
-    f = features - features.mean(axis=1, keepdims=True)
-    f /= np.linalg.norm(f, axis=0, keepdims=True) + 1e-9
-    novelty = np.maximum(checkerboard_novelty(f.T @ f, min(kernel_bars, max(1, n // 4))), 0)
-    thresh = max(novelty.mean() + 0.5 * novelty.std(), 1e-6)
+    f, ssm = self_similarity(groups)
+    k = kernel_bars or max(2, min(4, n // 6))
+    novelty = np.maximum(checkerboard_novelty(ssm, k), 0)
+    thresh = max(novelty.mean() + 0.25 * novelty.std(), 1e-6)
     bounds = [0]
     for i in range(1, n):
         left, right = novelty[max(0, i - 2):i], novelty[i + 1:i + 3]
@@ -88,12 +106,12 @@ def find_sections(bar_times: np.ndarray, features: np.ndarray, bar_energy: np.nd
     seg_energy = [float(bar_energy[a:b].mean()) for a, b in pairs]
     labels: list[int] = []
     protos: list[np.ndarray] = []
+    scale = np.sqrt(np.median(((f[:, :, None] - f[:, None, :]) ** 2).sum(axis=0)))
     for a, b in pairs:
         v = f[:, a:b].mean(axis=1)
-        v = v / (np.linalg.norm(v) + 1e-9)
-        sims = [float(v @ p) for p in protos]
-        if sims and max(sims) > 0.8:
-            labels.append(int(np.argmax(sims)))
+        dists = [float(np.linalg.norm(v - p)) for p in protos]
+        if dists and min(dists) < 0.5 * scale:
+            labels.append(int(np.argmin(dists)))
         else:
             protos.append(v)
             labels.append(len(protos) - 1)
@@ -102,7 +120,7 @@ def find_sections(bar_times: np.ndarray, features: np.ndarray, bar_energy: np.nd
     for lab, e in zip(labels, seg_energy, strict=True):
         by_label.setdefault(lab, []).append(e)
     if len(by_label) > 1:
-        chorus = max(by_label, key=lambda lab: (len(by_label[lab]) > 1, np.mean(by_label[lab])))
+        chorus = max(by_label, key=lambda lab: np.mean(by_label[lab]) + 0.1 * (len(by_label[lab]) > 1))
         names = ["chorus" if lab == chorus else nm for lab, nm in zip(labels, names, strict=True)]
     median_e = float(np.median(bar_energy))
     if len(names) > 2 and seg_energy[0] < median_e and names[0] != "chorus":

@@ -93,3 +93,90 @@ def test_bad_audio_is_a_media_error(tmp_path):
         decode_audio(str(short))
     with pytest.raises(MediaError, match="no such audio file"):
         analyze_audio(str(tmp_path / "missing.ogg"))
+
+
+def _f(truth, est):
+    return mir_eval.beat.f_measure(truth, est, f_measure_threshold=0.07)
+
+
+def test_three_four_metre(tmp_path):
+    path = str(tmp_path / "waltz.wav")
+    _, truth = synth_song(path, tempo=132.0, beats_per_bar=3, bars=16, sr=22050,
+                          form=(("verse", 0, 8), ("chorus", 8, 8)))
+    a = analyze_audio(path)
+    assert a.beats_per_bar == 3
+    assert _f(truth.beats, a.beats) >= 0.95
+    assert _f(truth.downbeats, a.downbeats) >= 0.9
+
+
+def test_tempo_change_is_followed(tmp_path):
+    path = str(tmp_path / "change.wav")
+    _, truth = synth_song(path, tempo=120.0, bars=20, sr=22050, tempo_changes={10: 100.0},
+                          form=(("verse", 0, 10), ("chorus", 10, 10)))
+    a = analyze_audio(path)
+    assert _f(truth.beats, a.beats) >= 0.95
+    assert _f(truth.downbeats, a.downbeats) >= 0.9
+    first = np.diff(a.beats[(a.beats > 2) & (a.beats < 18)])
+    last = np.diff(a.beats[a.beats > 23])
+    assert np.median(first) == pytest.approx(0.5, abs=0.012)
+    assert np.median(last) == pytest.approx(0.6, abs=0.012)
+
+
+def test_tempo_alternative_is_an_octave(demo_song):
+    a = analyze_audio(demo_song[0])
+    assert a.tempo_alternative in (pytest.approx(a.tempo / 2, rel=0.02),
+                                   pytest.approx(a.tempo * 2, rel=0.02))
+    assert 0.5 <= a.tempo_confidence <= 1.0
+
+
+def test_onsets_and_salience(demo_song):
+    path, truth = demo_song
+    a = analyze_audio(path)
+    # every beat of the song has a drum or chord hit: most beats have an onset within 50 ms
+    near = [np.min(np.abs(a.onsets - b)) < 0.05 for b in truth.beats]
+    assert np.mean(near) > 0.9
+    assert len(a.salience) == len(a.energy)
+    # salience is higher on downbeats than on the other beats
+    down = a.salience_at(truth.downbeats).mean()
+    other = a.salience_at(np.setdiff1d(truth.beats, truth.downbeats)).mean()
+    assert down > other
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "flac", "m4a", "mp4"])
+def test_formats_decode_to_the_same_beats(tmp_path, demo_song, fmt):
+    from editspec.media import run_ffmpeg
+
+    src, truth = demo_song
+    dest = str(tmp_path / f"song.{fmt}")
+    extra = ["-f", "lavfi", "-i", "color=c=black:s=64x64:r=10", "-shortest", "-c:v", "libx264",
+             "-c:a", "aac"] if fmt == "mp4" else []
+    run_ffmpeg(["-y", "-i", src, *extra, dest], "encode")
+    a = analyze_audio(dest)
+    assert _f(truth.beats, a.beats) >= 0.95
+
+
+def test_best_window_prefers_the_chorus(demo_song):
+    from editspec.analysis.sections import best_window
+
+    a = analyze_audio(demo_song[0])
+    start = best_window(a.downbeats, a.sections, a.energy, a.energy_fps, 12.0, a.duration)
+    # the loud chorus is bars 8-15 (16-32 s): a 12 s window should sit inside it, on a downbeat
+    assert 15.9 <= start <= 20.1
+    assert np.min(np.abs(a.downbeats - start)) < 1e-6
+
+
+def test_unknown_tracker():
+    with pytest.raises(ValueError, match="tracker='xyz' is not one of dp, gru"):
+        analyze_audio("x.ogg", y=np.zeros(22050 * 2, np.float32), tracker="xyz")
+
+
+def test_section_boundaries_within_a_bar(demo_song):
+    path, truth = demo_song
+    a = analyze_audio(path)
+    found = [s.start for s in a.sections[1:]]
+    # the demo's form changes at bars 4, 8 and 16: 8 s, 16 s and 32 s (a bar is 2 s)
+    for t in (8.0, 16.0, 32.0):
+        assert min(abs(f - t) for f in found) <= 2.0, (t, a.sections)
+    assert a.sections[0].label == "intro" and a.sections[-1].label == "outro"
+    chorus = [s for s in a.sections if s.label == "chorus"]
+    assert any(s.start <= 18.0 and s.end >= 30.0 for s in chorus), a.sections
