@@ -1,7 +1,7 @@
 """Song sections from a bar-synchronous self-similarity matrix, and the best window.
 
 Boundaries are peaks of a Gaussian checkerboard novelty over the bar-by-bar
-self-similarity of chroma, MFCC and loudness (Foote 2000, "Automatic audio
+self-similarity of chroma, MFCC and loudness, plus bar-to-bar loudness jumps (Foote 2000, "Automatic audio
 segmentation using a measure of audio novelty", ICME), so they fall on downbeats.
 Segments are labelled by repetition: segments whose mean features lie within half the
 median bar distance of each other share a letter; the loudest label is ``chorus`` (a label that repeats gets a 0.1 head start); a quiet first or last segment is
@@ -40,7 +40,7 @@ def checkerboard_novelty(ssm: np.ndarray, half_width: int) -> np.ndarray:
     sign = np.concatenate([-np.ones(k), np.ones(k)])
     taper = np.exp(-0.5 * ((np.arange(2 * k) - k + 0.5) / k) ** 2)
     kernel = np.outer(sign * taper, sign * taper)
-    padded = np.pad(ssm, k, mode="edge")
+    padded = np.pad(ssm, k, mode="reflect")  # mirrored edges show no false change
     n = ssm.shape[0]
     return np.array([np.sum(padded[i:i + 2 * k, i:i + 2 * k] * kernel) for i in range(n)])
 
@@ -93,10 +93,13 @@ def find_sections(bar_times: np.ndarray, groups: list[np.ndarray], bar_energy: n
     f, ssm = self_similarity(groups)
     k = kernel_bars or max(2, min(4, n // 6))
     novelty = np.maximum(checkerboard_novelty(ssm, k), 0)
+    # A change of loudness from one bar to the next is a boundary cue of its own.
+    jump = np.abs(np.concatenate([[0.0], np.diff(bar_energy)]))
+    novelty = novelty / (novelty.max() + 1e-9) + jump / max(0.15, float(jump.max()))
     thresh = max(novelty.mean() + 0.25 * novelty.std(), 1e-6)
     bounds = [0]
     for i in range(1, n):
-        left, right = novelty[max(0, i - 2):i], novelty[i + 1:i + 3]
+        left, right = novelty[i - 1:i], novelty[i + 1:i + 2]
         peak = novelty[i] >= thresh and (len(left) == 0 or novelty[i] > left.max()) \
             and (len(right) == 0 or novelty[i] >= right.max())
         if peak and i - bounds[-1] >= min_bars and n - i >= min_bars:
