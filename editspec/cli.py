@@ -20,7 +20,7 @@ from typing import Any
 from editspec import __version__
 from editspec.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EditspecError
 
-EXPORT_FORMATS = ("otio",)
+EXPORT_FORMATS = ("otio", "cmx3600", "fcp7", "fcpxml", "mlt")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--no-cache", action="store_true", help="recompute analyses")
 
     r = sub.add_parser("render", help="render a recipe or an EDL to a video file")
-    r.add_argument("source", help="recipe (.yaml) or EDL (.json)")
+    r.add_argument("source", help="recipe (.yaml), EDL (.json) or OTIO timeline (.otio)")
     r.add_argument("-o", "--output", required=True, help="video file to write (.mp4)")
     r.add_argument("--dry-run", action="store_true", help="print the ffmpeg command, render nothing")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -71,8 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--crf", type=int, default=20, help="libx264 quality, lower is better (20)")
 
     e = sub.add_parser("export", help="export a recipe or an EDL for editors")
-    e.add_argument("source", help="recipe (.yaml) or EDL (.json)")
-    e.add_argument("--to", choices=EXPORT_FORMATS, default="otio", help="format (otio)")
+    e.add_argument("source", help="recipe (.yaml), EDL (.json) or OTIO timeline (.otio)")
+    e.add_argument("--to", choices=EXPORT_FORMATS, default="otio",
+                   help="format: otio (.otio), cmx3600 (.edl), fcp7 (.xml), fcpxml (.fcpxml), "
+                        "mlt (.mlt); default otio")
     e.add_argument("-o", "--output", required=True, help="file to write")
     e.add_argument("--beat-markers", action="store_true", help="mark every beat, not only downbeats")
 
@@ -91,6 +93,10 @@ def _load_edl_or_plan(source: str, no_cache: bool = False) -> Any:
 
     if not os.path.isfile(source):
         raise EditspecError(f"{source}: no such recipe or EDL file")
+    if source.lower().endswith((".otio", ".otioz")):
+        from editspec.backends.otio import read_timeline
+
+        return read_timeline(source)
     if source.lower().endswith(".json"):
         try:
             with open(source, encoding="utf-8") as fh:

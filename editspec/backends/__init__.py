@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 BUILTIN: dict[str, str] = {
     "ffmpeg": "editspec.backends.ffmpeg",
     "otio": "editspec.backends.otio",
+    "cmx3600": "editspec.backends.cmx3600",
+    "fcp7": "editspec.backends.fcp7",
+    "fcpxml": "editspec.backends.fcpxml",
+    "mlt": "editspec.backends.mlt",
 }
 ENTRY_POINT_GROUP = "editspec.backends"
 
