@@ -47,10 +47,14 @@ KIND_COLORS = {"downbeat": "RED", "beat": "WHITE"}
 
 
 def _frames(seconds: float, fps: Fraction) -> float:
-    """Return ``seconds`` in frames at ``fps``: an integer when within 1e-6 of one."""
+    """Return ``seconds`` in frames at ``fps``: a whole number when within 1/1000 of one.
+
+    The EDL stores seconds to 6 decimals, so a source frame's time comes back a few
+    millionths of a frame off; snapping keeps frame-based formats from flooring it.
+    """
     value = Fraction(seconds) * fps
     nearest = round(value)
-    return float(nearest) if abs(value - nearest) < Fraction(1, 10**6) else float(value)
+    return float(nearest) if abs(value - nearest) < Fraction(1, 1000) else float(value)
 
 
 def _url(path: str) -> str:
@@ -350,12 +354,16 @@ def _source_info(clip: otio.schema.Clip, path: str) -> SourceInfo:
     if meta.get("fps") and "duration" in meta:
         return SourceInfo(float(meta["duration"]), parse_fps(str(meta["fps"])),
                           int(meta.get("width", 0)), int(meta.get("height", 0)))
-    info = probe(path)
-    if info.has_video and info.fps > 0:
+    if os.path.isfile(path):
+        info = probe(path)
+        if not (info.has_video and info.fps > 0):
+            raise BackendError(f"{path}: not a video clip (no video stream)")
         return SourceInfo(info.duration, info.fps, info.width, info.height)
+    # not here (yet): what the timeline says; rendering will report the missing file
     if avail is not None:
         return SourceInfo(avail.duration.to_seconds(), parse_fps(avail.duration.rate))
-    raise BackendError(f"{path}: not a video clip (no video stream)")
+    end = clip.source_range.end_time_exclusive()
+    return SourceInfo(end.to_seconds(), parse_fps(end.rate))
 
 
 def _clip_path(clip: otio.schema.Clip, base_dir: str) -> str:
@@ -368,7 +376,8 @@ def _clip_path(clip: otio.schema.Clip, base_dir: str) -> str:
     return _url_to_path(ref.target_url, base_dir)
 
 
-def timeline_to_edl(tl: otio.schema.Timeline, *, base_dir: str = ".") -> EDL:
+def timeline_to_edl(tl: otio.schema.Timeline, *, base_dir: str = ".",
+                    size: tuple[int, int] | None = None) -> EDL:
     """Convert a simple OTIO cut list into an EDL.
 
     The first enabled video track gives the events (clips back to back; dissolves
@@ -382,6 +391,8 @@ def timeline_to_edl(tl: otio.schema.Timeline, *, base_dir: str = ".") -> EDL:
         The timeline.
     base_dir : str
         Folder that relative media paths are relative to (the timeline file's).
+    size : (int, int), optional
+        Output (width, height); default: the editspec metadata's, else the first clip's.
 
     Returns
     -------
@@ -412,7 +423,7 @@ def timeline_to_edl(tl: otio.schema.Timeline, *, base_dir: str = ".") -> EDL:
         return round(t.rescaled_to(rate).value)
 
     events: list[Event] = []
-    sources: dict[str, SourceInfo] = {}
+    first_use: dict[str, otio.schema.Clip] = {}
     pending: Transition | None = None
     shift = 0
     pos = 0
@@ -438,8 +449,7 @@ def timeline_to_edl(tl: otio.schema.Timeline, *, base_dir: str = ".") -> EDL:
         if n <= 0:
             continue
         path = _clip_path(item, base_dir)
-        if path not in sources:
-            sources[path] = _source_info(item, path)
+        first_use.setdefault(path, item)
         if item.effects:
             names = ", ".join(e.effect_name or e.schema_name() for e in item.effects)
             dropped.append(f"effects of clip {item.name!r} ({names})")
@@ -502,8 +512,9 @@ def timeline_to_edl(tl: otio.schema.Timeline, *, base_dir: str = ".") -> EDL:
                 add_marker(m, to_frames(rng.start_time + (m.marked_range.start_time - start)))
     markers.sort(key=lambda m: (m.frame, m.kind, m.label))
 
+    sources = {path: _source_info(clip, path) for path, clip in first_use.items()}
     meta = tl.metadata.get("editspec", {})
-    size = meta.get("size")
+    size = size or meta.get("size")
     if not size:
         src = sources[events[0].clip]
         if not (src.width and src.height):
@@ -515,7 +526,7 @@ def timeline_to_edl(tl: otio.schema.Timeline, *, base_dir: str = ".") -> EDL:
     edl = EDL(fps=fps, size=(int(size[0]), int(size[1])), duration_frames=pos, music=music,
               events=tuple(events), markers=tuple(markers), recipe=str(meta.get("recipe", "")),
               seed=int(meta.get("seed", 0)), sources=sources,
-              meta={**dict(meta.get("meta", {})), "timeline": tl.name})
+              meta=dict(meta["meta"]) if "meta" in meta else {"timeline": tl.name})
     check_edl(edl)
     return edl
 
