@@ -362,8 +362,7 @@ def _source_info(clip: otio.schema.Clip, path: str) -> SourceInfo:
     # not here (yet): what the timeline says; rendering will report the missing file
     if avail is not None:
         return SourceInfo(avail.duration.to_seconds(), parse_fps(avail.duration.rate))
-    end = clip.source_range.end_time_exclusive()
-    return SourceInfo(end.to_seconds(), parse_fps(end.rate))
+    return SourceInfo(0.0, parse_fps(clip.source_range.duration.rate))  # duration unknown
 
 
 def _clip_path(clip: otio.schema.Clip, base_dir: str) -> str:
@@ -513,6 +512,11 @@ def timeline_to_edl(tl: otio.schema.Timeline, *, base_dir: str = ".",
     markers.sort(key=lambda m: (m.frame, m.kind, m.label))
 
     sources = {path: _source_info(clip, path) for path, clip in first_use.items()}
+    for ev in events:
+        if ev.src_in >= sources[ev.clip].duration > 0:
+            raise BackendError(f"clip {os.path.basename(ev.clip)!r} at frame {ev.rec_in} starts at "
+                               f"{ev.src_in:.3f}s, after the end of its media "
+                               f"({sources[ev.clip].duration:.3f}s)")
     meta = tl.metadata.get("editspec", {})
     size = size or meta.get("size")
     if not size:

@@ -7,6 +7,7 @@ structure here and rendered by ``melt`` in ``tests/e2e/test_interchange.py``.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import xml.etree.ElementTree as ET
 from fractions import Fraction
@@ -22,8 +23,16 @@ from editspec.backends.otio import (
     timeline_to_edl,
 )
 from editspec.cli import EXPORT_FORMATS
-from editspec.edl import EDL, Event, Marker, MusicRef, SourceInfo, Transition, edl_from_dict
-from editspec.edl import edl_to_dict
+from editspec.edl import (
+    EDL,
+    Event,
+    Marker,
+    MusicRef,
+    SourceInfo,
+    Transition,
+    edl_from_dict,
+    edl_to_dict,
+)
 
 NTSC = Fraction(30000, 1001)
 FORMATS = {  # name: (suffix, adapter, read-back options)
@@ -39,7 +48,7 @@ def make_edl(fps: Fraction = Fraction(30), *, transitions: bool = False,
     """An EDL whose source in points sit on source frames (sources at the output rate)."""
     clips = ["/media/a.mp4", "/media/b.mp4", "/media/c clip.mp4"]
     events = []
-    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+    for i, (a, b) in enumerate(itertools.pairwise(bounds)):
         src_in = float(Fraction(11 + 7 * i) / fps)
         tr = Transition("crossfade", 8) if transitions and i == 2 else (
             Transition("dip", 6) if transitions and i == 3 else None)
@@ -138,7 +147,8 @@ def test_each_format_reads_back_with_the_edl_cuts_and_source_ranges(name, fps, t
         rng = clip.source_range
         assert round(rng.start_time.rescaled_to(float(fps)).value) == round(ev.src_in * fps)
         assert round(rng.duration.rescaled_to(float(fps)).value) == ev.frames
-        assert clip.media_reference.target_url.endswith(ev.clip.rsplit("/", 1)[1].replace(" ", "%20"))
+        name = ev.clip.rsplit("/", 1)[1].replace(" ", "%20")
+        assert clip.media_reference.target_url.endswith(name)
 
 
 def _check_fcpxml_structure(path, edl):
@@ -189,7 +199,8 @@ def test_markers_survive_where_the_format_has_them(tmp_path):
 
 def test_ntsc_cmx_writes_loc_markers(tmp_path):
     path, _, _ = _write("cmx3600", make_edl(NTSC), tmp_path)
-    text = open(path).read()
+    with open(path) as fh:
+        text = fh.read()
     # in the clip's source time: frame 60 is the first of event 2, whose source in is frame 25
     assert "LOC: 00:00:00;25 YELLOW  CHORUS" in text
     assert "00:00:01;07" in text  # the first cut, frame 37
@@ -219,7 +230,7 @@ def test_what_a_format_cannot_hold_is_dropped_with_a_warning(name, expected, tmp
 def test_registry_has_every_export_format_with_its_suffix():
     for name in EXPORT_FORMATS:
         module = get_backend(name)
-        assert module.NAME == name
+        assert name == module.NAME
         assert backend_for_path("x" + module.SUFFIXES[0]) is module
 
 
