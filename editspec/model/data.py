@@ -1,0 +1,762 @@
+"""Training corpus: MIDI songs from Debian packages, rendered with fluidsynth, exact labels.
+
+Input: the Debian packages named in DESIGN.md ("Data you may use"), fetched with
+``apt-get download`` and unpacked with ``dpkg -x`` into ``cache_dir()/corpus`` (never
+into git). Output: ``corpus/manifest.json`` and one ``.npz`` per render (int16 audio at
+22.05 kHz, beat and downbeat times, cut-salience events) under ``corpus/renders``.
+
+Labels come from each file's tempo and time-signature maps (pretty_midi), so beats and
+downbeats are exact; every augmentation that moves time (tempo ±15 %, swing, slow tempo
+drift) is one monotonic time map applied to the notes and to the labels alike, while
+note-level humanization (timing jitter, velocity) moves notes only. Each render also
+varies the soundfont, transposition, drum kit, instrument choice within its family,
+which instrument groups play (full mix, no drums, drums only, some groups muted),
+fluidsynth's reverb and chorus, and, after rendering, EQ, bus compression, a
+convolution reverb, added noise and the level.
+
+Cut-salience targets (Hedna et al. 2023 cut where the music articulates): downbeats,
+weighted up at phrase starts (every 4 and 8 bars), at changes of instrumentation or
+note density between bars, and strong onsets after a rest.
+
+Everything is deterministic from one seed; the train / validation / test split is by
+song (variants of one tune in a package are one song), never by excerpt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from editspec.errors import EditspecError
+
+log = logging.getLogger(__name__)
+
+CORPUS_VERSION = 1
+SR = 22050
+"""Sample rate of the renders, Hz (the analyzer's)."""
+MIDI_PACKAGES = ("openttd-openmsx", "simutrans-data", "mma", "freedink-data", "pianobooster")
+"""Debian packages whose MIDI files are the songs."""
+SOUNDFONT_PACKAGES = ("fluid-soundfont-gm", "musescore-general-soundfont-small",
+                      "timgm6mb-soundfont")
+"""Debian packages holding General MIDI soundfonts."""
+FLUIDSYNTH_PACKAGES = ("fluidsynth", "libfluidsynth3", "libinstpatch-1.0-2")
+"""fluidsynth and the libraries a stock Debian system may lack, run from the unpacked tree."""
+DATA_LICENCES = {
+    "openttd-openmsx": "GPL-2",
+    "simutrans-data": "Artistic-1.0 (simutrans)",
+    "mma": "GPL-2+",
+    "freedink-data": "GPL-3+ / various free (see its copyright file)",
+    "pianobooster": "GPL-3+",
+    "fluid-soundfont-gm": "MIT",
+    "musescore-general-soundfont-small": "MIT",
+    "timgm6mb-soundfont": "GPL-2",
+}
+DRUM_KITS = (0, 8, 16, 24, 25, 32, 40)
+"""GM drum-kit programs (standard, room, power, electronic, TR-808, jazz, brush)."""
+
+
+class CorpusError(EditspecError):
+    """The corpus cannot be built or read (a package, fluidsynth or a file is missing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusConfig:
+    """How the corpus is built; stored in the manifest."""
+
+    seed: int = 0
+    """Seed of the split and of every augmentation."""
+    excerpt_s: float = 30.0
+    """Length of each rendered excerpt, seconds."""
+    renders_train: int = 5
+    """Renders per training song."""
+    renders_eval: int = 2
+    """Renders per validation and per test song."""
+    frac_val: float = 0.12
+    """Share of songs held out for validation."""
+    frac_test: float = 0.18
+    """Share of songs held out for testing."""
+
+
+def corpus_dir() -> str:
+    """Return ``cache_dir()/corpus``, where the corpus lives (outside git)."""
+    from editspec.analysis.cache import cache_dir
+
+    return os.path.join(cache_dir(), "corpus")
+
+
+# ---------------------------------------------------------------------------------------------
+# fetching: apt-get download + dpkg -x
+
+
+def fetch_packages(names: tuple[str, ...], root: str) -> dict[str, str]:
+    """Download Debian packages and unpack them under ``root/pkgs/NAME``.
+
+    Parameters
+    ----------
+    names : tuple of str
+        Package names.
+    root : str
+        The corpus folder.
+
+    Returns
+    -------
+    dict
+        Package name → folder it was unpacked into.
+
+    Raises
+    ------
+    CorpusError
+        When ``apt-get`` or ``dpkg`` is missing or a download fails.
+    """
+    for tool in ("apt-get", "dpkg"):
+        if shutil.which(tool) is None:
+            raise CorpusError(f"building the corpus needs {tool!r} (a Debian-based system)")
+    debs = os.path.join(root, "debs")
+    os.makedirs(debs, exist_ok=True)
+    out: dict[str, str] = {}
+    missing = [n for n in names if not _deb_for(debs, n)]
+    if missing:
+        proc = subprocess.run(["apt-get", "download", *missing], cwd=debs, capture_output=True,
+                              text=True)
+        if proc.returncode != 0 and os.geteuid() == 0:  # stale package lists: refresh once
+            subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
+            proc = subprocess.run(["apt-get", "download", *missing], cwd=debs,
+                                  capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise CorpusError(f"apt-get download {' '.join(missing)} failed: "
+                              f"{proc.stderr.strip().splitlines()[-1:]}")
+    for name in names:
+        deb = _deb_for(debs, name)
+        if deb is None:
+            raise CorpusError(f"package {name} was not downloaded")
+        dest = os.path.join(root, "pkgs", name)
+        stamp = os.path.join(dest, ".unpacked")
+        if not os.path.isfile(stamp):
+            os.makedirs(dest, exist_ok=True)
+            subprocess.run(["dpkg", "-x", deb, dest], check=True)
+            with open(stamp, "w") as fh:
+                fh.write(os.path.basename(deb))
+        out[name] = dest
+    return out
+
+
+def _deb_for(folder: str, name: str) -> str | None:
+    for f in sorted(os.listdir(folder)):
+        if f.startswith(name + "_") and f.endswith(".deb"):
+            return os.path.join(folder, f)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Synth:
+    """A runnable fluidsynth."""
+
+    exe: str
+    """The binary."""
+    env: dict[str, str]
+    """Environment to run it with (``LD_LIBRARY_PATH`` for an unpacked tree)."""
+
+
+def find_fluidsynth(root: str) -> Synth:
+    """Return a runnable fluidsynth: on PATH, else unpacked from Debian's packages.
+
+    The unpacked binary runs with ``LD_LIBRARY_PATH`` pointing into its tree. When it
+    still lacks a system library and we are root, ``apt-get install fluidsynth`` is the
+    last resort.
+
+    Raises
+    ------
+    CorpusError
+        When no fluidsynth can be run.
+    """
+    exe = shutil.which("fluidsynth")
+    if exe and _runs(exe, dict(os.environ)):
+        return Synth(exe, dict(os.environ))
+    dirs = fetch_packages(FLUIDSYNTH_PACKAGES, root)
+    libdirs = []
+    for d in dirs.values():
+        for sub in ("usr/lib/x86_64-linux-gnu", "usr/lib/aarch64-linux-gnu", "usr/lib"):
+            if os.path.isdir(os.path.join(d, sub)):
+                libdirs.append(os.path.join(d, sub))
+    exe = os.path.join(dirs["fluidsynth"], "usr", "bin", "fluidsynth")
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = os.pathsep.join([*libdirs, env.get("LD_LIBRARY_PATH", "")])
+    if _runs(exe, env):
+        return Synth(exe, env)
+    if os.geteuid() == 0:
+        log.warning("unpacked fluidsynth lacks system libraries; installing it with apt-get")
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "fluidsynth"],
+                       capture_output=True)
+        exe2 = shutil.which("fluidsynth")
+        if exe2 and _runs(exe2, dict(os.environ)):
+            return Synth(exe2, dict(os.environ))
+    raise CorpusError("cannot run fluidsynth (unpacked from Debian's package; "
+                      "install it with `apt-get install fluidsynth`)")
+
+
+def _runs(exe: str, env: dict[str, str]) -> bool:
+    try:
+        proc = subprocess.run([exe, "--version"], env=env, capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
+
+
+def find_soundfonts(dirs: dict[str, str]) -> list[tuple[str, str]]:
+    """Return ``(name, path)`` of every ``.sf2``/``.sf3`` in the unpacked soundfont packages."""
+    out = []
+    for pkg in SOUNDFONT_PACKAGES:
+        for base, _, files in sorted(os.walk(dirs.get(pkg, "/nonexistent"))):
+            for f in sorted(files):
+                if f.lower().endswith((".sf2", ".sf3")):
+                    out.append((os.path.splitext(f)[0], os.path.join(base, f)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# songs and labels
+
+
+@dataclass(frozen=True, slots=True)
+class Song:
+    """A MIDI file that passed the checks, with its exact grid."""
+
+    path: str
+    """The MIDI file."""
+    group: str
+    """Songs of one group (variants of a tune) share a split."""
+    beats: np.ndarray
+    """Beat times, s."""
+    downbeats: np.ndarray
+    """Downbeat times, s (a subset of beats)."""
+    end_s: float
+    """Time of the last note off, s."""
+
+
+def song_group(path: str) -> str:
+    """Return the split group of a MIDI path: package + stem without trailing digits/suffixes."""
+    m = re.search(r"/pkgs/([^/]+)/", path)
+    pkg = m.group(1) if m else ""
+    stem = os.path.splitext(os.path.basename(path))[0].lower()
+    base = stem
+    for _ in range(2):
+        base = re.sub(r"[\W_]*(\d+|redfarn|imuh\d*)$", "", base)
+    return f"{pkg}/{base or stem}"
+
+
+def midi_grid(pm: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Return beat and downbeat times from a PrettyMIDI's tempo and time-signature maps.
+
+    The beat is the denominator's note value, except in compound metres (6/8, 9/8,
+    12/8), where it is the dotted quarter, and in 2/2 and 4/2, where it is the quarter.
+    """
+    end_tick = pm.time_to_tick(pm.get_end_time())
+    sigs = sorted(pm.time_signature_changes, key=lambda s: s.time)
+    if not sigs or pm.time_to_tick(sigs[0].time) > 0:
+        import pretty_midi
+
+        sigs = [pretty_midi.TimeSignature(4, 4, 0.0), *sigs]
+    beats, downs = [], []
+    for i, sig in enumerate(sigs):
+        t0 = pm.time_to_tick(sig.time)
+        t1 = pm.time_to_tick(sigs[i + 1].time) if i + 1 < len(sigs) else end_tick + 1
+        num, den = sig.numerator, sig.denominator
+        beat_ticks = pm.resolution * 4.0 / den
+        per_bar = num
+        if den == 8 and num % 3 == 0 and num > 3:
+            beat_ticks *= 3
+            per_bar = num // 3
+        elif den == 2:
+            beat_ticks /= 2
+            per_bar = num * 2
+        k = 0
+        tick = float(t0)
+        while tick < t1:
+            beats.append(pm.tick_to_time(round(tick)))
+            downs.append(k % per_bar == 0)
+            k += 1
+            tick = t0 + k * beat_ticks
+    b = np.array(beats)
+    d = np.array(downs, dtype=bool)
+    return b, b[d]
+
+
+def _grid_fit(pm: Any, beats: np.ndarray) -> float:
+    """Share of note onsets within 35 ms of a 16th or triplet-8th grid point."""
+    onsets = np.sort(np.concatenate([[n.start for n in ins.notes] for ins in pm.instruments]
+                                    or [np.zeros(0)]))
+    if len(onsets) == 0 or len(beats) < 2:
+        return 0.0
+    grid = []
+    for a, b in itertools.pairwise(beats):
+        grid.extend(a + (b - a) * np.array([0, 0.25, 1 / 3, 0.5, 2 / 3, 0.75]))
+    grid = np.sort(np.array(grid))
+    idx = np.clip(np.searchsorted(grid, onsets), 1, len(grid) - 1)
+    dist = np.minimum(np.abs(onsets - grid[idx - 1]), np.abs(onsets - grid[idx]))
+    return float(np.mean(dist < 0.035))
+
+
+def load_song(path: str) -> tuple[Any, Song] | None:
+    """Parse a MIDI file and return it with its grid, or None when it is unusable.
+
+    A song is kept when it parses, lasts at least 20 s, has 60+ notes with some pitched
+    instrument, a beat period of 0.25..1.5 s and note onsets on its grid (≥ 75 % within
+    35 ms of a 16th or triplet point), so the labels can be trusted.
+    """
+    import pretty_midi
+
+    try:
+        pm = pretty_midi.PrettyMIDI(path)
+    except Exception as exc:  # many kinds of broken MIDI
+        log.info("skipping %s: %s", path, exc)
+        return None
+    end = pm.get_end_time()
+    n_notes = sum(len(i.notes) for i in pm.instruments)
+    if end < 20.0 or n_notes < 60 or not any(not i.is_drum and i.notes for i in pm.instruments):
+        return None
+    beats, downs = midi_grid(pm)
+    beats = beats[beats <= end + 0.01]
+    downs = downs[downs <= end + 0.01]
+    if len(beats) < 16 or len(downs) < 4:
+        return None
+    period = float(np.median(np.diff(beats)))
+    if not 0.25 <= period <= 1.5:
+        return None
+    if _grid_fit(pm, beats) < 0.75:
+        return None
+    return pm, Song(path, song_group(path), beats, downs, end)
+
+
+def list_midi(dirs: dict[str, str]) -> list[str]:
+    """Return every MIDI file in the unpacked song packages, sorted."""
+    out = []
+    for pkg in MIDI_PACKAGES:
+        for base, _, files in os.walk(dirs[pkg]):
+            out.extend(os.path.join(base, f) for f in files
+                       if f.lower().endswith((".mid", ".midi")))
+    return sorted(out)
+
+
+def split_groups(groups: list[str], cfg: CorpusConfig) -> dict[str, str]:
+    """Assign each song group to ``train``, ``val`` or ``test`` (seeded permutation)."""
+    uniq = sorted(set(groups))
+    order = np.random.default_rng([cfg.seed, 7]).permutation(len(uniq))
+    n_test = max(1, round(cfg.frac_test * len(uniq)))
+    n_val = max(1, round(cfg.frac_val * len(uniq)))
+    out = {}
+    for rank, i in enumerate(order):
+        out[uniq[i]] = "test" if rank < n_test else "val" if rank < n_test + n_val else "train"
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# augmentation of the score
+
+
+def make_time_map(beats: np.ndarray, rng: np.random.Generator, *, tempo_factor: float,
+                  swing: float, drift_s: float, drift_period_s: float
+                  ) -> Callable[[np.ndarray], np.ndarray]:
+    """Return a monotonic map from score time to rendered time.
+
+    Swing moves each beat's midpoint to ``swing`` of the beat (0.5 = straight); drift is
+    a slow sinusoidal push and pull of ``drift_s`` seconds over ``drift_period_s``; the
+    tempo factor divides the time (1.1 = 10 % faster).
+    """
+    phase0 = rng.uniform(0, 2 * np.pi)
+    b = np.asarray(beats, dtype=np.float64)
+
+    def f(t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t, dtype=np.float64)
+        if swing != 0.5 and len(b) >= 2:
+            i = np.clip(np.searchsorted(b, t, side="right") - 1, 0, len(b) - 2)
+            a, c = b[i], b[i + 1]
+            inside = (t >= b[0]) & (t < b[-1])
+            p = np.clip((t - a) / (c - a), 0.0, 1.0)
+            q = np.where(p < 0.5, p * 2 * swing, swing + (p - 0.5) * 2 * (1 - swing))
+            t = np.where(inside, a + q * (c - a), t)
+        t = t + drift_s * np.sin(2 * np.pi * t / drift_period_s + phase0)
+        return t / tempo_factor
+
+    return f
+
+
+@dataclass(frozen=True, slots=True)
+class RenderSpec:
+    """The random choices of one render (stored in the manifest)."""
+
+    soundfont: str
+    start_s: float
+    tempo_factor: float
+    transpose: int
+    swing: float
+    drift_s: float
+    mode: str
+    """``full``, ``nodrums``, ``drumsonly`` or ``muted`` (some pitched groups silent)."""
+    drum_kit: int
+    reverb: bool
+    chorus: bool
+    gain: float
+
+
+def _mutate_score(pm: Any, song: Song, spec: RenderSpec, rng: np.random.Generator,
+                  tmap: Callable[[np.ndarray], np.ndarray]) -> tuple[Any, list[bool]]:
+    """Apply a render's choices to a copy of the score; return it and the kept-instrument mask."""
+    import copy
+
+    pm = copy.deepcopy(pm)
+    pitched = [i for i, ins in enumerate(pm.instruments) if not ins.is_drum and ins.notes]
+    muted_groups: set[int] = set()
+    if spec.mode == "muted" and len(pitched) > 1:
+        fams = sorted({pm.instruments[i].program // 8 for i in pitched})
+        k = int(rng.integers(1, max(2, len(fams))))
+        size = min(k, len(fams) - 1) or 1
+        muted_groups = set(rng.choice(fams, size=size, replace=False).tolist())
+    keep = []
+    for ins in pm.instruments:
+        on = True
+        if ins.is_drum:
+            on = spec.mode != "nodrums"
+            ins.program = spec.drum_kit
+        else:
+            on = spec.mode != "drumsonly" and (ins.program // 8) not in muted_groups
+            if rng.random() < 0.3 and ins.program < 96:  # another instrument of the family
+                ins.program = (ins.program // 8) * 8 + int(rng.integers(0, 8))
+        keep.append(on)
+        if not on:
+            ins.notes = []
+            continue
+        starts = np.array([n.start for n in ins.notes])
+        ends = np.array([n.end for n in ins.notes])
+        new_s = tmap(starts) + rng.normal(0.0, 0.008, len(starts))
+        new_e = np.maximum(tmap(ends), new_s + 0.03)
+        vel_scale = rng.uniform(0.75, 1.15)
+        for n, s, e in zip(ins.notes, new_s, new_e, strict=True):
+            n.start, n.end = max(0.0, float(s)), float(e)
+            n.velocity = int(np.clip(n.velocity * vel_scale + rng.normal(0, 7), 8, 127))
+            if not ins.is_drum:
+                n.pitch = int(np.clip(n.pitch + spec.transpose, 0, 127))
+        for cc in ins.control_changes:
+            cc.time = float(tmap(np.array([cc.time]))[0])
+        for pb in ins.pitch_bends:
+            pb.time = float(tmap(np.array([pb.time]))[0])
+    return pm, keep
+
+
+def salience_events(pm: Any, keep: list[bool], beats: np.ndarray, downbeats: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Return cut-salience events (times in score time, weights 0..1) of the audible score.
+
+    Downbeats weigh 0.4, phrase starts every 4 bars 0.7 and every 8 bars 1.0 (counted
+    from the first bar with a note); a bar whose set of sounding instruments or note
+    count changes clearly from the bar before weighs 1.0; a strong onset (velocity ≥ 70)
+    after at least a beat of silence weighs 0.9.
+    """
+    notes = [(n.start, n.velocity, k) for k, ins in enumerate(pm.instruments) if keep[k]
+             for n in ins.notes]
+    if not notes or len(downbeats) == 0:
+        return np.zeros(0), np.zeros(0)
+    arr = np.array(notes, dtype=np.float64)
+    arr = arr[np.argsort(arr[:, 0])]
+    onsets, vel, who = arr[:, 0], arr[:, 1], arr[:, 2].astype(int)
+    first = int(np.searchsorted(downbeats, onsets[0] - 0.05))
+    times, weights = [], []
+    edges = np.append(downbeats, np.inf)
+    prev_set: set[int] | None = None
+    prev_n = 0
+    for i in range(first, len(downbeats)):
+        j = i - first
+        w = 1.0 if j % 8 == 0 else 0.7 if j % 4 == 0 else 0.4
+        sel = (onsets >= edges[i] - 0.03) & (onsets < edges[i + 1] - 0.03)
+        cur = set(who[sel].tolist())
+        n = int(sel.sum())
+        if prev_set is not None:
+            union = cur | prev_set
+            jac = len(cur & prev_set) / len(union) if union else 1.0
+            dens = (n + 1) / (prev_n + 1)
+            if jac < 0.6 or dens > 2.0 or dens < 0.5:
+                w = 1.0
+        prev_set, prev_n = cur, n
+        times.append(downbeats[i])
+        weights.append(w)
+    period = float(np.median(np.diff(beats))) if len(beats) > 1 else 0.5
+    gaps = np.diff(onsets, prepend=-np.inf)
+    strong = (gaps >= max(0.6, period)) & (vel >= 70)
+    times.extend(onsets[strong].tolist())
+    weights.extend([0.9] * int(strong.sum()))
+    t = np.array(times)
+    order = np.argsort(t)
+    return t[order], np.array(weights)[order]
+
+
+# ---------------------------------------------------------------------------------------------
+# augmentation of the sound
+
+
+def augment_audio(y: np.ndarray, rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:
+    """Return ``y`` with random EQ, bus compression, convolution reverb, noise and level.
+
+    ``strength`` 0 gives only a level change; 1 the full training augmentation.
+    """
+    from scipy.signal import fftconvolve
+
+    y = y.astype(np.float64)
+    n = len(y)
+    if strength > 0:
+        # EQ: low shelf, high shelf and one bell, each ±6 dB, as one gain curve in the FFT domain
+        spec = np.fft.rfft(y)
+        f = np.fft.rfftfreq(n, 1 / SR)
+        lo = rng.uniform(-6, 6) * strength / (1 + (f / rng.uniform(100, 300)) ** 2)
+        hi = rng.uniform(-6, 6) * strength / (1 + (rng.uniform(2000, 6000) / np.maximum(f, 1)) ** 2)
+        fc = np.exp(rng.uniform(np.log(200), np.log(5000)))
+        octaves = np.log2(np.maximum(f, 1) / fc)
+        bell = rng.uniform(-6, 6) * strength * np.exp(-0.5 * (octaves / 0.5) ** 2)
+        y = np.fft.irfft(spec * 10 ** ((lo + hi + bell) / 20), n)
+        # bus compression: RMS follower over 20 ms, ratio 2..6 above a threshold
+        if rng.random() < 0.6 * strength + 0.1:
+            win = int(0.02 * SR)
+            rms = np.sqrt(np.convolve(y * y, np.ones(win) / win, mode="same") + 1e-12)
+            db = 20 * np.log10(rms)
+            thr = np.percentile(db, rng.uniform(60, 90))
+            ratio = rng.uniform(2, 6)
+            red = np.where(db > thr, (db - thr) * (1 - 1 / ratio), 0.0)
+            red = np.convolve(red, np.ones(win * 3) / (win * 3), mode="same")
+            y = y * 10 ** (-red / 20)
+        # room: exponentially decaying noise, RT60 0.2..1.8 s
+        if rng.random() < 0.5 * strength:
+            rt60 = rng.uniform(0.2, 1.8)
+            t = np.arange(int(rt60 * SR)) / SR
+            ir = rng.normal(0, 1, len(t)) * np.exp(-6.9 * t / rt60)
+            ir /= np.sqrt(np.sum(ir**2))
+            wet = fftconvolve(y, ir)[:n]
+            mix = rng.uniform(0.1, 0.4)
+            y = (1 - mix) * y + mix * wet * (np.std(y) / (np.std(wet) + 1e-12))
+        # noise: white or pink at 12..40 dB SNR
+        if rng.random() < 0.5 * strength:
+            noise = rng.normal(0, 1, n)
+            if rng.random() < 0.5:
+                spec = np.fft.rfft(noise)
+                spec /= np.sqrt(np.maximum(np.fft.rfftfreq(n, 1 / SR), 20.0))
+                noise = np.fft.irfft(spec, n)
+            snr = rng.uniform(12, 40)
+            noise *= np.std(y) / (np.std(noise) + 1e-12) * 10 ** (-snr / 20)
+            y = y + noise
+    peak = np.max(np.abs(y)) + 1e-12
+    return (y / peak * rng.uniform(0.3, 0.98)).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# rendering
+
+
+def _draw_spec(rng: np.random.Generator, soundfont: str, song: Song, excerpt_s: float,
+               has_drums: bool, n_pitched_fams: int, strength: float) -> RenderSpec:
+    modes = ["full"] * 5 + ["nodrums"] * 2 + (["drumsonly"] if has_drums else []) + (
+        ["muted"] * 2 if n_pitched_fams > 1 else [])
+    mode = str(rng.choice(modes)) if strength > 0 else "full"
+    if mode == "nodrums" and not has_drums:
+        mode = "full"
+    first = float(song.beats[0])
+    latest = max(first, song.end_s - excerpt_s)
+    return RenderSpec(
+        soundfont=soundfont,
+        start_s=float(rng.uniform(first, latest)),
+        tempo_factor=float(rng.uniform(0.85, 1.15)) if strength > 0 else 1.0,
+        transpose=int(rng.integers(-4, 5)) if strength > 0 else 0,
+        swing=float(rng.uniform(0.54, 0.62)) if rng.random() < 0.2 * strength else 0.5,
+        drift_s=float(rng.uniform(0.0, 0.15)) * strength,
+        mode=mode,
+        drum_kit=int(rng.choice(DRUM_KITS)) if rng.random() < 0.5 * strength else 0,
+        reverb=bool(rng.random() < 0.6),
+        chorus=bool(rng.random() < 0.4),
+        gain=float(rng.uniform(0.2, 0.5)),
+    )
+
+
+def render_one(pm: Any, song: Song, spec: RenderSpec, sf_path: str, synth: Synth,
+               rng: np.random.Generator, excerpt_s: float, strength: float
+               ) -> dict[str, np.ndarray]:
+    """Render one augmented excerpt; return its arrays (audio int16, labels in excerpt time)."""
+    import soundfile
+
+    tmap = make_time_map(song.beats, rng, tempo_factor=spec.tempo_factor, swing=spec.swing,
+                         drift_s=spec.drift_s, drift_period_s=float(rng.uniform(12, 40)))
+    score, keep = _mutate_score(pm, song, spec, rng, tmap)
+    t0 = float(tmap(np.array([spec.start_s]))[0])
+    t1 = t0 + excerpt_s
+    for ins in score.instruments:  # drop what cannot sound in the excerpt
+        ins.notes = [n for n in ins.notes if n.end > t0 - 3.0 and n.start < t1]
+    with tempfile.TemporaryDirectory(prefix="editspec-render-") as tmp:
+        mid, wav = os.path.join(tmp, "s.mid"), os.path.join(tmp, "s.wav")
+        score.write(mid)
+        cmd = [synth.exe, "-ni", "-q", "-g", f"{spec.gain:.3f}", "-r", str(SR), "-O", "float",
+               "-T", "wav", "-F", wav,
+               "-o", f"synth.reverb.active={int(spec.reverb)}",
+               "-o", f"synth.chorus.active={int(spec.chorus)}",
+               "-o", f"synth.reverb.room-size={rng.uniform(0.1, 0.9):.2f}",
+               "-o", "synth.cpu-cores=1", sf_path, mid]
+        proc = subprocess.run(cmd, env=synth.env, capture_output=True, timeout=600)
+        if proc.returncode != 0 or not os.path.isfile(wav):
+            raise CorpusError(f"fluidsynth failed on {song.path}: {proc.stderr[-300:]!r}")
+        y, sr = soundfile.read(wav, dtype="float32", always_2d=True)
+    if sr != SR:
+        raise CorpusError(f"fluidsynth rendered at {sr} Hz, expected {SR}")
+    chan = rng.random()
+    y = y.mean(axis=1) if chan < 0.8 or y.shape[1] == 1 else y[:, int(chan > 0.9)]
+    i0 = round(t0 * SR)
+    seg = y[i0:i0 + int(excerpt_s * SR)]
+    seg = np.pad(seg, (0, max(0, int(excerpt_s * SR) - len(seg))))
+    seg = augment_audio(seg, rng, strength)
+    beats = tmap(song.beats) - t0
+    downs = tmap(song.downbeats) - t0
+    s_t, s_w = salience_events(pm, keep, song.beats, song.downbeats)
+    s_t = tmap(s_t) - t0 if len(s_t) else s_t
+    dur = len(seg) / SR
+    # the labels end where the music ends
+    end = float(tmap(np.array([song.end_s]))[0]) - t0
+    lim = min(dur, end + 0.05)
+    inb = (beats >= 0) & (beats < lim)
+    ind = (downs >= 0) & (downs < lim)
+    ins = (s_t >= 0) & (s_t < lim)
+    return {"audio": np.round(np.clip(seg, -1, 1) * 32767).astype(np.int16),
+            "beats": beats[inb], "downbeats": downs[ind],
+            "salience_times": s_t[ins], "salience_weights": s_w[ins]}
+
+
+def _song_job(args: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """Render every excerpt of one song (runs in a worker process)."""
+    idx, path, split, n_renders, cfg_d, sfs, synth_d, out_dir = args
+    cfg = CorpusConfig(**cfg_d)
+    synth = Synth(**synth_d)
+    loaded = load_song(path)
+    if loaded is None:
+        return []
+    pm, song = loaded
+    has_drums = any(i.is_drum and i.notes for i in pm.instruments)
+    n_fams = len({i.program // 8 for i in pm.instruments if not i.is_drum and i.notes})
+    entries = []
+    for k in range(n_renders):
+        rng = np.random.default_rng([cfg.seed, idx, k])
+        sf_name, sf_path = sfs[(idx + k) % len(sfs)]
+        strength = 1.0 if split == "train" else (0.0 if k == 0 else 0.5)
+        spec = _draw_spec(rng, sf_name, song, cfg.excerpt_s, has_drums, n_fams, strength)
+        name = f"{split}-{idx:04d}-{k}"
+        fname = os.path.join(out_dir, name + ".npz")
+        if not os.path.isfile(fname):
+            arrays = render_one(pm, song, spec, sf_path, synth, rng, cfg.excerpt_s, strength)
+            if len(arrays["beats"]) < 8 or np.abs(arrays["audio"]).max() < 100:
+                continue
+            tmp = fname + ".tmp.npz"
+            np.savez(tmp, **arrays)
+            os.replace(tmp, fname)
+        entries.append({"name": name, "file": os.path.relpath(fname, os.path.dirname(out_dir)),
+                        "split": split, "song": path, "group": song.group, "spec": asdict(spec)})
+    return entries
+
+
+def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: str | None = None,
+                 progress: bool = True, limit_songs: int | None = None) -> str:
+    """Fetch the packages, render the corpus and write its manifest; return the manifest path.
+
+    Finished renders are kept, so an interrupted build resumes where it stopped.
+
+    Parameters
+    ----------
+    cfg : CorpusConfig
+        Seed, excerpt length, renders per song, split fractions.
+    workers : int
+        Rendering processes.
+    root : str, optional
+        Corpus folder (default :func:`corpus_dir`).
+    progress : bool
+        Show a progress bar on stderr.
+    limit_songs : int, optional
+        Use only the first N songs (for quick trials).
+
+    Returns
+    -------
+    str
+        Path of ``manifest.json``.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tqdm import tqdm
+
+    root = root or corpus_dir()
+    os.makedirs(root, exist_ok=True)
+    dirs = fetch_packages(MIDI_PACKAGES + SOUNDFONT_PACKAGES, root)
+    synth = find_fluidsynth(root)
+    sfs = find_soundfonts(dirs)
+    if len(sfs) < 2:
+        raise CorpusError(f"need at least two soundfonts, found {[n for n, _ in sfs]}")
+    paths = list_midi(dirs)
+    # identical files (same bytes) count once
+    seen, uniq = set(), []
+    for p in paths:
+        with open(p, "rb") as fh:
+            h = hashlib.blake2b(fh.read(), digest_size=8).hexdigest()
+        if h not in seen:
+            seen.add(h)
+            uniq.append(p)
+    paths = uniq[:limit_songs] if limit_songs else uniq
+    splits = split_groups([song_group(p) for p in paths], cfg)
+    out_dir = os.path.join(root, "renders")
+    os.makedirs(out_dir, exist_ok=True)
+    jobs = []
+    for idx, p in enumerate(paths):
+        split = splits[song_group(p)]
+        n = cfg.renders_train if split == "train" else cfg.renders_eval
+        jobs.append((idx, p, split, n, asdict(cfg), sfs, asdict(synth), out_dir))
+    entries: list[dict[str, Any]] = []
+    bar = tqdm(total=len(jobs), desc="corpus", unit="song", disable=not progress)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for res in pool.map(_song_job, jobs):
+            entries.extend(res)
+            bar.update(1)
+            bar.set_postfix(renders=len(entries))
+    bar.close()
+    manifest = {"version": CORPUS_VERSION, "config": asdict(cfg), "sr": SR,
+                "soundfonts": [n for n, _ in sfs],
+                "packages": list(MIDI_PACKAGES + SOUNDFONT_PACKAGES),
+                "licences": DATA_LICENCES, "renders": entries}
+    path = os.path.join(root, "manifest.json")
+    tmp = path + ".tmp"
+    with open(tmp, "w") as fh:
+        json.dump(manifest, fh, indent=1)
+    os.replace(tmp, path)
+    return path
+
+
+def load_manifest(root: str | None = None) -> dict[str, Any]:
+    """Return the corpus manifest.
+
+    Raises
+    ------
+    CorpusError
+        When the corpus has not been built (run ``editspec train --build-corpus``).
+    """
+    path = os.path.join(root or corpus_dir(), "manifest.json")
+    if not os.path.isfile(path):
+        raise CorpusError(f"{path}: no corpus; build it with `editspec train --build-corpus` "
+                          "or `make corpus`")
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def load_render(entry: dict[str, Any], root: str | None = None) -> dict[str, np.ndarray]:
+    """Return one render's arrays; ``audio`` as float32 in -1..1."""
+    with np.load(os.path.join(root or corpus_dir(), entry["file"]), allow_pickle=False) as z:
+        d = {k: z[k] for k in z.files}
+    d["audio"] = d["audio"].astype(np.float32) / 32767.0
+    return d

@@ -1,0 +1,167 @@
+"""The network: log-mel frames → convolution → bidirectional GRU stack → three sigmoid heads.
+
+Input: mono audio at 22.05 kHz, turned by :func:`features` into log-mel frames and their
+positive differences at :attr:`GRUConfig.fps` (a 512-sample hop, half the analyzer's
+rate). Output: per-frame logits of beat, downbeat and cut salience. The recurrent
+design follows Böck, Krebs & Widmer (2016, "Joint beat and downbeat tracking with
+recurrent neural networks", ISMIR) at a much smaller size; the salience head is the
+cut-point network of Hedna, Djemmal & Mershad (2023).
+
+The config travels inside every checkpoint and the module is rebuilt from it
+(:func:`model_from_checkpoint`); checkpoints hold only tensors and plain values, so they
+load with ``torch.load(..., weights_only=True)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+HEADS = ("beat", "downbeat", "salience")
+"""Output channels, in order."""
+FORMAT = "editspec-beats-gru"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class GRUConfig:
+    """Shape of the network and of its input features."""
+
+    sr: int = 22050
+    """Sample rate the features expect, Hz."""
+    n_fft: int = 1024
+    """STFT window, samples."""
+    hop: int = 512
+    """STFT hop, samples (frame ``j`` is centred on sample ``j * hop``)."""
+    n_mels: int = 64
+    """Mel bands."""
+    fmin: float = 30.0
+    """Lowest mel frequency, Hz."""
+    conv_channels: int = 64
+    """Channels of the front convolution (kernel 3 over time)."""
+    hidden: int = 64
+    """GRU units per direction."""
+    layers: int = 2
+    """Stacked GRU layers."""
+    bidirectional: bool = True
+    """Read the song both ways (offline analysis)."""
+    dropout: float = 0.1
+    """Dropout between layers while training."""
+
+    @property
+    def fps(self) -> float:
+        """Network frames per second."""
+        return self.sr / self.hop
+
+    @property
+    def n_inputs(self) -> int:
+        """Feature dimensions per frame (log-mel and its positive difference)."""
+        return 2 * self.n_mels
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> GRUConfig:
+        """Build from a checkpoint's dict, ignoring unknown keys."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def features(y: np.ndarray, cfg: GRUConfig) -> np.ndarray:
+    """Return the network input: log-mel in 0..1 and its positive first difference.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        Mono audio at ``cfg.sr``.
+    cfg : GRUConfig
+        Front-end parameters.
+
+    Returns
+    -------
+    np.ndarray [shape=(1 + n // cfg.hop, 2 * cfg.n_mels)], float32
+        Frame ``j`` is centred on sample ``j * cfg.hop``. The log-mel is in dB below the
+        song's loudest bin, floored at -80 dB and scaled to 0..1, so the level of the
+        recording does not matter.
+    """
+    from editspec.analysis.features import power_spectrogram
+
+    power = power_spectrogram(np.asarray(y, dtype=np.float32), n_fft=cfg.n_fft, hop=cfg.hop)
+    mel = _mel_basis(cfg) @ power
+    db = 10.0 * np.log10(np.maximum(mel, 1e-10))
+    db = np.maximum(db - db.max(), -80.0)
+    x = (db / 80.0 + 1.0).astype(np.float32)
+    diff = np.maximum(np.diff(x, axis=1, prepend=x[:, :1]), 0.0)
+    return np.ascontiguousarray(np.vstack([x, diff]).T)
+
+
+_MEL: dict[tuple[int, int, int, float], np.ndarray] = {}
+
+
+def _mel_basis(cfg: GRUConfig) -> np.ndarray:
+    key = (cfg.sr, cfg.n_fft, cfg.n_mels, cfg.fmin)
+    if key not in _MEL:
+        import librosa
+
+        _MEL[key] = librosa.filters.mel(sr=cfg.sr, n_fft=cfg.n_fft, n_mels=cfg.n_mels,
+                                        fmin=cfg.fmin).astype(np.float32)
+    return _MEL[key]
+
+
+class BeatGRU(nn.Module):
+    """Conv front end, GRU stack and a linear layer giving three logits per frame.
+
+    Parameters
+    ----------
+    cfg : GRUConfig
+        Sizes.
+    """
+
+    def __init__(self, cfg: GRUConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.register_buffer("feat_mean", torch.zeros(cfg.n_inputs))
+        self.register_buffer("feat_std", torch.ones(cfg.n_inputs))
+        self.conv = nn.Conv1d(cfg.n_inputs, cfg.conv_channels, kernel_size=3, padding=1)
+        self.act = nn.ELU()
+        self.gru = nn.GRU(cfg.conv_channels, cfg.hidden, num_layers=cfg.layers, batch_first=True,
+                          bidirectional=cfg.bidirectional,
+                          dropout=cfg.dropout if cfg.layers > 1 else 0.0)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.head = nn.Linear(cfg.hidden * (2 if cfg.bidirectional else 1), len(HEADS))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map features ``(batch, frames, n_inputs)`` to logits ``(batch, frames, 3)``."""
+        x = (x - self.feat_mean) / self.feat_std
+        h = self.act(self.conv(x.transpose(1, 2))).transpose(1, 2)
+        h, _ = self.gru(self.drop(h))
+        return self.head(self.drop(h))
+
+
+def checkpoint_dict(model: BeatGRU, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the weights file's content: format, config, float32 state and plain metadata."""
+    return {"format": FORMAT, "version": FORMAT_VERSION, "config": asdict(model.cfg),
+            "state_dict": {k: v.detach().cpu().float().clone()
+                           for k, v in model.state_dict().items()},
+            "meta": dict(meta or {})}
+
+
+def model_from_checkpoint(ckpt: dict[str, Any]) -> BeatGRU:
+    """Rebuild the module from a checkpoint dict (its own config) and load its state.
+
+    Raises
+    ------
+    ValueError
+        When the dict is not an editspec beat-GRU checkpoint or its state does not fit.
+    """
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise ValueError(f"not an {FORMAT} checkpoint")
+    if int(ckpt.get("version", 0)) > FORMAT_VERSION:
+        raise ValueError(f"checkpoint version {ckpt.get('version')} is newer than "
+                         f"{FORMAT_VERSION}; upgrade editspec")
+    model = BeatGRU(GRUConfig.from_dict(ckpt["config"]))
+    model.load_state_dict(ckpt["state_dict"])
+    model.eval()
+    return model

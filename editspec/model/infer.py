@@ -1,0 +1,210 @@
+"""Inference: a song → beat, downbeat and cut-salience activations on the analyzer's grid.
+
+Staged (as beat_this's ``Spect2Frames`` → ``Audio2Frames``): :func:`gru.features`
+(numpy) → :func:`run_network` (torch, in overlapping chunks run as one batch) →
+:func:`to_analysis_rate` (linear upsampling from the network's 43 fps to
+``SR / HOP`` = 86.13 fps). Decoding beats from the activations is the analyzer's job
+(:mod:`editspec.analysis.beats`).
+
+torch is imported only when the model runs; importing this module is cheap. Weights
+load with ``torch.load(..., weights_only=True)``; a missing or corrupt file raises
+:class:`~editspec.errors.ModelError`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from editspec.errors import ModelError
+
+if TYPE_CHECKING:
+    from editspec.model.gru import BeatGRU
+
+SR = 22050
+"""Sample rate the analyzer decodes to, Hz."""
+HOP = 256
+"""The analyzer's hop, samples: activations come at ``SR / HOP`` frames per second."""
+WEIGHTS_NAME = "beats-gru.pt"
+CHUNK_FRAMES = 1024
+"""Network frames per chunk (about 24 s)."""
+CONTEXT_FRAMES = 128
+"""Frames of context on each side of a chunk's core, discarded after the network (3 s)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Activations:
+    """Frame-wise probabilities from the GRU, on the analyzer's frame grid."""
+
+    beat: np.ndarray
+    """P(beat) per frame, 0..1 [shape=(n_frames,)], float32 (downbeats included)."""
+    downbeat: np.ndarray
+    """P(downbeat) per frame, 0..1 [shape=(n_frames,)], float32."""
+    salience: np.ndarray
+    """Cut salience per frame, 0..1 [shape=(n_frames,)], float32."""
+    fps: float
+    """Frames per second, ``SR / HOP``; frame ``t`` is centred on sample ``t * HOP``."""
+
+
+def weights_path() -> str:
+    """Return the weights file: ``$EDITSPEC_MODEL`` if set, else the one shipped in the package."""
+    env = os.environ.get("EDITSPEC_MODEL")
+    if env:
+        return env
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models",
+                        WEIGHTS_NAME)
+
+
+def weights_available() -> bool:
+    """Return True when a weights file exists (it is not loaded)."""
+    return os.path.isfile(weights_path())
+
+
+def load_model(path: str | None = None) -> BeatGRU:
+    """Load the network from a weights file (cached per path and modification time).
+
+    Parameters
+    ----------
+    path : str, optional
+        Weights file (default :func:`weights_path`).
+
+    Returns
+    -------
+    BeatGRU
+        In eval mode.
+
+    Raises
+    ------
+    ModelError
+        When the file is missing, unreadable, not a checkpoint, or does not fit the network.
+    """
+    path = path or weights_path()
+    if not os.path.isfile(path):
+        raise ModelError(f"{path}: model weights not found (reinstall editspec, or train them "
+                         "with `editspec train`)")
+    return _load_cached(path, os.path.getmtime(path), os.path.getsize(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(path: str, mtime: float, size: int) -> BeatGRU:
+    import torch
+
+    from editspec.model.gru import model_from_checkpoint
+
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ModelError(f"{path}: corrupt model weights: {type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")) from None
+    try:
+        return model_from_checkpoint(ckpt)
+    except Exception as exc:
+        raise ModelError(f"{path}: unusable model weights: {exc}".splitlines()[0]) from None
+
+
+def run_network(model: BeatGRU, feats: np.ndarray, chunk: int = CHUNK_FRAMES,
+                context: int = CONTEXT_FRAMES) -> np.ndarray:
+    """Run the network over features in overlapping chunks, batched; return sigmoid outputs.
+
+    Parameters
+    ----------
+    model : BeatGRU
+        The network.
+    feats : np.ndarray [shape=(m, n_inputs)]
+        Features from :func:`editspec.model.gru.features`.
+    chunk, context : int
+        Chunk length and the context on each side that is discarded, in network frames.
+
+    Returns
+    -------
+    np.ndarray [shape=(m, 3)], float32, in 0..1
+    """
+    import torch
+
+    m = len(feats)
+    core = chunk - 2 * context
+    if m <= chunk:
+        starts = [0]
+        core, context = m, 0
+    else:
+        starts = list(range(0, m, core))
+    batch = np.zeros((len(starts), min(m, chunk) if len(starts) == 1 else chunk, feats.shape[1]),
+                     np.float32)
+    spans = []
+    for b, s in enumerate(starts):
+        lo, hi = max(0, s - context), min(m, s + core + context)
+        batch[b, : hi - lo] = feats[lo:hi]
+        spans.append((s - lo, min(core, m - s)))
+    with torch.inference_mode():
+        out = torch.sigmoid(model(torch.from_numpy(batch))).numpy()
+    res = np.zeros((m, out.shape[2]), np.float32)
+    for b, (s, (off, n)) in enumerate(zip(starts, spans, strict=True)):
+        res[s:s + n] = out[b, off:off + n]
+    return res
+
+
+def to_analysis_rate(act: np.ndarray, net_hop: int, n_frames: int, hop: int = HOP) -> np.ndarray:
+    """Resample frame activations from hop ``net_hop`` to hop ``hop`` (linear).
+
+    Frame ``j`` at the network's rate is centred on sample ``j * net_hop``; output frame
+    ``t`` on sample ``t * hop``.
+    """
+    t_in = np.arange(len(act)) * float(net_hop)
+    t_out = np.arange(n_frames) * float(hop)
+    return np.interp(t_out, t_in, act).astype(np.float32)
+
+
+def activations(y: np.ndarray, sr: int = SR, *, model: Any = None) -> Activations:
+    """Return the GRU's beat, downbeat and cut-salience activations of a song.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        Mono audio.
+    sr : int
+        Its sample rate, Hz (resampled to 22050 if different).
+    model : BeatGRU, optional
+        A loaded network (default: the shipped weights, :func:`load_model`).
+
+    Returns
+    -------
+    Activations
+        ``1 + n // 256`` frames at 22050 / 256 fps (for ``sr`` = 22050).
+
+    Raises
+    ------
+    ModelError
+        When the weights are missing or corrupt.
+    ValueError
+        When ``y`` is not a 1-D array.
+
+    Examples
+    --------
+    >>> from editspec.demo import synth_song
+    >>> y, truth = synth_song()
+    >>> act = activations(y)
+    >>> round(act.fps, 2)
+    86.13
+    """
+    from editspec.model.gru import features
+
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim != 1:
+        raise ValueError(f"y must be mono audio of shape (n,), got shape {y.shape}")
+    if sr != SR:
+        import librosa
+
+        y = librosa.resample(y, orig_sr=sr, target_sr=SR).astype(np.float32)
+    net = model if model is not None else load_model()
+    cfg = net.cfg
+    n_frames = 1 + len(y) // HOP
+    if len(y) == 0:
+        z = np.zeros(n_frames, np.float32)
+        return Activations(z, z.copy(), z.copy(), SR / HOP)
+    out = run_network(net, features(y, cfg))
+    up = [to_analysis_rate(out[:, k], cfg.hop, n_frames) for k in range(out.shape[1])]
+    return Activations(beat=up[0], downbeat=up[1], salience=up[2], fps=SR / HOP)
