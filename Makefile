@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install demo test bench lint clean system-deps
+.PHONY: install demo test bench lint clean system-deps corpus train
 
 # torch is pinned to 2.13.0 (CPU build) in pyproject.toml: on the development machines it
 # installs from a local wheel; a newer release would download a multi-GB CUDA build.
@@ -38,6 +38,14 @@ system-deps:
 
 bench: $(STAMP)
 	$(BIN)/python bench/kernels.py
+
+# The model's training corpus (Debian MIDI packages rendered with fluidsynth) goes to
+# $$EDITSPEC_CACHE/corpus, never into git; `train` rebuilds models/beats-gru.pt from it.
+corpus: $(STAMP)
+	nice -n 10 $(BIN)/editspec train --corpus-only
+
+train: $(STAMP)
+	nice -n 10 $(BIN)/editspec train --build-corpus
 
 lint: $(STAMP)
 	$(BIN)/ruff check editspec tests bench

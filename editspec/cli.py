@@ -84,6 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--duration", type=float, default=30.0, help="output seconds (30)")
     d.add_argument("--clip-seconds", type=float, default=None, help=argparse.SUPPRESS)
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    t = sub.add_parser("train", help="build the MIDI corpus and train the beat GRU (models/)")
+    t.add_argument("--build-corpus", action="store_true",
+                   help="fetch the Debian packages and render the corpus first (resumes)")
+    t.add_argument("--corpus-only", action="store_true", help="build the corpus, do not train")
+    t.add_argument("-o", "--output", default=os.path.join("models", "beats-gru.pt"),
+                   help="weights file to write (models/beats-gru.pt)")
+    t.add_argument("--seed", type=int, default=0, help="seed of corpus and training (0)")
+    t.add_argument("--epochs", type=int, default=None, help="training epochs (default of train.py)")
+    t.add_argument("--workers", type=int, default=2, help="corpus rendering processes (2)")
+    t.add_argument("--fresh", action="store_true", help="ignore the training checkpoint")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
 
@@ -226,8 +238,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """``editspec train``: corpus (``--build-corpus``) and training of the beat GRU."""
+    from editspec.model import data
+
+    if args.build_corpus or args.corpus_only:
+        t0 = time.perf_counter()
+        manifest = data.build_corpus(data.CorpusConfig(seed=args.seed), workers=args.workers,
+                                     progress=not args.no_progress)
+        _say(f"corpus: {manifest} in {time.perf_counter() - t0:.0f}s")
+        if args.corpus_only:
+            return EXIT_OK
+    from editspec.model import train  # torch: only now
+
+    tc = train.TrainConfig(seed=args.seed)
+    if args.epochs is not None:
+        tc = train.TrainConfig(seed=args.seed, epochs=args.epochs)
+    meta = train.train(tc, output=args.output, resume=not args.fresh,
+                       progress=not args.no_progress)
+    _say(f"wrote {args.output}: best epoch {meta['best_epoch']}, validation beat F "
+         f"{meta['val_beat_f_peaks']:.3f}, downbeat F {meta['val_downbeat_f_peaks']:.3f} "
+         f"(peak picking), {meta['train_seconds']:.0f}s of training")
+    return EXIT_OK
+
+
 COMMANDS = {"analyze": cmd_analyze, "shots": cmd_shots, "validate": cmd_validate,
-            "plan": cmd_plan, "render": cmd_render, "export": cmd_export, "demo": cmd_demo}
+            "plan": cmd_plan, "render": cmd_render, "export": cmd_export, "demo": cmd_demo,
+            "train": cmd_train}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
