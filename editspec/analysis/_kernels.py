@@ -11,7 +11,7 @@ import numpy as np
 from numba import float32, float64, int64, njit, types, uint8
 
 
-@njit(float32[:](float32[:, :], int64), cache=True, nogil=True)
+@njit(float32[:](float32[:, ::1], int64), cache=True, nogil=True, fastmath=True)
 def onset_flux(spec_db: np.ndarray, lag: int) -> np.ndarray:  # pragma: no cover - numba
     """Spectral flux onset strength: mean over bands of the positive change over ``lag`` frames.
 
@@ -19,15 +19,15 @@ def onset_flux(spec_db: np.ndarray, lag: int) -> np.ndarray:  # pragma: no cover
     the ``lag`` leading frames set to 0 (librosa pads them likewise).
     """
     n_bands, n_frames = spec_db.shape
-    out = np.zeros(n_frames, dtype=np.float32)
-    for t in range(lag, n_frames):
-        acc = 0.0
-        for b in range(n_bands):
-            d = spec_db[b, t] - spec_db[b, t - lag]
-            if d > 0.0:
-                acc += d
-        out[t] = acc / n_bands
-    return out
+    acc = np.zeros(n_frames, dtype=np.float32)
+    for b in range(n_bands):  # rows are contiguous: walk each band along time
+        row = spec_db[b]
+        for t in range(lag, n_frames):
+            acc[t] += max(row[t] - row[t - lag], np.float32(0.0))
+    inv = np.float32(1.0 / n_bands)
+    for t in range(n_frames):
+        acc[t] *= inv
+    return acc
 
 
 @njit(float64[:](uint8[:, :, :]), cache=True, nogil=True)
@@ -51,25 +51,33 @@ def frame_diffs(frames: np.ndarray) -> np.ndarray:  # pragma: no cover - numba
 
 
 @njit(types.Tuple((float64, int64[:], int64[:]))(float64[:], float64[:], float64[:], int64[:],
-                                                 int64, float64[:, :], int64[:]),
+                                                 int64, float64[:, :], int64[:], int64[:],
+                                                 int64[:]),
       cache=True, nogil=True)
 def bar_pointer_viterbi(log_beat: np.ndarray, log_down: np.ndarray, log_none: np.ndarray,
                         intervals: np.ndarray, beats_per_bar: int, log_trans: np.ndarray,
-                        beat_region: np.ndarray):  # pragma: no cover - numba
+                        beat_region: np.ndarray, trans_lo: np.ndarray,
+                        trans_hi: np.ndarray):  # pragma: no cover - numba
     """Viterbi decoding of a bar-pointer hidden Markov model (beats and downbeats jointly).
 
     A state is (tempo ``i``, beat ``k`` of the bar, frame ``o`` within the beat), with
     ``intervals[i]`` frames per beat. The pointer advances one frame per frame; at the
     end of a beat it moves to the next beat (the first beat after the bar's last) and
-    may change tempo with log-probability ``log_trans[j, i]``. The first
-    ``beat_region[i]`` frames of a beat emit ``log_down`` (beat 0) or ``log_beat``;
-    the rest emit ``log_none``. In the spirit of madmom's DBN (Krebs, Böck, Widmer 2015),
+    may change tempo from ``j`` to ``i`` with log-probability ``log_trans[j, i]``
+    (only ``trans_lo[i] <= j < trans_hi[i]`` are considered). The first
+    ``beat_region[i]`` frames of a beat emit ``log_down`` (beat 0) or ``log_beat``; the
+    others emit ``log_none``. In the spirit of madmom's DBN (Krebs, Böck & Widmer 2015),
     with tempo changes allowed at every beat.
+
+    Each tempo's bar is a ring buffer indexed by ``(position - t) mod bar_length``, so
+    advancing the pointer moves no data; ``log_none`` is added to every state alike and
+    therefore left out (scores of different metres stay comparable). Per frame the work
+    is the beat-start transitions and the beat-region emissions only.
 
     Returns
     -------
     score : float
-        Log-probability of the best path.
+        Log-probability of the best path, less the sum of ``log_none``.
     beat_frames : int64[n_beats]
         Frames where a beat starts on the best path.
     beat_index : int64[n_beats]
@@ -83,48 +91,60 @@ def bar_pointer_viterbi(log_beat: np.ndarray, log_down: np.ndarray, log_none: np
         base[i + 1] = base[i] + B * intervals[i]
     S = base[T]
     delta = np.empty(S, dtype=np.float64)
-    new = np.empty(S, dtype=np.float64)
+    starts = np.empty((B, T), dtype=np.float64)
     bp = np.zeros((n, B, T), dtype=np.int16)
+    off = np.zeros(T, dtype=np.int64)  # t mod bar length, per tempo
+    prev = np.zeros(T, dtype=np.int64)  # (t - 1) mod bar length
     init = -np.log(float(S))
-    # frame 0
+    # frame 0: storage index (q - 0) mod M == q
     for i in range(T):
         L = intervals[i]
         for k in range(B):
             for o in range(L):
-                s = base[i] + k * L + o
+                e = 0.0
                 if o < beat_region[i]:
-                    e = log_down[0] if k == 0 else log_beat[0]
-                else:
-                    e = log_none[0]
-                delta[s] = init + e
+                    e = (log_down[0] if k == 0 else log_beat[0]) - log_none[0]
+                delta[base[i] + k * L + o] = init + e
     for t in range(1, n):
-        lb = log_beat[t]
-        ld = log_down[t]
-        ln = log_none[t]
         for i in range(T):
-            L = intervals[i]
-            r = beat_region[i]
+            prev[i] = off[i]
+            off[i] += 1
+            if off[i] == B * intervals[i]:
+                off[i] = 0
+        # 1. beat starts: best predecessor among the last frames of the previous beat
+        for i in range(T):
             for k in range(B):
-                s0 = base[i] + k * L
-                # first frame of beat k: come from the last frame of beat k-1 at any tempo
                 kp = k - 1 if k > 0 else B - 1
                 best = -1e300
-                arg = 0
-                for j in range(T):
+                arg = trans_lo[i]
+                for j in range(trans_lo[i], trans_hi[i]):
                     Lj = intervals[j]
-                    v = delta[base[j] + kp * Lj + Lj - 1] + log_trans[j, i]
+                    idx = kp * Lj + Lj - 1 - prev[j]
+                    if idx < 0:
+                        idx += B * Lj
+                    v = delta[base[j] + idx] + log_trans[j, i]
                     if v > best:
                         best = v
                         arg = j
+                starts[k, i] = best
                 bp[t, k, i] = arg
-                e0 = ld if k == 0 else lb
-                new[s0] = best + e0
-                for o in range(1, L):
-                    e = e0 if o < r else ln
-                    new[s0 + o] = delta[s0 + o - 1] + e
-        for s in range(S):
-            delta[s] = new[s]
-    # best final state
+        # 2. write beat starts, add beat-region emissions
+        lb = log_beat[t] - log_none[t]
+        ld = log_down[t] - log_none[t]
+        for i in range(T):
+            L = intervals[i]
+            M = B * L
+            for k in range(B):
+                e = ld if k == 0 else lb
+                idx = k * L - off[i]
+                if idx < 0:
+                    idx += M
+                delta[base[i] + idx] = starts[k, i] + e
+                for _ in range(1, beat_region[i]):
+                    idx += 1
+                    if idx == M:
+                        idx = 0
+                    delta[base[i] + idx] += e
     best_s = 0
     for s in range(S):
         if delta[s] > delta[best_s]:
@@ -134,8 +154,9 @@ def bar_pointer_viterbi(log_beat: np.ndarray, log_down: np.ndarray, log_none: np
     while base[i + 1] <= best_s:
         i += 1
     L = intervals[i]
-    k = (best_s - base[i]) // L
-    o = (best_s - base[i]) % L
+    q = (best_s - base[i] + (n - 1)) % (B * L)
+    k = q // L
+    o = q % L
     frames = np.empty(n // 2 + 2, dtype=np.int64)
     index = np.empty(n // 2 + 2, dtype=np.int64)
     count = 0

@@ -38,6 +38,8 @@ __all__ = ["FPS", "HOP", "N_FFT", "N_MELS", "ONSET_N_FFT", "ONSET_N_MELS", "SR",
            "onset_strength", "power_spectrogram"]
 
 ANALYZER_VERSION = "audio-0.2"
+HARMONY_HOP = 4 * HOP
+"""Hop of the chroma and MFCC features (sections, harmonic change), samples."""
 ENERGY_FPS = 25.0
 """Rate of the published energy and salience curves, frames per second."""
 MIN_DURATION_S = 1.0
@@ -242,7 +244,8 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
     onset_power = ft.power_spectrogram(y, n_fft=ONSET_N_FFT)
     onset_mel = ft.log_mel(onset_power, n_mels=ONSET_N_MELS)
     onset = ft.onset_strength(onset_mel)
-    power = ft.power_spectrogram(y)
+    # Harmony and timbre change slowly: a 4x coarser hop is enough and 4x cheaper.
+    power = ft.power_spectrogram(y, n_fft=N_FFT, hop=HARMONY_HOP)
     chroma = ft.chroma(power)
     n = onset_power.shape[1]
     if tracker == "gru":
@@ -255,8 +258,9 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
         beat_only = np.clip(beat_act - down_act, 0, 1)
     else:
         bass = ft.onset_strength(onset_mel[ft.mel_frequencies(ONSET_N_MELS) < 200.0])
-        harm = bt.harmonic_change(chroma)
-        beat_only, down_act = bt.onset_activations(onset, bass, _fit(harm, n))
+        harm = bt.harmonic_change(chroma, FPS * HOP / HARMONY_HOP)
+        harm = np.interp(np.arange(n), np.arange(len(harm)) * HARMONY_HOP / HOP, harm)
+        beat_only, down_act = bt.onset_activations(onset, bass, harm)
         beat_act = beat_only + down_act
         salience = np.convolve(down_act, np.hanning(9) / np.hanning(9).sum(), mode="same")
         salience = salience / (salience.max() + 1e-9)
@@ -283,11 +287,11 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
     strength = onset[peaks] / (onset.max() + 1e-9)
     # sections over bar-synchronous chroma + MFCC + loudness
     mfcc = librosa.feature.mfcc(S=ft.log_mel(power), n_mfcc=13)[1:]
-    bar_frames = np.round(downbeats * FPS).astype(np.int64)
+    bar_frames = np.round(downbeats * SR / HARMONY_HOP).astype(np.int64)
     if len(bar_frames) >= 2:
-        m = min(power.shape[1], n)
-        groups = [bar_features(g[:, :m], bar_frames)
-                  for g in (chroma, mfcc, energy_frames[None, :])]
+        m = power.shape[1]
+        coarse_energy = energy_frames[:: HARMONY_HOP // HOP][None, :m]
+        groups = [bar_features(g[:, :m], bar_frames) for g in (chroma, mfcc, coarse_energy)]
         sections = find_sections(downbeats, groups, groups[2][0], duration)
     else:
         sections = (Section(0.0, round(duration, 6), "A"),)

@@ -152,14 +152,24 @@ def tempo_intervals(fps: float = FPS, min_bpm: float = 55.0, max_bpm: float = 21
     return np.unique(np.round(np.exp(np.linspace(np.log(lo), np.log(hi), n_tempi))).astype(np.int64))
 
 
-def tempo_transitions(intervals: np.ndarray, transition_lambda: float) -> np.ndarray:
-    """Return log-probabilities ``[from, to]`` of tempo changes, ∝ exp(-λ |to/from - 1|)."""
+def tempo_transitions(intervals: np.ndarray, transition_lambda: float,
+                      floor: float = 1e-3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return log-probabilities ``[from, to]`` of tempo changes, ∝ exp(-λ |to/from - 1|).
+
+    Probabilities below ``floor`` are dropped; the second and third results give, for
+    each target tempo ``i``, the range ``lo[i] <= j < hi[i]`` of source tempi kept.
+    """
     ratio = intervals[None, :] / intervals[:, None]
     p = np.exp(-transition_lambda * np.abs(ratio - 1.0))
-    p[p < 1e-12] = 0.0
+    p[p < floor] = 0.0
     p /= p.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore"):
-        return np.log(p)
+        logp = np.log(p)
+    kept = p > 0
+    lo = np.array([np.flatnonzero(kept[:, i])[0] for i in range(len(intervals))], dtype=np.int64)
+    hi = np.array([np.flatnonzero(kept[:, i])[-1] + 1 for i in range(len(intervals))],
+                  dtype=np.int64)
+    return logp, lo, hi
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,13 +225,13 @@ def decode_bar_pointer(beat_act: np.ndarray, down_act: np.ndarray, fps: float = 
     d = np.clip(down_act.astype(np.float64), eps, 1 - eps)
     none = np.clip(1.0 - b - d, eps, 1.0) / (observation_lambda - 1)
     intervals = tempo_intervals(fps, min_bpm, max_bpm, n_tempi)
-    trans = tempo_transitions(intervals, transition_lambda)
+    trans, lo, hi = tempo_transitions(intervals, transition_lambda)
     region = np.maximum(1, np.round(intervals / observation_lambda)).astype(np.int64)
     scores: dict[int, float] = {}
     best: tuple[float, np.ndarray, np.ndarray, int] | None = None
     lb, ld, ln = np.log(b), np.log(d), np.log(none)
     for bpb in meters:
-        score, frames, index = bar_pointer_viterbi(lb, ld, ln, intervals, bpb, trans, region)
+        score, frames, index = bar_pointer_viterbi(lb, ld, ln, intervals, bpb, trans, region, lo, hi)
         scores[bpb] = float(score)
         if best is None or score > best[0]:
             best = (float(score), frames, index, bpb)

@@ -54,14 +54,21 @@ def power_spectrogram(y: np.ndarray, n_fft: int = N_FFT, hop: int = HOP) -> np.n
         ``|STFT|^2`` as librosa's ``stft(center=True, pad_mode="constant")``: frame ``t``
         is centred on sample ``t * hop``.
     """
+    import scipy.fft
+
     pad = n_fft // 2
     yp = np.pad(np.asarray(y, dtype=np.float32), (pad, pad))
     n_frames = 1 + (len(yp) - n_fft) // hop
     frames = np.lib.stride_tricks.as_strided(
         yp, shape=(n_frames, n_fft), strides=(yp.strides[0] * hop, yp.strides[0]), writeable=False)
     window = np.hanning(n_fft + 1)[:-1].astype(np.float32)  # periodic Hann, as scipy/librosa
-    spec = np.fft.rfft(frames * window, axis=1)
-    return (spec.real**2 + spec.imag**2).astype(np.float32).T
+    power = np.empty((n_frames, n_fft // 2 + 1), dtype=np.float32)
+    block = max(1, (1 << 21) // n_fft)  # ~8 MB of frames at a time stays in cache
+    for a in range(0, n_frames, block):
+        spec = scipy.fft.rfft(frames[a:a + block] * window, axis=1, workers=-1)
+        np.multiply(spec.real, spec.real, out=power[a:a + block])
+        power[a:a + block] += spec.imag * spec.imag
+    return power.T  # a view: (bins, frames) in Fortran order, no copy
 
 
 def log_mel(power: np.ndarray, sr: int = SR, n_mels: int = N_MELS, top_db: float = 80.0) -> np.ndarray:
@@ -106,7 +113,7 @@ def chroma(power: np.ndarray, sr: int = SR) -> np.ndarray:
     """Return a chromagram [shape=(12, n_frames)] from a power spectrogram (librosa's filters)."""
     import librosa
 
-    return librosa.feature.chroma_stft(S=power, sr=sr, n_fft=(power.shape[0] - 1) * 2)
+    return librosa.feature.chroma_stft(S=power, sr=sr, n_fft=(power.shape[0] - 1) * 2, tuning=0.0)
 
 
 def mel_frequencies(n_mels: int, sr: int = SR) -> np.ndarray:
