@@ -256,6 +256,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         tc = train.TrainConfig(seed=args.seed, epochs=args.epochs)
     meta = train.train(tc, output=args.output, resume=not args.fresh,
                        progress=not args.no_progress)
+    if meta is None:
+        return EXIT_INTERNAL
     _say(f"wrote {args.output}: best epoch {meta['best_epoch']}, validation beat F "
          f"{meta['val_beat_f_peaks']:.3f}, downbeat F {meta['val_downbeat_f_peaks']:.3f} "
          f"(peak picking), {meta['train_seconds']:.0f}s of training")

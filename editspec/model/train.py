@@ -178,8 +178,8 @@ def _feature_stats(data: _Set) -> tuple[np.ndarray, np.ndarray]:
 
 
 def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None = None,
-          resume: bool = True, progress: bool = True, corpus_root: str | None = None
-          ) -> dict[str, Any]:
+          resume: bool = True, progress: bool = True, corpus_root: str | None = None,
+          stop_after: int | None = None) -> dict[str, Any] | None:
     """Train the network on the corpus and write the best epoch's weights to ``output``.
 
     Parameters
@@ -196,11 +196,14 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
         Show a progress bar with loss and validation F-measure on stderr.
     corpus_root : str, optional
         Corpus folder (default :func:`editspec.model.data.corpus_dir`).
+    stop_after : int, optional
+        Stop (as if interrupted) once this many epochs are done; a later call resumes.
 
     Returns
     -------
-    dict
-        The metadata written into the weights file (metrics, settings, times).
+    dict or None
+        The metadata written into the weights file (metrics, settings, times); None when
+        stopped by ``stop_after`` before the last epoch.
 
     Raises
     ------
@@ -257,7 +260,7 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             bar.update(1)
             bar.set_postfix(epoch=epoch + 1, loss=f"{np.mean(losses[-20:]):.4f}",
                             val_beat_f=f"{state['history'][-1]['beat_f']:.3f}"
@@ -275,6 +278,9 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
                         val_down_f=f"{metrics['downbeat_f']:.3f}")
         _save_atomic({"settings": settings, "model": model.state_dict(), "optim": opt.state_dict(),
                       "sched": sched.state_dict(), **state}, last)
+        if stop_after is not None and state["epoch"] >= stop_after and state["epoch"] < tc.epochs:
+            bar.close()
+            return None
     bar.close()
     if state["best_state"] is not None:
         model.load_state_dict(state["best_state"])

@@ -1,0 +1,260 @@
+"""The beat GRU: shipped weights, activations on songs with known beats, errors, training state.
+
+No downloads and no corpus: songs are synthesized (editspec.demo.synth_song), the
+training tests use a tiny corpus written here in the corpus format.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from editspec.demo import synth_song  # noqa: E402
+from editspec.errors import ModelError  # noqa: E402
+from editspec.model import infer  # noqa: E402
+from editspec.model.gru import BeatGRU, GRUConfig, checkpoint_dict, model_from_checkpoint  # noqa: E402
+
+SR = 22050
+TINY = GRUConfig(n_mels=16, conv_channels=8, hidden=8, layers=1)
+
+
+@pytest.fixture(scope="module")
+def song():
+    return synth_song(sr=SR, bars=12, form=(("verse", 0, 4), ("chorus", 4, 8)))
+
+
+def _peaks(act: np.ndarray, fps: float, thr: float = 0.3) -> np.ndarray:
+    from editspec.model.train import pick_peaks
+
+    return pick_peaks(act, fps, threshold=thr)
+
+
+def test_shipped_weights_load_with_weights_only_and_are_small():
+    path = infer.weights_path()
+    assert os.path.isfile(path), "models/beats-gru.pt must ship with the package"
+    assert os.path.getsize(path) <= 2 * 1024 * 1024
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    assert ckpt["format"] == "editspec-beats-gru"
+    model = model_from_checkpoint(ckpt)
+    assert isinstance(model, BeatGRU)
+    assert infer.weights_available()
+
+
+def test_activations_shape_rate_and_range(song):
+    y, _ = song
+    act = infer.activations(y, SR)
+    n = 1 + len(y) // 256
+    assert act.fps == pytest.approx(22050 / 256)
+    for curve in (act.beat, act.downbeat, act.salience):
+        assert curve.shape == (n,)
+        assert curve.dtype == np.float32
+        assert curve.min() >= 0.0 and curve.max() <= 1.0
+
+
+def test_other_sample_rate_is_resampled(song):
+    import librosa
+
+    y, _ = song
+    y44 = librosa.resample(y, orig_sr=SR, target_sr=44100)
+    act = infer.activations(y44, 44100)
+    assert abs(len(act.beat) - (1 + len(y) // 256)) <= 1
+
+
+def test_beat_activation_peaks_on_the_known_beats(song):
+    import mir_eval
+
+    y, truth = song
+    act = infer.activations(y, SR)
+    est = _peaks(act.beat, act.fps)
+    assert mir_eval.beat.f_measure(truth.beats, est, f_measure_threshold=0.07) >= 0.9
+    # peaks are on time: median distance to the nearest true beat under 20 ms
+    err = [np.min(np.abs(truth.beats - t)) for t in est]
+    assert np.median(err) < 0.02
+    # downbeats stand out of the beats
+    down = act.downbeat[np.round(truth.downbeats * act.fps).astype(int)].mean()
+    other = np.setdiff1d(np.round(truth.beats * act.fps).astype(int),
+                         np.round(truth.downbeats * act.fps).astype(int))
+    assert down > act.downbeat[other].mean() + 0.2
+
+
+def test_missing_weights_raise_model_error(tmp_path):
+    missing = str(tmp_path / "none.pt")
+    with pytest.raises(ModelError, match=r"none\.pt: model weights not found"):
+        infer.load_model(missing)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a checkpoint at all", b"PK\x03\x04garbage"])
+def test_corrupt_weights_raise_model_error(tmp_path, content):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(content)
+    with pytest.raises(ModelError, match=r"bad\.pt: corrupt model weights"):
+        infer.load_model(str(bad))
+
+
+def test_wrong_checkpoint_raises_model_error(tmp_path):
+    path = str(tmp_path / "other.pt")
+    torch.save({"state_dict": {}}, path)
+    with pytest.raises(ModelError, match=r"other\.pt: unusable model weights: not an "):
+        infer.load_model(path)
+
+
+def test_env_points_to_corrupt_weights(tmp_path, monkeypatch, song):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"junk")
+    monkeypatch.setenv("EDITSPEC_MODEL", str(bad))
+    with pytest.raises(ModelError):
+        infer.activations(song[0], SR)
+
+
+def test_checkpoint_round_trip(tmp_path):
+    torch.manual_seed(0)
+    model = BeatGRU(TINY).eval()
+    path = str(tmp_path / "tiny.pt")
+    torch.save(checkpoint_dict(model, {"note": "test"}), path)
+    loaded = infer.load_model(path)
+    assert loaded.cfg == TINY
+    x = torch.randn(2, 50, TINY.n_inputs)
+    with torch.no_grad():
+        assert torch.allclose(model(x), loaded(x))
+
+
+def test_chunked_inference_matches_whole_sequence():
+    torch.manual_seed(0)
+    model = BeatGRU(TINY).eval()
+    feats = np.random.default_rng(0).random((700, TINY.n_inputs)).astype(np.float32)
+    whole = infer.run_network(model, feats, chunk=1000)
+    chunked = infer.run_network(model, feats, chunk=300, context=100)
+    # a unidirectional 1-layer GRU forgets slowly; with 100 frames of context the chunks agree
+    assert np.abs(whole - chunked).max() < 0.05
+
+
+def test_importing_infer_loads_no_torch():
+    code = ("import sys, editspec.model.infer, editspec.model.data; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- labels -----------------------------------------------------------------------------------
+
+
+def test_midi_grid_follows_tempo_and_time_signature_maps():
+    pretty_midi = pytest.importorskip("pretty_midi")
+    from editspec.model.data import midi_grid
+
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120)  # 0.5 s per quarter
+    pm.time_signature_changes = [pretty_midi.TimeSignature(4, 4, 0.0),
+                                 pretty_midi.TimeSignature(6, 8, 4.0)]  # after 2 bars of 4/4
+    ins = pretty_midi.Instrument(0)
+    ins.notes.append(pretty_midi.Note(90, 60, 0.0, 7.0))
+    pm.instruments.append(ins)
+    beats, downs = midi_grid(pm)
+    # 4/4: quarter beats every 0.5 s, bars of 4; 6/8: dotted-quarter beats (0.75 s), bars of 2
+    np.testing.assert_allclose(beats[:8], np.arange(8) * 0.5)
+    np.testing.assert_allclose(beats[8:11], [4.0, 4.75, 5.5])
+    np.testing.assert_allclose(downs[:4], [0.0, 2.0, 4.0, 5.5])
+
+
+def test_time_map_keeps_beats_under_swing_and_scales_tempo():
+    from editspec.model.data import make_time_map
+
+    beats = np.arange(10) * 0.5
+    f = make_time_map(beats, np.random.default_rng(0), tempo_factor=1.25, swing=0.6,
+                      drift_s=0.0, drift_period_s=20.0)
+    np.testing.assert_allclose(f(beats), beats / 1.25)
+    # the off-beat eighth moves to 60 % of the beat
+    assert f(np.array([0.25]))[0] == pytest.approx(0.3 / 1.25)
+    t = np.linspace(0, 4.5, 500)
+    assert np.all(np.diff(f(t)) > 0)
+
+
+def test_targets_and_f_measure():
+    from editspec.model.train import f_measure, targets
+
+    arrays = {"beats": np.array([1.0, 2.0]), "downbeats": np.array([1.0]),
+              "salience_times": np.array([1.0]), "salience_weights": np.array([0.7])}
+    y = targets(arrays, 200, 50.0)
+    assert y[50, 0] == 1.0 and y[49, 0] == 0.5 and y[51, 0] == 0.5 and y[100, 0] == 1.0
+    assert y[50, 1] == 1.0 and y[100, 1] == 0.0
+    assert y[50, 2] == pytest.approx(0.7)
+    assert f_measure(np.array([1.02, 2.5]), np.array([1.0, 2.0])) == pytest.approx(0.5)
+    assert f_measure(np.array([]), np.array([1.0])) == 0.0
+
+
+def test_split_is_by_song_group():
+    from editspec.model.data import CorpusConfig, song_group, split_groups
+
+    paths = [f"/c/pkgs/mma/x/tune{i}.mid" for i in range(3)] + [
+        f"/c/pkgs/mma/x/song_{c}.mid" for c in "abcdefghij"]
+    groups = [song_group(p) for p in paths]
+    assert len({groups[0], groups[1], groups[2]}) == 1
+    split = split_groups(groups, CorpusConfig(seed=3))
+    assert set(split.values()) == {"train", "val", "test"}
+    assert split == split_groups(groups, CorpusConfig(seed=3))
+
+
+# --- training state ---------------------------------------------------------------------------
+
+
+def _tiny_corpus(root: str) -> None:
+    """Write a corpus of four synthesized excerpts (two train, one val, one test)."""
+    renders = []
+    os.makedirs(os.path.join(root, "renders"))
+    for i, (split, tempo) in enumerate([("train", 100.0), ("train", 128.0), ("val", 110.0),
+                                        ("test", 120.0)]):
+        y, truth = synth_song(sr=SR, tempo=tempo, bars=3, seed=i,
+                              form=(("verse", 0, 3),))
+        name = f"{split}-{i:04d}-0"
+        np.savez(os.path.join(root, "renders", name + ".npz"),
+                 audio=np.round(y * 32767).astype(np.int16), beats=truth.beats,
+                 downbeats=truth.downbeats, salience_times=truth.downbeats,
+                 salience_weights=np.ones(len(truth.downbeats)))
+        renders.append({"name": name, "file": f"renders/{name}.npz", "split": split,
+                        "song": name, "group": name, "spec": {}})
+    with open(os.path.join(root, "manifest.json"), "w") as fh:
+        json.dump({"version": 1, "config": {"seed": 0}, "renders": renders}, fh)
+
+
+def test_resumed_training_equals_uninterrupted(tmp_path):
+    from editspec.model.train import TrainConfig, train
+
+    root = str(tmp_path / "corpus")
+    _tiny_corpus(root)
+    tc = TrainConfig(epochs=2, batch=2, crop_frames=64, model=TINY, threads=1)
+    out_a = str(tmp_path / "a.pt")
+    meta = train(tc, output=out_a, workdir=str(tmp_path / "wa"), corpus_root=root,
+                 progress=False)
+    assert meta is not None and meta["best_epoch"] in (1, 2)
+
+    out_b = str(tmp_path / "b.pt")
+    wb = str(tmp_path / "wb")
+    assert train(tc, output=out_b, workdir=wb, corpus_root=root, progress=False,
+                 stop_after=1) is None
+    assert os.path.isfile(os.path.join(wb, "last.pt")) and not os.path.exists(out_b)
+    last = torch.load(os.path.join(wb, "last.pt"), weights_only=True)
+    assert last["epoch"] == 1
+    train(tc, output=out_b, workdir=wb, corpus_root=root, progress=False)
+
+    a = torch.load(out_a, weights_only=True)
+    b = torch.load(out_b, weights_only=True)
+    assert a["config"] == b["config"]
+    for k, v in a["state_dict"].items():
+        assert torch.equal(v, b["state_dict"][k]), k
+    assert a["meta"]["history"] == b["meta"]["history"]
+
+
+def test_train_without_corpus_is_a_clear_error(tmp_path):
+    from editspec.model.data import CorpusError
+    from editspec.model.train import TrainConfig, train
+
+    with pytest.raises(CorpusError,
+                       match="no corpus; build it with `editspec train --build-corpus`"):
+        train(TrainConfig(model=TINY), output=str(tmp_path / "x.pt"),
+              corpus_root=str(tmp_path / "nothing"), progress=False)
