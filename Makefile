@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/editspec demo -o out
 
 # pytest exits 5 when it collects no tests: that is a failure here, there must be tests.
-test: $(STAMP)
+test: $(STAMP) system-deps
 	@$(BIN)/python -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
