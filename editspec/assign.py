@@ -152,7 +152,9 @@ def assign_segments(slots: list[Slot], segments: list[Segment], fps: float, *,
     cost = cost - 0.3 * np.log(np.maximum(weight, 1e-3))[None, :]
     hero = np.array([segments[si].hero for si, _, _ in pieces])
     star = np.array([s.chorus or s.first for s in slots])
-    cost = cost - hero_bonus * np.outer(star, hero) + 0.5 * hero_bonus * np.outer(~star, hero)
+    first = np.array([s.first for s in slots])
+    cost = cost - hero_bonus * np.outer(star, hero) + 0.5 * hero_bonus * np.outer(~star, hero) \
+        - 0.5 * hero_bonus * np.outer(first, hero)
     first_of_must: dict[str, int] = {}
     for p, (si, _, _) in enumerate(pieces):
         if segments[si].must and segments[si].clip not in first_of_must:
@@ -174,8 +176,12 @@ def assign_segments(slots: list[Slot], segments: list[Segment], fps: float, *,
     return out, reused
 
 
-def _separate_neighbours(chosen: np.ndarray, piece_clip: list[str], cost: np.ndarray) -> np.ndarray:
-    """Swap pieces between slots so that no two neighbouring slots show the same clip."""
+def _separate_neighbours(chosen: np.ndarray, piece_clip: list[str], cost: np.ndarray,
+                         max_delta: float = 0.5) -> np.ndarray:
+    """Swap pieces between slots so that no two neighbouring slots show the same clip.
+
+    A swap is made only when it costs less than ``max_delta`` (so a hero clip is not
+    moved out of the chorus to avoid a repeat)."""
     chosen = chosen.copy()
     n = len(chosen)
 
@@ -198,7 +204,7 @@ def _separate_neighbours(chosen: np.ndarray, piece_clip: list[str], cost: np.nda
             ok = not clash(i) and not clash(j)
             delta = cost[i, b] + cost[j, a] - cost[i, a] - cost[j, b]
             chosen[i], chosen[j] = a, b
-            if ok and (best is None or delta < best):
+            if ok and delta < max_delta and (best is None or delta < best):
                 best, best_j = delta, j
         if best_j >= 0:
             chosen[i], chosen[best_j] = chosen[best_j], chosen[i]
