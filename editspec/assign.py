@@ -70,10 +70,12 @@ class Assignment:
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks scaled to 0..1, ties sharing their average rank."""
+    from scipy.stats import rankdata
+
     if len(x) <= 1:
         return np.full(len(x), 0.5)
-    order = np.argsort(np.argsort(x, kind="stable"), kind="stable")
-    return order / (len(x) - 1)
+    return (rankdata(x, method="average") - 1) / (len(x) - 1)
 
 
 def assign_segments(slots: list[Slot], segments: list[Segment], fps: float, *,
