@@ -50,9 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "default when its weights are installed)")
     a.add_argument("--plot", metavar="PNG", help="also write a plot of the analysis")
 
-    s = sub.add_parser("shots", help="find a clip's shots and motion")
-    s.add_argument("video", help="video file")
-    s.add_argument("--json", action="store_true", help="print the analysis as JSON")
+    s = sub.add_parser("shots", help="find a clip's shots, motion, quality and subject centre")
+    s.add_argument("video", nargs="+", help="video file(s); several are analyzed in parallel")
+    s.add_argument("--json", action="store_true",
+                   help="print the analysis as JSON (one object per line for several videos)")
+    s.add_argument("--plot", metavar="PNG", help="also write a plot (one video only)")
+    s.add_argument("--no-cache", action="store_true", help="recompute, ignoring the cache")
+    s.add_argument("--workers", type=int, default=None, help="videos analyzed at once (CPU cores)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     v = sub.add_parser("validate", help="check a recipe (files exist, no media decoded)")
     v.add_argument("recipe")
@@ -146,15 +151,30 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_shots(args: argparse.Namespace) -> int:
     """``editspec shots``."""
-    from editspec.analysis.video import detect_shots
+    from editspec.analysis.video import analyze_clips, detect_shots
 
-    result = detect_shots(args.video)
-    if args.json:
-        print(json.dumps(result.to_dict()))
+    if args.plot and len(args.video) > 1:
+        raise EditspecError(f"--plot takes one video, got {len(args.video)}")
+    progress = False if args.no_progress else None
+    if len(args.video) == 1:
+        results = [detect_shots(args.video[0], use_cache=not args.no_cache, progress=progress)]
     else:
-        print(f"{args.video}: {result.duration:.2f}s at {float(result.fps):.3f} fps, "
-              f"{len(result.cuts) + 1} shots, cuts at "
-              f"{', '.join(f'{c:.2f}s' for c in result.cuts) or 'none'}")
+        results = analyze_clips(args.video, workers=args.workers, use_cache=not args.no_cache,
+                                progress=progress)
+    if args.plot:
+        from editspec.analysis.video.plot import plot_shots
+
+        plot_shots(results[0], args.plot)
+        _say(f"wrote {args.plot}")
+    for result in results:
+        if args.json:
+            print(json.dumps(result.to_dict()))
+        else:
+            kinds = {"cut": "", "fade": " (fade)", "dissolve": " (dissolve)"}
+            cuts = ", ".join(f"{c:.2f}s{kinds.get(str(k), '')}"
+                             for c, k in zip(result.cuts, result.cut_kinds, strict=True))
+            print(f"{result.path}: {result.duration:.2f}s at {float(result.fps):.3f} fps, "
+                  f"{len(result.cuts) + 1} shots, cuts at {cuts or 'none'}")
     return EXIT_OK
 
 

@@ -1,14 +1,15 @@
 """numba kernels for the analysis hot paths: plain loops, explicit signatures, cached.
 
 Each kernel has a ``bench/`` script that measures it against the library code it
-replaces. Wrappers in :mod:`editspec.analysis.audio` and :mod:`editspec.analysis.video`
-validate and shape the inputs; kernels assume contiguous arrays of the stated dtypes.
+replaces. Wrappers in :mod:`editspec.analysis.audio` validate and shape the inputs;
+kernels assume contiguous arrays of the stated dtypes. Video kernels live in
+:mod:`editspec.analysis._video_kernels`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import float32, float64, int64, njit, types, uint8
+from numba import float32, float64, int64, njit, types
 
 
 @njit(float32[:](float32[:, ::1], int64), cache=True, nogil=True, fastmath=True)
@@ -28,26 +29,6 @@ def onset_flux(spec_db: np.ndarray, lag: int) -> np.ndarray:  # pragma: no cover
     for t in range(n_frames):
         acc[t] *= inv
     return acc
-
-
-@njit(float64[:](uint8[:, :, :]), cache=True, nogil=True)
-def frame_diffs(frames: np.ndarray) -> np.ndarray:  # pragma: no cover - numba
-    """Mean absolute difference between consecutive frames, in 0..255.
-
-    ``frames`` has shape (n, h, w*c); ``out[0] = 0`` and ``out[i]`` compares frame
-    ``i`` with frame ``i - 1``.
-    """
-    n, h, w = frames.shape
-    out = np.zeros(n, dtype=np.float64)
-    for i in range(1, n):
-        acc = 0
-        for y in range(h):
-            for x in range(w):
-                a = np.int64(frames[i, y, x])
-                b = np.int64(frames[i - 1, y, x])
-                acc += a - b if a > b else b - a
-        out[i] = acc / (h * w)
-    return out
 
 
 @njit(types.Tuple((float64, int64[:], int64[:]))(float64[:], float64[:], float64[:], int64[:],

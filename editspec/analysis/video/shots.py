@@ -1,0 +1,256 @@
+"""Shot boundaries from per-frame features: hard cuts, fades through black, dissolves.
+
+Input: :class:`~editspec.analysis.video.features.FrameFeatures`. Output: the frames
+where new shots start and the gradual transitions around them.
+
+- **Hard cuts.** A frame's score is its YUV histogram distance to the previous frame
+  plus twice its motion-compensated residual (so a pan, which shifts the picture but
+  keeps its colours, scores low). A cut is a local maximum above an absolute floor
+  and ``hard_ratio`` times the median score of the surrounding ``window_s``
+  (an adaptive threshold in the manner of PySceneDetect's AdaptiveDetector). A
+  candidate whose picture comes back within ``flash_s`` (a camera flash, a few white
+  frames) is no cut.
+- **Fades through black.** A short run of black frames between two non-black
+  stretches is one transition, cut at the run's middle.
+- **Dissolves.** Each frame is fitted as a blend of the frames ``gradual_k_s``
+  before and after it (:func:`~editspec.analysis._video_kernels.blend_fit`). Over a
+  dissolve the fit is good while the two ends differ a lot, and the total change
+  along the way is no more than the net change; motion fails one of the two. The
+  cut is the middle of the run of such frames.
+
+Twin-comparison (Zhang, Kankanhalli, Smoliar 1993) and the variance/blend models of
+gradual transitions (Alattar 1993; Lienhart 2001) are the ancestors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from editspec.analysis.video.features import FrameFeatures
+
+
+@dataclass(frozen=True, slots=True)
+class ShotParams:
+    """Thresholds of shot detection (part of the cache key)."""
+
+    hard_min: float = 0.25
+    """Smallest hard-cut score (histogram distance + 2 x residual, about 0..1.5)."""
+    hard_ratio: float = 3.0
+    """A hard cut scores this many times the median around it ..."""
+    hard_margin: float = 0.08
+    """... plus this."""
+    window_s: float = 0.5
+    """Half-width of the adaptive window, seconds."""
+    flash_s: float = 0.3
+    """Longest flash (picture that comes back), seconds."""
+    gradual_k_s: float = 0.5
+    """Reach of the blend fit on each side, seconds."""
+    gradual_min_change: float = 18.0
+    """Least net change (0..255 mean absolute difference) across a dissolve."""
+    gradual_max_residual: float = 0.3
+    """Largest blend-fit residual, as a fraction of the net change."""
+    gradual_max_variation: float = 1.8
+    """Largest total variation along the way, as a multiple of the net change."""
+    black_mean: float = 26.0
+    """A black frame's mean luma is at most this (video black is 16) ..."""
+    black_std: float = 10.0
+    """... and its luma standard deviation at most this."""
+    fade_max_black_s: float = 3.0
+    """Longest run of black frames counted as a fade transition, seconds."""
+    min_shot_s: float = 0.2
+    """Two boundaries closer than this keep only the stronger one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Boundaries:
+    """Where shots start, and how."""
+
+    cut_frames: np.ndarray
+    """int64 [shape=(n_cuts,)]: the first frame of each new shot."""
+    kinds: np.ndarray
+    """str [shape=(n_cuts,)]: ``cut``, ``fade`` or ``dissolve``."""
+    spans: np.ndarray
+    """int64 [shape=(n_cuts, 2)]: first and last frame of each transition (equal for cuts)."""
+    score: np.ndarray
+    """float32 [shape=(n_frames,)]: the hard-cut score per frame."""
+
+
+def hard_cut_score(feat: FrameFeatures) -> np.ndarray:
+    """Return the per-frame hard-cut score: histogram distance + 2 x residual / 255."""
+    return (feat.hist_dist + 2.0 * feat.motion[:, 3] / 255.0).astype(np.float32)
+
+
+def is_black(feat: FrameFeatures, params: ShotParams = ShotParams()) -> np.ndarray:
+    """Return a bool per frame: the picture is (near) black."""
+    return (feat.luma[:, 0] <= params.black_mean) & (feat.luma[:, 1] <= params.black_std)
+
+
+def detect_hard_cuts(feat: FrameFeatures, params: ShotParams = ShotParams(),
+                     score: np.ndarray | None = None) -> np.ndarray:
+    """Return the first frames of new shots after hard cuts (int64, sorted)."""
+    from editspec.analysis._video_kernels import mini_distance
+
+    s = hard_cut_score(feat) if score is None else score
+    n = len(s)
+    fps = float(feat.geometry.fps)
+    w = max(2, int(round(params.window_s * fps)))
+    flash = max(2, int(round(params.flash_s * fps)))
+    mini = feat.mini
+    out = []
+    for i in np.flatnonzero(s >= params.hard_min):
+        if i == 0 or s[i] < s[max(0, i - 2):i + 3].max():
+            continue
+        around = np.concatenate([s[max(1, i - w):i], s[i + 1:i + w + 1]])
+        base = float(np.median(around)) if len(around) else 0.0
+        if s[i] < params.hard_ratio * base + params.hard_margin:
+            continue
+        jump = mini_distance(mini[i - 1], mini[i])
+        back = False
+        for j in range(i + 1, min(n, i + flash + 1)):  # the old picture returns: flash start
+            if mini_distance(mini[i - 1], mini[j]) < 0.4 * jump:
+                back = True
+                break
+        for j in range(max(0, i - 1 - flash), i - 1):  # the picture before a flash returns
+            if back or mini_distance(mini[j], mini[i]) < 0.4 * jump:
+                back = True
+                break
+        if not back:
+            out.append(int(i))
+    return np.array(out, dtype=np.int64)
+
+
+def detect_fades(feat: FrameFeatures, params: ShotParams = ShotParams()
+                 ) -> list[tuple[int, int, int]]:
+    """Return fades through black as (first frame, cut frame, last frame); the cut is the middle.
+
+    A fade is a short run of black frames inside the clip with the luma ramping down
+    into it or up out of it; a black run entered and left by hard cuts is no fade
+    (the hard cuts stand).
+    """
+    black = is_black(feat, params)
+    lum = feat.luma[:, 0]
+    n = len(black)
+    fps = float(feat.geometry.fps)
+    out = []
+    i = 0
+    while i < n:
+        if not black[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and black[j + 1]:
+            j += 1
+        if i > 0 and j < n - 1 and (j - i + 1) <= params.fade_max_black_s * fps:
+            a = i
+            while a > 0 and lum[a - 1] > lum[a] + 0.5 and not black[a - 1]:
+                a -= 1
+            b = j
+            while b < n - 1 and lum[b + 1] > lum[b] + 0.5:
+                b += 1
+            if (i - a) + (b - j) >= 3:  # a ramp, not two hard cuts
+                out.append((a, (a + b + 1) // 2, b))
+        i = j + 1
+    return out
+
+
+def detect_dissolves(feat: FrameFeatures, hard: np.ndarray, params: ShotParams = ShotParams(),
+                     fit: np.ndarray | None = None) -> list[tuple[int, int, int]]:
+    """Return dissolves as (first frame, cut frame, last frame)."""
+    from editspec.analysis._video_kernels import blend_fit
+
+    n = feat.n_frames
+    fps = float(feat.geometry.fps)
+    k = max(2, int(round(params.gradual_k_s * fps)))
+    if n < 2 * k + 1:
+        return []
+    mini = feat.mini
+    fit = blend_fit(mini, k) if fit is None else fit
+    step = np.abs(np.diff(mini.astype(np.int16), axis=0)).mean(axis=1)
+    tv = np.concatenate([[0.0], np.cumsum(step)])  # tv[b] - tv[a] = variation from a to b
+    t = np.arange(n)
+    a = np.clip(t - k, 0, n - 1)
+    b = np.clip(t + k, 0, n - 1)
+    net = fit[:, 0]
+    ok = ((t - k >= 0) & (t + k <= n - 1) & (net >= params.gradual_min_change)
+          & (fit[:, 1] <= params.gradual_max_residual * net)
+          & ((tv[b] - tv[a]) <= params.gradual_max_variation * net))
+    black = is_black(feat, params)
+    ok &= ~black[a] & ~black[b] & ~black
+    if len(hard):
+        hard_mask = np.zeros(n + 1, dtype=np.int64)
+        hard_mask[hard] = 1
+        cum = np.concatenate([[0], np.cumsum(hard_mask)])
+        ok &= (cum[np.minimum(b + 1, n)] - cum[a + 1]) == 0  # no hard cut within (a, b]
+    out = []
+    i = 0
+    min_run = max(2, k // 2)
+    while i < n:
+        if not ok[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and ok[j + 1]:
+            j += 1
+        if j - i + 1 >= min_run:
+            # the blend weight of the earlier picture falls through 0.5 at the middle
+            alpha = fit[i:j + 1, 2]
+            half = np.flatnonzero((alpha[:-1] > 0.5) & (alpha[1:] <= 0.5))
+            if len(half):
+                c = i + 1 + int(half[np.argmax(net[i + 1 + half])])
+            else:
+                seg = net[i:j + 1]
+                c = int(round(float((np.flatnonzero(seg >= 0.9 * seg.max()) + i).mean())))
+            # the transition itself: where the frames change, around the centre
+            lo, hi = c, c
+            thr = 0.25 * float(step[max(0, c - 2):c + 2].mean()) if c > 0 else 0.0
+            while lo > max(i - k, 1) and step[lo - 1] > thr:
+                lo -= 1
+            while hi < min(j + k, n - 2) and step[hi] > thr:
+                hi += 1
+            out.append((lo, c, hi))
+        i = j + 1
+    return out
+
+
+def detect_boundaries(feat: FrameFeatures, params: ShotParams = ShotParams()) -> Boundaries:
+    """Find every shot boundary of a clip.
+
+    Parameters
+    ----------
+    feat : FrameFeatures
+        Per-frame features of the clip.
+    params : ShotParams
+        Thresholds.
+
+    Returns
+    -------
+    Boundaries
+    """
+    score = hard_cut_score(feat)
+    hard = detect_hard_cuts(feat, params, score)
+    fades = detect_fades(feat, params)
+    for a, _, b in fades:  # the steps of a fade are no hard cuts
+        hard = hard[(hard < a) | (hard > b + 1)]
+    found: list[tuple[int, str, int, int, float]] = [(int(i), "cut", int(i), int(i),
+                                                     float(score[i])) for i in hard]
+    for a, c, b in fades:
+        found.append((c, "fade", a, b, 1.0))
+    for a, c, b in detect_dissolves(feat, hard, params):
+        found.append((c, "dissolve", a, b, 0.9))
+    found.sort()
+    min_gap = max(1, int(round(params.min_shot_s * float(feat.geometry.fps))))
+    kept: list[tuple[int, str, int, int, float]] = []
+    for item in found:
+        if kept and item[0] - kept[-1][0] < min_gap:
+            if item[4] > kept[-1][4]:
+                kept[-1] = item
+            continue
+        kept.append(item)
+    kept = [k for k in kept if 0 < k[0] < feat.n_frames]
+    return Boundaries(
+        cut_frames=np.array([k[0] for k in kept], dtype=np.int64),
+        kinds=np.array([k[1] for k in kept], dtype="<U8"),
+        spans=np.array([[k[2], k[3]] for k in kept], dtype=np.int64).reshape(-1, 2),
+        score=score)

@@ -1,0 +1,143 @@
+"""Generated video clips with stated ground truth: cuts, dissolves, fades, flashes, pans.
+
+Every clip is built with ffmpeg lavfi sources; each function returns the path and the
+truth it was built from (frame indices at the clip's rate), never anything measured.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+
+from editspec.media import ffmpeg_exe
+
+FPS = 25
+W, H = 160, 90
+
+# Distinct, moving sources; each reads a rate and a size.
+SOURCES = (
+    "testsrc2=s={s}:r={r}",
+    "mandelbrot=s={s}:r={r}",
+    "life=s={s}:r={r}:mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00",
+    "smptebars=s={s}:r={r}",
+    "cellauto=s={s}:r={r}:rule=110",
+    "rgbtestsrc=s={s}:r={r}",
+    "gradients=s={s}:r={r}:speed=0.05",
+    "testsrc=s={s}:r={r}",
+)
+
+
+@dataclass
+class Truth:
+    """What a generated clip contains, in frames at ``fps``."""
+
+    fps: int
+    frames: int
+    hard: list[int] = field(default_factory=list)
+    """First frames of new shots after hard cuts."""
+    gradual: list[int] = field(default_factory=list)
+    """Middle frames of dissolves and fades."""
+    not_cuts: list[int] = field(default_factory=list)
+    """Frames of flashes or fast pans where no cut may be found."""
+
+
+def _run(args: list[str]) -> None:
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args],
+                   check=True, capture_output=True)
+
+
+def _src(k: int, frames: int, fps: int = FPS, size: tuple[int, int] = (W, H)) -> str:
+    s = f"{size[0]}x{size[1]}"
+    return SOURCES[k % len(SOURCES)].format(s=s, r=fps) + f",trim=end_frame={frames},setpts=PTS-STARTPTS,format=yuv420p"
+
+
+ENC = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-g", "50", "-pix_fmt", "yuv420p"]
+
+
+def hard_cuts(path: str, lengths: tuple[int, ...] = (30, 23, 40, 17, 35), *,
+              enc: list[str] | None = None, fps: int = FPS, size: tuple[int, int] = (W, H),
+              extra: list[str] | None = None) -> Truth:
+    """Concatenate segments of different sources: a hard cut at each join."""
+    n = len(lengths)
+    graph = ";".join(f"{_src(k, m, fps, size)}[s{k}]" for k, m in enumerate(lengths))
+    graph += ";" + "".join(f"[s{k}]" for k in range(n)) + f"concat=n={n}:v=1:a=0[v]"
+    _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", graph, "-map", "[v]",
+          *(enc if enc is not None else ENC), *(extra or []), path])
+    cuts = [sum(lengths[:k]) for k in range(1, n)]
+    return Truth(fps, sum(lengths), hard=cuts)
+
+
+def transitions(path: str, kind: str = "fade", seconds: tuple[float, ...] = (2.0, 2.0, 2.0),
+                duration: float = 0.5) -> Truth:
+    """Join segments with ``xfade`` (``fade`` is a dissolve, ``fadeblack`` a fade through black).
+
+    Segment k lasts ``seconds[k]``; each transition of ``duration`` ends one segment
+    early, so the middle of transition k is at ``sum(seconds[:k+1]) - (k+1)*duration + duration/2``.
+    """
+    n = len(seconds)
+    calm = (0, 1, 3, 6, 5)  # sources that change little frame to frame
+    graph = ";".join(f"{_src(calm[k % len(calm)], int(round(sec * FPS)))}[s{k}]"
+                     for k, sec in enumerate(seconds))
+    prev = "s0"
+    mids = []
+    t = 0.0
+    for k in range(1, n):
+        offset = t + seconds[k - 1] - duration
+        mids.append(offset + duration / 2)
+        out = f"x{k}"
+        graph += f";[{prev}][s{k}]xfade=transition={kind}:duration={duration}:offset={offset:.4f}[{out}]"
+        prev = out
+        t = offset
+    _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", graph,
+          "-map", f"[{prev}]", *ENC, path])
+    total = int(round((sum(seconds) - (n - 1) * duration) * FPS))
+    return Truth(FPS, total, gradual=[int(round(m * FPS)) for m in mids])
+
+
+def flashes(path: str, frames: int = 100, at: tuple[int, ...] = (30, 70), length: int = 2) -> Truth:
+    """One shot with camera flashes: ``length`` white (then bright) frames at each of ``at``."""
+    boxes = ",".join(
+        f"drawbox=x=0:y=0:w=iw:h=ih:color=white@0.95:t=fill:enable='between(n,{a},{a + length - 1})'"
+        for a in at)
+    _run(["-f", "lavfi", "-i", _src(0, frames) + "," + boxes, *ENC, path])
+    return Truth(FPS, frames, not_cuts=[a + d for a in at for d in range(length + 1)])
+
+
+def fast_pan(path: str, frames: int = 75, speed_px: int = 12) -> Truth:
+    """One shot panning over a wide picture at ``speed_px`` pixels per frame (of 160)."""
+    wide = W + speed_px * frames + 8
+    src = (f"testsrc2=s={wide}x{H}:r={FPS},trim=end_frame={frames},"
+           f"crop={W}:{H}:x='n*{speed_px}':y=0,format=yuv420p")
+    _run(["-f", "lavfi", "-i", src, *ENC, path])
+    return Truth(FPS, frames, not_cuts=list(range(1, frames)))
+
+
+def moving_box(path: str, frames: int = 50, box: int = 16, x0: int = 20, speed_px: int = 2) -> Truth:
+    """A white box moving right on dark grey; the box centre is the subject."""
+    src = (f"color=c=0x202020:s={W}x{H}:r={FPS}:d={frames / FPS}[bg];"
+           f"color=c=white:s={box}x{box}:r={FPS}:d={frames / FPS}[fg];"
+           f"[bg][fg]overlay=x='{x0}+n*{speed_px}':y={(H - box) // 2},format=yuv420p[v]")
+    _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", src, "-map", "[v]",
+          *ENC, path])
+    return Truth(FPS, frames)
+
+
+def vfr_clip(path: str) -> tuple[Truth, float]:
+    """Two shots at different frame rates in one variable-frame-rate MP4; the cut time in s."""
+    graph = (f"{_src(0, 50, 25)}[a];{_src(1, 20, 10)}[b];[a][b]concat=n=2:v=1:a=0[v]")
+    _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", graph, "-map", "[v]",
+          *ENC, "-fps_mode", "vfr", path])
+    return Truth(25, 0), 2.0
+
+
+def still_and_blur(path: str) -> Truth:
+    """A sharp shot, then the same source heavily blurred, then black: quality ground truth.
+
+    Frames 0-39 sharp, 40-79 blurred (``gblur`` sigma 8), 80-99 black.
+    """
+    graph = (f"{_src(7, 40)}[a];{_src(7, 40)},gblur=sigma=8[b];"
+             f"color=c=black:s={W}x{H}:r={FPS}:d=0.8,format=yuv420p[c];"
+             "[a][b][c]concat=n=3:v=1:a=0[v]")
+    _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", graph, "-map", "[v]",
+          *ENC, path])
+    return Truth(FPS, 100, hard=[40, 80])
