@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", required=True, help="file to write")
     e.add_argument("--beat-markers", action="store_true", help="mark every beat, not only downbeats")
 
+    c = sub.add_parser("check", help="check a render's cuts against its EDL and the beat")
+    c.add_argument("render", help="the rendered video")
+    c.add_argument("--edl", required=True, help="the EDL it was rendered from (.json)")
+    c.add_argument("--json", action="store_true", help="print the report as JSON")
+    c.add_argument("--strict", action="store_true",
+                   help="exit 3 when any hard cut is off its planned frame")
+
     d = sub.add_parser("demo", help="make demo media and render an example edit")
     d.add_argument("-o", "--output-dir", default="out", help="folder for media and results (out)")
     d.add_argument("--size", default="1080x1920", help="output size WxH (1080x1920)")
@@ -227,6 +234,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """``editspec check``: every cut on its frame and on the beat?"""
+    from editspec.check import check_render, format_report
+    from editspec.edl import read_edl
+
+    edl = read_edl(args.edl)
+    report = check_render(args.render, edl)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(format_report(report, float(edl.fps)))
+    if args.strict and report.off_frame:
+        _say(f"editspec check: {len(report.off_frame)} cut(s) off their planned frame")
+        return 3
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """``editspec demo``: make media, plan, render and export."""
     from editspec.backends import ffmpeg as ffmpeg_backend
@@ -284,7 +308,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"analyze": cmd_analyze, "shots": cmd_shots, "validate": cmd_validate,
+COMMANDS = {"check": cmd_check, "analyze": cmd_analyze, "shots": cmd_shots, "validate": cmd_validate,
             "plan": cmd_plan, "render": cmd_render, "export": cmd_export, "demo": cmd_demo,
             "train": cmd_train}
 

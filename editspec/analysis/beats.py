@@ -242,12 +242,27 @@ def decode_bar_pointer(beat_act: np.ndarray, down_act: np.ndarray, fps: float = 
 
 
 def refine_beats(frames: np.ndarray, activation: np.ndarray, radius: int = 2) -> np.ndarray:
-    """Move each beat to the strongest activation frame within ``radius`` frames."""
-    out = frames.copy()
+    """Move each beat to the activation peak within ``radius`` frames, to a fraction of a frame.
+
+    The peak frame is refined by fitting a parabola through it and its neighbours.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_beats,)], float
+        Beat positions in (fractional) frames.
+    """
+    out = frames.astype(np.float64)
     n = len(activation)
     for i, f in enumerate(frames):
         a, b = max(0, f - radius), min(n, f + radius + 1)
-        out[i] = a + int(np.argmax(activation[a:b]))
+        k = a + int(np.argmax(activation[a:b]))
+        offset = 0.0
+        if 0 < k < n - 1:
+            y0, y1, y2 = activation[k - 1], activation[k], activation[k + 1]
+            den = y0 - 2 * y1 + y2
+            if den < 0:
+                offset = float(np.clip(0.5 * (y0 - y2) / den, -0.5, 0.5))
+        out[i] = k + offset
     return out
 
 

@@ -69,3 +69,36 @@ def test_otio_has_the_edl_cuts(demo_out):
     out, _ = demo_out
     edl = read_edl(str(out / "demo.edl.json"))
     assert read_cut_frames(str(out / "demo.otio")) == edl.cuts
+
+
+def test_check_finds_every_cut_on_its_frame_and_beat(demo_out):
+    import json
+
+    out, _ = demo_out
+    proc = subprocess.run([sys.executable, "-m", "editspec", "check", str(out / "demo.mp4"),
+                           "--edl", str(out / "demo.edl.json"), "--json", "--strict"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["off_frame"] == 0
+    assert all(c["frame_error"] == 0 for c in report["cuts"])
+    # the demo cuts on beats: each cut within one frame of a beat heard in the render
+    assert all(abs(c["beat_frames"]) <= 1.0 for c in report["cuts"])
+
+
+def test_check_strict_fails_when_the_edl_disagrees(demo_out, tmp_path):
+    import json
+
+    out, _ = demo_out
+    data = json.loads((out / "demo.edl.json").read_text())
+    events = data["events"]
+    events[2]["rec_in"] += 2  # claim the third shot starts two frames later than rendered
+    events[1]["rec_out"] += 2
+    events[1]["src_out"] += 2 / 30
+    shifted = tmp_path / "shifted.json"
+    shifted.write_text(json.dumps(data))
+    proc = subprocess.run([sys.executable, "-m", "editspec", "check", str(out / "demo.mp4"),
+                           "--edl", str(shifted), "--strict"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 3
+    assert "1 of" in proc.stdout and "hard cuts off their frame" in proc.stdout
