@@ -33,13 +33,19 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from editspec.errors import EditspecError
+from editspec.model.augment import (
+    RenderSpec,
+    augment_audio,
+    draw_spec,
+    make_time_map,
+    mutate_score,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +69,6 @@ DATA_LICENCES = {
     "musescore-general-soundfont-small": "MIT",
     "timgm6mb-soundfont": "GPL-2",
 }
-DRUM_KITS = (0, 8, 16, 24, 25, 32, 40)
-"""GM drum-kit programs (standard, room, power, electronic, TR-808, jazz, brush)."""
 
 
 class CorpusError(EditspecError):
@@ -360,98 +364,8 @@ def split_groups(groups: list[str], cfg: CorpusConfig) -> dict[str, str]:
         out[uniq[i]] = "test" if rank < n_test else "val" if rank < n_test + n_val else "train"
     return out
 
-
 # ---------------------------------------------------------------------------------------------
-# augmentation of the score
-
-
-def make_time_map(beats: np.ndarray, rng: np.random.Generator, *, tempo_factor: float,
-                  swing: float, drift_s: float, drift_period_s: float
-                  ) -> Callable[[np.ndarray], np.ndarray]:
-    """Return a monotonic map from score time to rendered time.
-
-    Swing moves each beat's midpoint to ``swing`` of the beat (0.5 = straight); drift is
-    a slow sinusoidal push and pull of ``drift_s`` seconds over ``drift_period_s``; the
-    tempo factor divides the time (1.1 = 10 % faster).
-    """
-    phase0 = rng.uniform(0, 2 * np.pi)
-    b = np.asarray(beats, dtype=np.float64)
-
-    def f(t: np.ndarray) -> np.ndarray:
-        t = np.asarray(t, dtype=np.float64)
-        if swing != 0.5 and len(b) >= 2:
-            i = np.clip(np.searchsorted(b, t, side="right") - 1, 0, len(b) - 2)
-            a, c = b[i], b[i + 1]
-            inside = (t >= b[0]) & (t < b[-1])
-            p = np.clip((t - a) / (c - a), 0.0, 1.0)
-            q = np.where(p < 0.5, p * 2 * swing, swing + (p - 0.5) * 2 * (1 - swing))
-            t = np.where(inside, a + q * (c - a), t)
-        t = t + drift_s * np.sin(2 * np.pi * t / drift_period_s + phase0)
-        return t / tempo_factor
-
-    return f
-
-
-@dataclass(frozen=True, slots=True)
-class RenderSpec:
-    """The random choices of one render (stored in the manifest)."""
-
-    soundfont: str
-    start_s: float
-    tempo_factor: float
-    transpose: int
-    swing: float
-    drift_s: float
-    mode: str
-    """``full``, ``nodrums``, ``drumsonly`` or ``muted`` (some pitched groups silent)."""
-    drum_kit: int
-    reverb: bool
-    chorus: bool
-    gain: float
-
-
-def _mutate_score(pm: Any, song: Song, spec: RenderSpec, rng: np.random.Generator,
-                  tmap: Callable[[np.ndarray], np.ndarray]) -> tuple[Any, list[bool]]:
-    """Apply a render's choices to a copy of the score; return it and the kept-instrument mask."""
-    import copy
-
-    pm = copy.deepcopy(pm)
-    pitched = [i for i, ins in enumerate(pm.instruments) if not ins.is_drum and ins.notes]
-    muted_groups: set[int] = set()
-    if spec.mode == "muted" and len(pitched) > 1:
-        fams = sorted({pm.instruments[i].program // 8 for i in pitched})
-        k = int(rng.integers(1, max(2, len(fams))))
-        size = min(k, len(fams) - 1) or 1
-        muted_groups = set(rng.choice(fams, size=size, replace=False).tolist())
-    keep = []
-    for ins in pm.instruments:
-        on = True
-        if ins.is_drum:
-            on = spec.mode != "nodrums"
-            ins.program = spec.drum_kit
-        else:
-            on = spec.mode != "drumsonly" and (ins.program // 8) not in muted_groups
-            if rng.random() < 0.3 and ins.program < 96:  # another instrument of the family
-                ins.program = (ins.program // 8) * 8 + int(rng.integers(0, 8))
-        keep.append(on)
-        if not on:
-            ins.notes = []
-            continue
-        starts = np.array([n.start for n in ins.notes])
-        ends = np.array([n.end for n in ins.notes])
-        new_s = tmap(starts) + rng.normal(0.0, 0.008, len(starts))
-        new_e = np.maximum(tmap(ends), new_s + 0.03)
-        vel_scale = rng.uniform(0.75, 1.15)
-        for n, s, e in zip(ins.notes, new_s, new_e, strict=True):
-            n.start, n.end = max(0.0, float(s)), float(e)
-            n.velocity = int(np.clip(n.velocity * vel_scale + rng.normal(0, 7), 8, 127))
-            if not ins.is_drum:
-                n.pitch = int(np.clip(n.pitch + spec.transpose, 0, 127))
-        for cc in ins.control_changes:
-            cc.time = float(tmap(np.array([cc.time]))[0])
-        for pb in ins.pitch_bends:
-            pb.time = float(tmap(np.array([pb.time]))[0])
-    return pm, keep
+# labels of the cut salience
 
 
 def salience_events(pm: Any, keep: list[bool], beats: np.ndarray, downbeats: np.ndarray
@@ -500,88 +414,9 @@ def salience_events(pm: Any, keep: list[bool], beats: np.ndarray, downbeats: np.
     return t[order], np.array(weights)[order]
 
 
-# ---------------------------------------------------------------------------------------------
-# augmentation of the sound
-
-
-def augment_audio(y: np.ndarray, rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:
-    """Return ``y`` with random EQ, bus compression, convolution reverb, noise and level.
-
-    ``strength`` 0 gives only a level change; 1 the full training augmentation.
-    """
-    from scipy.signal import fftconvolve
-
-    y = y.astype(np.float64)
-    n = len(y)
-    if strength > 0:
-        # EQ: low shelf, high shelf and one bell, each ±6 dB, as one gain curve in the FFT domain
-        spec = np.fft.rfft(y)
-        f = np.fft.rfftfreq(n, 1 / SR)
-        lo = rng.uniform(-6, 6) * strength / (1 + (f / rng.uniform(100, 300)) ** 2)
-        hi = rng.uniform(-6, 6) * strength / (1 + (rng.uniform(2000, 6000) / np.maximum(f, 1)) ** 2)
-        fc = np.exp(rng.uniform(np.log(200), np.log(5000)))
-        octaves = np.log2(np.maximum(f, 1) / fc)
-        bell = rng.uniform(-6, 6) * strength * np.exp(-0.5 * (octaves / 0.5) ** 2)
-        y = np.fft.irfft(spec * 10 ** ((lo + hi + bell) / 20), n)
-        # bus compression: RMS follower over 20 ms, ratio 2..6 above a threshold
-        if rng.random() < 0.6 * strength + 0.1:
-            win = int(0.02 * SR)
-            rms = np.sqrt(np.convolve(y * y, np.ones(win) / win, mode="same") + 1e-12)
-            db = 20 * np.log10(rms)
-            thr = np.percentile(db, rng.uniform(60, 90))
-            ratio = rng.uniform(2, 6)
-            red = np.where(db > thr, (db - thr) * (1 - 1 / ratio), 0.0)
-            red = np.convolve(red, np.ones(win * 3) / (win * 3), mode="same")
-            y = y * 10 ** (-red / 20)
-        # room: exponentially decaying noise, RT60 0.2..1.8 s
-        if rng.random() < 0.5 * strength:
-            rt60 = rng.uniform(0.2, 1.8)
-            t = np.arange(int(rt60 * SR)) / SR
-            ir = rng.normal(0, 1, len(t)) * np.exp(-6.9 * t / rt60)
-            ir /= np.sqrt(np.sum(ir**2))
-            wet = fftconvolve(y, ir)[:n]
-            mix = rng.uniform(0.1, 0.4)
-            y = (1 - mix) * y + mix * wet * (np.std(y) / (np.std(wet) + 1e-12))
-        # noise: white or pink at 12..40 dB SNR
-        if rng.random() < 0.5 * strength:
-            noise = rng.normal(0, 1, n)
-            if rng.random() < 0.5:
-                spec = np.fft.rfft(noise)
-                spec /= np.sqrt(np.maximum(np.fft.rfftfreq(n, 1 / SR), 20.0))
-                noise = np.fft.irfft(spec, n)
-            snr = rng.uniform(12, 40)
-            noise *= np.std(y) / (np.std(noise) + 1e-12) * 10 ** (-snr / 20)
-            y = y + noise
-    peak = np.max(np.abs(y)) + 1e-12
-    return (y / peak * rng.uniform(0.3, 0.98)).astype(np.float32)
-
 
 # ---------------------------------------------------------------------------------------------
 # rendering
-
-
-def _draw_spec(rng: np.random.Generator, soundfont: str, song: Song, excerpt_s: float,
-               has_drums: bool, n_pitched_fams: int, strength: float) -> RenderSpec:
-    modes = ["full"] * 5 + ["nodrums"] * 2 + (["drumsonly"] if has_drums else []) + (
-        ["muted"] * 2 if n_pitched_fams > 1 else [])
-    mode = str(rng.choice(modes)) if strength > 0 else "full"
-    if mode == "nodrums" and not has_drums:
-        mode = "full"
-    first = float(song.beats[0])
-    latest = max(first, song.end_s - excerpt_s)
-    return RenderSpec(
-        soundfont=soundfont,
-        start_s=float(rng.uniform(first, latest)),
-        tempo_factor=float(rng.uniform(0.85, 1.15)) if strength > 0 else 1.0,
-        transpose=int(rng.integers(-4, 5)) if strength > 0 else 0,
-        swing=float(rng.uniform(0.54, 0.62)) if rng.random() < 0.2 * strength else 0.5,
-        drift_s=float(rng.uniform(0.0, 0.15)) * strength,
-        mode=mode,
-        drum_kit=int(rng.choice(DRUM_KITS)) if rng.random() < 0.5 * strength else 0,
-        reverb=bool(rng.random() < 0.6),
-        chorus=bool(rng.random() < 0.4),
-        gain=float(rng.uniform(0.2, 0.5)),
-    )
 
 
 def render_one(pm: Any, song: Song, spec: RenderSpec, sf_path: str, synth: Synth,
@@ -592,7 +427,7 @@ def render_one(pm: Any, song: Song, spec: RenderSpec, sf_path: str, synth: Synth
 
     tmap = make_time_map(song.beats, rng, tempo_factor=spec.tempo_factor, swing=spec.swing,
                          drift_s=spec.drift_s, drift_period_s=float(rng.uniform(12, 40)))
-    score, keep = _mutate_score(pm, song, spec, rng, tmap)
+    score, keep = mutate_score(pm, spec, rng, tmap)
     t0 = float(tmap(np.array([spec.start_s]))[0])
     t1 = t0 + excerpt_s
     for ins in score.instruments:  # drop what cannot sound in the excerpt
@@ -650,7 +485,8 @@ def _song_job(args: tuple[Any, ...]) -> list[dict[str, Any]]:
         rng = np.random.default_rng([cfg.seed, idx, k])
         sf_name, sf_path = sfs[(idx + k) % len(sfs)]
         strength = 1.0 if split == "train" else (0.0 if k == 0 else 0.5)
-        spec = _draw_spec(rng, sf_name, song, cfg.excerpt_s, has_drums, n_fams, strength)
+        spec = draw_spec(rng, sf_name, float(song.beats[0]), song.end_s, cfg.excerpt_s, has_drums,
+                         n_fams, strength)
         name = f"{split}-{idx:04d}-{k}"
         fname = os.path.join(out_dir, name + ".npz")
         if not os.path.isfile(fname):
