@@ -42,7 +42,7 @@ def main() -> int:
     from editspec.model import infer
     from editspec.model.gru import features
 
-    bars = int(round(args.minutes * 60 / 2.0))  # 120 BPM, 4/4: 2 s per bar
+    bars = round(args.minutes * 60 / 2.0)  # 120 BPM, 4/4: 2 s per bar
     y, _ = synth_song(sr=22050, bars=bars, form=(("verse", 0, bars // 2),
                                                   ("chorus", bars // 2, bars - bars // 2)))
     y = y[: int(args.minutes * 60 * 22050)]

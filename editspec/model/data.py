@@ -60,11 +60,11 @@ SOUNDFONT_PACKAGES = ("fluid-soundfont-gm", "musescore-general-soundfont-small",
 FLUIDSYNTH_PACKAGES = ("fluidsynth", "libfluidsynth3", "libinstpatch-1.0-2")
 """fluidsynth and the libraries a stock Debian system may lack, run from the unpacked tree."""
 DATA_LICENCES = {
-    "openttd-openmsx": "GPL-2",
-    "simutrans-data": "Artistic-1.0 (simutrans)",
+    "openttd-openmsx": "GPL-2.0",
+    "simutrans-data": "Artistic-1.0",
     "mma": "GPL-2+",
-    "freedink-data": "GPL-3+ / various free (see its copyright file)",
-    "pianobooster": "GPL-3+",
+    "freedink-data": "zlib-style (original Dink Smallwood data); GPL and CC-BY-3.0 (replacements)",
+    "pianobooster": "GPL-3+ (parts CC-BY, MIT)",
     "fluid-soundfont-gm": "MIT",
     "musescore-general-soundfont-small": "MIT",
     "timgm6mb-soundfont": "GPL-2",
