@@ -46,9 +46,11 @@ def _run(args: list[str]) -> None:
                    check=True, capture_output=True)
 
 
-def _src(k: int, frames: int, fps: int = FPS, size: tuple[int, int] = (W, H)) -> str:
+def _src(k: int, frames: int, fps: int = FPS, size: tuple[int, int] = (W, H),
+         fmt: str = "yuv420p") -> str:
     s = f"{size[0]}x{size[1]}"
-    return SOURCES[k % len(SOURCES)].format(s=s, r=fps) + f",trim=end_frame={frames},setpts=PTS-STARTPTS,format=yuv420p"
+    return (SOURCES[k % len(SOURCES)].format(s=s, r=fps)
+            + f",trim=end_frame={frames},setpts=PTS-STARTPTS,format={fmt}")
 
 
 ENC = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-g", "50", "-pix_fmt", "yuv420p"]
@@ -56,10 +58,10 @@ ENC = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-g", "50", "-pi
 
 def hard_cuts(path: str, lengths: tuple[int, ...] = (30, 23, 40, 17, 35), *,
               enc: list[str] | None = None, fps: int = FPS, size: tuple[int, int] = (W, H),
-              extra: list[str] | None = None) -> Truth:
+              extra: list[str] | None = None, fmt: str = "yuv420p") -> Truth:
     """Concatenate segments of different sources: a hard cut at each join."""
     n = len(lengths)
-    graph = ";".join(f"{_src(k, m, fps, size)}[s{k}]" for k, m in enumerate(lengths))
+    graph = ";".join(f"{_src(k, m, fps, size, fmt)}[s{k}]" for k, m in enumerate(lengths))
     graph += ";" + "".join(f"[s{k}]" for k in range(n)) + f"concat=n={n}:v=1:a=0[v]"
     _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", graph, "-map", "[v]",
           *(enc if enc is not None else ENC), *(extra or []), path])
@@ -72,11 +74,12 @@ def transitions(path: str, kind: str = "fade", seconds: tuple[float, ...] = (2.0
     """Join segments with ``xfade`` (``fade`` is a dissolve, ``fadeblack`` a fade through black).
 
     Segment k lasts ``seconds[k]``; each transition of ``duration`` ends one segment
-    early, so the middle of transition k is at ``sum(seconds[:k+1]) - (k+1)*duration + duration/2``.
+    early, so the middle of transition k is at
+    ``sum(seconds[:k+1]) - (k+1)*duration + duration/2``.
     """
     n = len(seconds)
     calm = (0, 1, 3, 6, 5)  # sources that change little frame to frame
-    graph = ";".join(f"{_src(calm[k % len(calm)], int(round(sec * FPS)))}[s{k}]"
+    graph = ";".join(f"{_src(calm[k % len(calm)], round(sec * FPS))}[s{k}]"
                      for k, sec in enumerate(seconds))
     prev = "s0"
     mids = []
@@ -85,19 +88,21 @@ def transitions(path: str, kind: str = "fade", seconds: tuple[float, ...] = (2.0
         offset = t + seconds[k - 1] - duration
         mids.append(offset + duration / 2)
         out = f"x{k}"
-        graph += f";[{prev}][s{k}]xfade=transition={kind}:duration={duration}:offset={offset:.4f}[{out}]"
+        graph += (f";[{prev}][s{k}]xfade=transition={kind}:duration={duration}:"
+                  f"offset={offset:.4f}[{out}]")
         prev = out
         t = offset
     _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", graph,
           "-map", f"[{prev}]", *ENC, path])
-    total = int(round((sum(seconds) - (n - 1) * duration) * FPS))
-    return Truth(FPS, total, gradual=[int(round(m * FPS)) for m in mids])
+    total = round((sum(seconds) - (n - 1) * duration) * FPS)
+    return Truth(FPS, total, gradual=[round(m * FPS) for m in mids])
 
 
 def flashes(path: str, frames: int = 100, at: tuple[int, ...] = (30, 70), length: int = 2) -> Truth:
     """One shot with camera flashes: ``length`` white (then bright) frames at each of ``at``."""
     boxes = ",".join(
-        f"drawbox=x=0:y=0:w=iw:h=ih:color=white@0.95:t=fill:enable='between(n,{a},{a + length - 1})'"
+        "drawbox=x=0:y=0:w=iw:h=ih:color=white@0.95:t=fill:"
+        f"enable='between(n,{a},{a + length - 1})'"
         for a in at)
     _run(["-f", "lavfi", "-i", _src(0, frames) + "," + boxes, *ENC, path])
     return Truth(FPS, frames, not_cuts=[a + d for a in at for d in range(length + 1)])
@@ -112,7 +117,8 @@ def fast_pan(path: str, frames: int = 75, speed_px: int = 12) -> Truth:
     return Truth(FPS, frames, not_cuts=list(range(1, frames)))
 
 
-def moving_box(path: str, frames: int = 50, box: int = 16, x0: int = 20, speed_px: int = 2) -> Truth:
+def moving_box(path: str, frames: int = 50, box: int = 16, x0: int = 20,
+               speed_px: int = 2) -> Truth:
     """A white box moving right on dark grey; the box centre is the subject."""
     src = (f"color=c=0x202020:s={W}x{H}:r={FPS}:d={frames / FPS}[bg];"
            f"color=c=white:s={box}x{box}:r={FPS}:d={frames / FPS}[fg];"
@@ -141,3 +147,28 @@ def still_and_blur(path: str) -> Truth:
     _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", graph, "-map", "[v]",
           *ENC, path])
     return Truth(FPS, 100, hard=[40, 80])
+
+
+def shaky(path: str, amplitude: int = 6, pan_px: int = 0, frames: int = 60) -> Truth:
+    """A camera over a wide picture: shaking by ``amplitude`` px, panning ``pan_px`` px a frame."""
+    wide = W + 2 * amplitude + pan_px * frames + 8
+    src = (f"testsrc2=s={wide}x{H + 2 * amplitude + 2}:r={FPS},trim=end_frame={frames},"
+           f"crop={W}:{H}:x='{amplitude}+{pan_px}*n+{amplitude}*sin(n*2.5)':"
+           f"y='{amplitude}+{amplitude}*cos(n*1.9)',format=yuv420p")
+    _run(["-f", "lavfi", "-i", src, *ENC, path])
+    return Truth(FPS, frames)
+
+
+def remux(src: str, dst: str, *args: str) -> None:
+    """Copy the streams of ``src`` into ``dst`` (input options such as rotation first)."""
+    _run([*args, "-i", src, "-c", "copy", dst])
+
+
+def reencode(src: str, dst: str, *args: str) -> None:
+    """Re-encode ``src`` into ``dst`` with output options ``args``."""
+    _run(["-i", src, *args, dst])
+
+
+def sine_audio(path: str, seconds: float = 1.0) -> None:
+    """An audio-only file."""
+    _run(["-f", "lavfi", "-i", f"sine=f=440:d={seconds}", path])

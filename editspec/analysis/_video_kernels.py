@@ -45,7 +45,8 @@ def frame_diffs(frames: np.ndarray) -> np.ndarray:  # pragma: no cover - numba
 
 
 @njit(_F32x2(_U8x3, int64, int64), cache=True, nogil=True)
-def luma_stats(y: np.ndarray, black_level: int, white_level: int) -> np.ndarray:  # pragma: no cover
+def luma_stats(y: np.ndarray, black_level: int,
+               white_level: int) -> np.ndarray:  # pragma: no cover
     """Exposure and sharpness of each frame from its luma plane.
 
     Columns: mean luma (0..255), standard deviation, fraction of pixels at or below
@@ -79,8 +80,9 @@ def luma_stats(y: np.ndarray, black_level: int, white_level: int) -> np.ndarray:
         ls2 = 0
         for r in range(1, h - 1):
             for c in range(1, w - 1):
-                lap = (np.int64(y[i, r - 1, c]) + np.int64(y[i, r + 1, c]) + np.int64(y[i, r, c - 1])
-                       + np.int64(y[i, r, c + 1]) - 4 * np.int64(y[i, r, c]))
+                lap = (np.int64(y[i, r - 1, c]) + np.int64(y[i, r + 1, c])
+                       + np.int64(y[i, r, c - 1]) + np.int64(y[i, r, c + 1])
+                       - 4 * np.int64(y[i, r, c]))
                 ls += lap
                 ls2 += lap * lap
         lm = ls / nin
@@ -89,7 +91,8 @@ def luma_stats(y: np.ndarray, black_level: int, white_level: int) -> np.ndarray:
 
 
 @njit(_F32x2(_U8x3, _U8x3, _U8x3, int64), cache=True, nogil=True)
-def yuv_histograms(y: np.ndarray, u: np.ndarray, v: np.ndarray, bins: int) -> np.ndarray:  # pragma: no cover
+def yuv_histograms(y: np.ndarray, u: np.ndarray, v: np.ndarray,
+                   bins: int) -> np.ndarray:  # pragma: no cover
     """Normalized histograms of Y, U and V with ``bins`` bins each (a power of two ≤ 256).
 
     Returns float32 [shape=(n, 3 * bins)]; each third sums to 1.
@@ -239,7 +242,8 @@ def global_motion(y: np.ndarray, radius: int) -> np.ndarray:  # pragma: no cover
 
 
 @njit(_F32x2(_U8x3, _U8x3, _U8x3), cache=True, nogil=True)
-def saliency_centroid(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:  # pragma: no cover
+def saliency_centroid(y: np.ndarray, u: np.ndarray,
+                      v: np.ndarray) -> np.ndarray:  # pragma: no cover
     """Centroid of frequency-tuned saliency (Achanta et al. 2009) at chroma resolution.
 
     A pixel's saliency is the squared YUV distance of its 2x2-averaged colour from the
@@ -288,7 +292,8 @@ def saliency_centroid(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray
 
 
 @njit(uint8[:, :](_U8x3, _U8x3, _U8x3, int64), cache=True, nogil=True)
-def mini_frames(y: np.ndarray, u: np.ndarray, v: np.ndarray, f: int) -> np.ndarray:  # pragma: no cover
+def mini_frames(y: np.ndarray, u: np.ndarray, v: np.ndarray,
+                f: int) -> np.ndarray:  # pragma: no cover
     """Box-downsample Y by ``f`` and U, V by ``f / 2`` into one row per frame.
 
     Returns uint8 [shape=(n, 3 * (h // f) * (w // f))]: Y, then U, then V.
@@ -321,11 +326,11 @@ def mini_frames(y: np.ndarray, u: np.ndarray, v: np.ndarray, f: int) -> np.ndarr
 def blend_fit(mini: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover - numba
     """How well each frame is a blend of the frames ``k`` before and ``k`` after it.
 
-    For frame t with a = t - k and b = t + k (clamped), fits ``f_t ≈ α f_a + (1 - α) f_b``
-    by least squares (α clipped to 0..1). A dissolve or fade makes every frame such a
+    For frame t with a = t - k and b = t + k (clamped), fits ``f_t ≈ alpha f_a + (1 - alpha) f_b``
+    by least squares (alpha clipped to 0..1). A dissolve or fade makes every frame such a
     blend; camera or subject motion does not.
 
-    Columns: D = mean |f_a - f_b| (0..255), residual mean |f_t - blend| (0..255), α.
+    Columns: D = mean |f_a - f_b| (0..255), residual mean |f_t - blend| (0..255), alpha.
     """
     n, m = mini.shape
     out = np.zeros((n, 3), dtype=np.float32)

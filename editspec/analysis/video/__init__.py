@@ -1,4 +1,4 @@
-"""Video analysis: clip facts from the header; shots, motion, quality and subject centre from frames.
+"""Video analysis: header facts; shots, motion, quality and subject centre from frames.
 
 Input: a video file. Output: :class:`VideoInfo` (header only, never decodes frames:
 what the planner reads) and :class:`VideoAnalysis` (shot boundaries with their kind,
@@ -14,6 +14,7 @@ See ``docs/video.md``.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,7 +124,7 @@ class VideoAnalysis:
     shot_local: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
     """float64 [shape=(n_cuts + 1,)]: mean motion apart from the camera per shot, 0..1."""
     usable: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 2)))
-    """float64 [shape=(k, 2)]: [start, end) seconds that are not black, blurred or badly exposed."""
+    """float64 [shape=(k, 2)]: [start, end) seconds not black, blurred or badly exposed."""
     tracks: Tracks | None = None
     """Per-frame tracks at ``fps`` (see :class:`~editspec.analysis.video.tracks.Tracks`)."""
     truncated: bool = False
@@ -132,7 +133,7 @@ class VideoAnalysis:
     @property
     def n_frames(self) -> int:
         """Frames analyzed."""
-        return int(len(self.frame_motion))
+        return len(self.frame_motion)
 
     def to_dict(self, track_fps: int = TRACK_FPS) -> dict[str, Any]:
         """Return the JSON form of ``editspec shots --json``.
@@ -153,7 +154,8 @@ class VideoAnalysis:
                 "motion": round(float(self.motion[k]), 5),
                 "camera": round(float(self.shot_camera[k]), 4) if len(self.shot_camera) else 0.0,
                 "shake": round(float(self.shot_shake[k]), 4) if len(self.shot_shake) else 0.0,
-                "local_motion": round(float(self.shot_local[k]), 5) if len(self.shot_local) else 0.0})
+                "local_motion": (round(float(self.shot_local[k]), 5)
+                                 if len(self.shot_local) else 0.0)})
         out: dict[str, Any] = {
             "version": 1, "analyzer": ANALYZER_VERSION, "path": self.path,
             "duration": round(self.duration, 6), "fps": fps_to_json(self.fps),
@@ -180,11 +182,12 @@ def _tracks_to_json(tracks: Tracks, fps: Fraction, rate: int) -> dict[str, Any]:
 
     def binned(x: np.ndarray, nd: int = 4) -> list[float]:
         x = np.asarray(x, dtype=np.float64)
-        return [round(float(x[a:b].mean()), nd) for a, b in zip(edges[:-1], edges[1:], strict=True)
+        return [round(float(x[a:b].mean()), nd) for a, b in itertools.pairwise(edges)
                 if b > a]
 
     speed = np.hypot(tracks.camera[:, 0], tracks.camera[:, 1])
-    return {"fps": rate, "motion": binned(tracks.motion, 5), "local_motion": binned(tracks.local, 5),
+    return {"fps": rate, "motion": binned(tracks.motion, 5),
+            "local_motion": binned(tracks.local, 5),
             "camera": binned(speed), "shake": binned(tracks.shake),
             "black": [v >= 0.5 for v in binned(tracks.black.astype(np.float64))],
             "sharpness": binned(tracks.sharpness), "exposure": binned(tracks.exposure),
@@ -201,7 +204,7 @@ def _analysis_from_features(path: str, info: VideoInfo, feat: FrameFeatures,
     tr = compute_tracks(feat, b.cut_frames, is_black(feat, params))
     cf = b.cut_frames
     speed = np.hypot(tr.camera[:, 0], tr.camera[:, 1])
-    good = runs(usable_frames(tr), max(1, int(round(0.5 * float(fps)))))
+    good = runs(usable_frames(tr), max(1, round(0.5 * float(fps))))
     return VideoAnalysis(
         path=path, duration=info.duration, fps=fps, cuts=cf.astype(np.float64) / float(fps),
         motion=per_shot_mean(tr.motion, cf, skip_first=True), frame_motion=tr.motion,
@@ -270,7 +273,7 @@ def detect_shots(path: str, *, params: ShotParams | None = None, use_cache: bool
     >>> a.cuts, a.motion  # doctest: +SKIP
     """
     from editspec.analysis import cache
-    from editspec.analysis.video.decode import FrameGeometry, analysis_size
+    from editspec.analysis.video.decode import FrameGeometry, analysis_rate, analysis_size
     from editspec.analysis.video.features import extract_features
     from editspec.analysis.video.shots import ShotParams
 
@@ -279,18 +282,19 @@ def detect_shots(path: str, *, params: ShotParams | None = None, use_cache: bool
     if features is not None:
         return _analysis_from_features(path, info, features, params)
     w, h = analysis_size(info.width, info.height, info.rotation)
+    fps = analysis_rate(path, info.fps)
     key = None
     if use_cache:
         key = cache.cache_key("video", path, ANALYZER_VERSION,
-                              {"size": [w, h], "fps": str(info.fps), **dataclasses.asdict(params)})
+                              {"size": [w, h], "fps": str(fps), **dataclasses.asdict(params)})
         hit = cache.load(key)
         if hit is not None:
             try:
                 return _from_arrays(path, info, hit)
             except (KeyError, ValueError, TypeError):
                 pass
-    geometry = FrameGeometry(w, h, info.fps)
-    expected = int(round(info.duration * float(info.fps)))
+    geometry = FrameGeometry(w, h, fps)
+    expected = round(info.duration * float(fps))
     feat = extract_features(path, geometry, expected_frames=expected, threads=threads,
                             progress=progress)
     result = _analysis_from_features(path, info, feat, params)

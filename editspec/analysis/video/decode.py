@@ -78,7 +78,7 @@ def analysis_size(width: int, height: int, rotation: int = 0,
     scale = long_side / max(width, height)
 
     def side(x: float) -> int:
-        return max(16, int(round(x * scale / 8.0)) * 8)
+        return max(16, round(x * scale / 8.0) * 8)
 
     return side(width), side(height)
 
@@ -211,9 +211,40 @@ def explain_unreadable(path: str) -> str | None:
     proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path],
                           capture_output=True, text=True, errors="replace")
     text = proc.stderr
-    if "moov atom not found" in text:
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+    if "moov atom not found" in text and head[4:8] in (b"ftyp", b"mdat", b"wide", b"free"):
         return "truncated or damaged: its index (moov atom) is missing"
     m = _MOOV_RE.search(text)
     if m and "Stream #" not in text:
         return "not a media file that ffmpeg can read"
     return None
+
+
+_RATES_RE = re.compile(r"Video: .*?(?:([\d.]+)(k?) fps, )?([\d.]+)(k?) tbr")
+
+
+def analysis_rate(path: str, header_fps: Fraction) -> Fraction:
+    """Return the constant rate to analyze ``path`` at.
+
+    The header's average rate, except for variable-frame-rate files whose base rate
+    (ffmpeg's ``tbr``) is higher: then the base rate, so that no frame is dropped and
+    a cut lands on its own frame.
+    """
+    from editspec.media import ffmpeg_exe
+    from editspec.timecode import parse_fps
+
+    text = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path],
+                          capture_output=True, text=True, errors="replace").stderr
+    for line in text.splitlines():
+        if "Video:" not in line or "attached pic" in line:
+            continue
+        m = _RATES_RE.search(line)
+        if not m:
+            break
+        tbr = float(m.group(3)) * (1000 if m.group(4) else 1)
+        if float(header_fps) * 1.01 < tbr <= 120:
+            return Fraction(parse_fps(m.group(3) if not m.group(4) else tbr))
+        break
+    return header_fps
+

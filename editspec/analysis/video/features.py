@@ -82,7 +82,7 @@ def extract_features(path: str, geometry: FrameGeometry, *, expected_frames: int
     from editspec.analysis import _video_kernels as K
 
     radius = max(2, geometry.width // 6)
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("luma", "hist", "hd", "mot", "sal", "mini")}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("luma", "hd", "mot", "sal", "mini")}
     prev: np.ndarray | None = None
     prev_hist: np.ndarray | None = None
     report = DecodeReport()
@@ -130,9 +130,9 @@ def _progress_bar(path: str, expected_frames: int, geometry: FrameGeometry,
         progress = sys.stderr.isatty() and expected_frames > 60 * float(geometry.fps)
     if not progress:
         return None
-    from tqdm import tqdm
-
     import os
+
+    from tqdm import tqdm
 
     return tqdm(total=expected_frames or None, unit="frame", desc=os.path.basename(path),
                 leave=False, file=sys.stderr, dynamic_ncols=True)

@@ -35,24 +35,32 @@ from editspec.analysis.video.features import FrameFeatures
 class ShotParams:
     """Thresholds of shot detection (part of the cache key)."""
 
-    hard_min: float = 0.25
+    hard_min: float = 0.08
     """Smallest hard-cut score (histogram distance + 2 x residual, about 0..1.5)."""
     hard_ratio: float = 3.0
     """A hard cut scores this many times the median around it ..."""
-    hard_margin: float = 0.08
+    hard_margin: float = 0.04
     """... plus this."""
+    hard_min_jump: float = 3.0
+    """... and its picture changes by at least this (mean absolute difference, 0..255)."""
+    isolation: float = 2.0
+    """... and this many times both its neighbours (or the pair's outer neighbours)."""
+    hard_over_dissolve: float = 0.5
+    """A hard cut scoring this much inside a dissolve's span wins over the dissolve."""
     window_s: float = 0.5
     """Half-width of the adaptive window, seconds."""
     flash_s: float = 0.3
     """Longest flash (picture that comes back), seconds."""
     gradual_k_s: float = 0.5
     """Reach of the blend fit on each side, seconds."""
-    gradual_min_change: float = 18.0
+    gradual_min_change: float = 12.0
     """Least net change (0..255 mean absolute difference) across a dissolve."""
-    gradual_max_residual: float = 0.3
+    gradual_max_residual: float = 0.5
     """Largest blend-fit residual, as a fraction of the net change."""
-    gradual_max_variation: float = 1.8
+    gradual_max_variation: float = 4.0
     """Largest total variation along the way, as a multiple of the net change."""
+    gradual_peak: float = 1.6
+    """The net change across a dissolve is this many times that within the shots around it."""
     black_mean: float = 26.0
     """A black frame's mean luma is at most this (video black is 16) ..."""
     black_std: float = 10.0
@@ -92,21 +100,38 @@ def detect_hard_cuts(feat: FrameFeatures, params: ShotParams = ShotParams(),
     """Return the first frames of new shots after hard cuts (int64, sorted)."""
     from editspec.analysis._video_kernels import mini_distance
 
-    s = hard_cut_score(feat) if score is None else score
+    full = hard_cut_score(feat) if score is None else score
+    # a lone frame repeated by the constant-rate resampling carries no change: leave it out
+    still = feat.motion[:, 2] <= 0.05
+    lone = still & ~np.concatenate([[True], still[:-1]]) & ~np.concatenate([still[1:], [True]])
+    keep = np.flatnonzero(~lone)
+    s = full[keep]
     n = len(s)
     fps = float(feat.geometry.fps)
-    w = max(2, int(round(params.window_s * fps)))
-    flash = max(2, int(round(params.flash_s * fps)))
-    mini = feat.mini
+    w = max(2, round(params.window_s * fps))
+    flash = max(2, round(params.flash_s * fps))
+    mini = feat.mini[keep]
     out = []
     for i in np.flatnonzero(s >= params.hard_min):
         if i == 0 or s[i] < s[max(0, i - 2):i + 3].max():
             continue
+        # a cut stands alone (or, when one frame mixes both shots, as a pair of frames);
+        # a burst of fast motion does not
+        before = s[i - 1]
+        after = s[i + 1] if i + 1 < n else 0.0
+        if s[i] < params.isolation * max(before, after):
+            pair = (i + 1, after) if after >= before else (i - 1, before)
+            lo, hi = min(i, pair[0]), max(i, pair[0])
+            outside = max(s[lo - 1] if lo >= 1 else 0.0, s[hi + 1] if hi + 1 < n else 0.0)
+            if min(s[i], pair[1]) < params.isolation * 1.5 * outside:
+                continue
         around = np.concatenate([s[max(1, i - w):i], s[i + 1:i + w + 1]])
         base = float(np.median(around)) if len(around) else 0.0
         if s[i] < params.hard_ratio * base + params.hard_margin:
             continue
         jump = mini_distance(mini[i - 1], mini[i])
+        if jump < params.hard_min_jump:  # the same picture, brighter or darker
+            continue
         back = False
         for j in range(i + 1, min(n, i + flash + 1)):  # the old picture returns: flash start
             if mini_distance(mini[i - 1], mini[j]) < 0.4 * jump:
@@ -117,7 +142,7 @@ def detect_hard_cuts(feat: FrameFeatures, params: ShotParams = ShotParams(),
                 back = True
                 break
         if not back:
-            out.append(int(i))
+            out.append(int(keep[i]))
     return np.array(out, dtype=np.int64)
 
 
@@ -155,14 +180,14 @@ def detect_fades(feat: FrameFeatures, params: ShotParams = ShotParams()
     return out
 
 
-def detect_dissolves(feat: FrameFeatures, hard: np.ndarray, params: ShotParams = ShotParams(),
+def detect_dissolves(feat: FrameFeatures, params: ShotParams = ShotParams(),
                      fit: np.ndarray | None = None) -> list[tuple[int, int, int]]:
     """Return dissolves as (first frame, cut frame, last frame)."""
     from editspec.analysis._video_kernels import blend_fit
 
     n = feat.n_frames
     fps = float(feat.geometry.fps)
-    k = max(2, int(round(params.gradual_k_s * fps)))
+    k = max(2, round(params.gradual_k_s * fps))
     if n < 2 * k + 1:
         return []
     mini = feat.mini
@@ -173,16 +198,17 @@ def detect_dissolves(feat: FrameFeatures, hard: np.ndarray, params: ShotParams =
     a = np.clip(t - k, 0, n - 1)
     b = np.clip(t + k, 0, n - 1)
     net = fit[:, 0]
+    # what the same comparison gives inside the shots on either side (motion alone)
+    before = net[np.clip(t - 2 * k, 0, n - 1)]
+    after = net[np.clip(t + 2 * k, 0, n - 1)]
+    baseline = np.maximum(np.where(t - 2 * k >= 0, before, after),
+                          np.where(t + 2 * k <= n - 1, after, before))
     ok = ((t - k >= 0) & (t + k <= n - 1) & (net >= params.gradual_min_change)
+          & (net >= params.gradual_peak * baseline)
           & (fit[:, 1] <= params.gradual_max_residual * net)
           & ((tv[b] - tv[a]) <= params.gradual_max_variation * net))
     black = is_black(feat, params)
     ok &= ~black[a] & ~black[b] & ~black
-    if len(hard):
-        hard_mask = np.zeros(n + 1, dtype=np.int64)
-        hard_mask[hard] = 1
-        cum = np.concatenate([[0], np.cumsum(hard_mask)])
-        ok &= (cum[np.minimum(b + 1, n)] - cum[a + 1]) == 0  # no hard cut within (a, b]
     out = []
     i = 0
     min_run = max(2, k // 2)
@@ -193,7 +219,10 @@ def detect_dissolves(feat: FrameFeatures, hard: np.ndarray, params: ShotParams =
         j = i
         while j + 1 < n and ok[j + 1]:
             j += 1
-        if j - i + 1 >= min_run:
+        alpha = fit[i:j + 1, 2]
+        between = int(((alpha > 0.15) & (alpha < 0.85)).sum())
+        # a hard cut fits as a "blend" too, but its weight jumps from 1 to 0 at once
+        if j - i + 1 >= min_run and between >= max(2, round(0.12 * fps)):
             # the blend weight of the earlier picture falls through 0.5 at the middle
             alpha = fit[i:j + 1, 2]
             half = np.flatnonzero((alpha[:-1] > 0.5) & (alpha[1:] <= 0.5))
@@ -201,7 +230,11 @@ def detect_dissolves(feat: FrameFeatures, hard: np.ndarray, params: ShotParams =
                 c = i + 1 + int(half[np.argmax(net[i + 1 + half])])
             else:
                 seg = net[i:j + 1]
-                c = int(round(float((np.flatnonzero(seg >= 0.9 * seg.max()) + i).mean())))
+                c = round(float((np.flatnonzero(seg >= 0.9 * seg.max()) + i).mean()))
+            # a hard cut nearby also fits as a blend: one step then makes most of the change
+            if step[max(0, c - k):min(n - 1, c + k)].max() > 0.5 * net[c]:
+                i = j + 1
+                continue
             # the transition itself: where the frames change, around the centre
             lo, hi = c, c
             thr = 0.25 * float(step[max(0, c - 2):c + 2].mean()) if c > 0 else 0.0
@@ -237,10 +270,14 @@ def detect_boundaries(feat: FrameFeatures, params: ShotParams = ShotParams()) ->
                                                      float(score[i])) for i in hard]
     for a, c, b in fades:
         found.append((c, "fade", a, b, 1.0))
-    for a, c, b in detect_dissolves(feat, hard, params):
+    for a, c, b in detect_dissolves(feat, params):
+        inside = [x for x in found if x[1] == "cut" and a <= x[0] <= b + 1]
+        if any(x[4] >= params.hard_over_dissolve for x in inside):
+            continue  # a clear hard cut: the "dissolve" is its blend-fit echo
+        found = [x for x in found if x not in inside]
         found.append((c, "dissolve", a, b, 0.9))
     found.sort()
-    min_gap = max(1, int(round(params.min_shot_s * float(feat.geometry.fps))))
+    min_gap = max(1, round(params.min_shot_s * float(feat.geometry.fps)))
     kept: list[tuple[int, str, int, int, float]] = []
     for item in found:
         if kept and item[0] - kept[-1][0] < min_gap:

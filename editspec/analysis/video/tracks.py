@@ -17,6 +17,7 @@ boundaries. Output: per-frame tracks (all at the analysis rate) and per-shot mea
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +54,7 @@ class Tracks:
 
 def _segments(n: int, cut_frames: np.ndarray) -> list[tuple[int, int]]:
     bounds = [0, *[int(c) for c in cut_frames], n]
-    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def _smooth(x: np.ndarray, sigma: float, segments: list[tuple[int, int]]) -> np.ndarray:
@@ -101,7 +102,7 @@ def compute_tracks(feat: FrameFeatures, cut_frames: np.ndarray, black: np.ndarra
                       axis=1).astype(np.float32)
     for c in cut_frames:  # the frame after a cut has no camera motion of its own
         camera[int(c)] = 0.0
-    avg = _moving_average(camera, max(3, int(round(0.3 * fps))), segs)
+    avg = _moving_average(camera, max(3, round(0.3 * fps)), segs)
     shake = np.hypot(*(camera - avg).T).astype(np.float32)
     local = (m[:, 3] / 255.0).astype(np.float32)
     lap = feat.luma[:, 4]
