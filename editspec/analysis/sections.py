@@ -29,7 +29,9 @@ class Section:
 
 def bar_features(features: np.ndarray, bar_frames: np.ndarray) -> np.ndarray:
     """Average frame features over each bar [shape=(d, n_bars)]."""
-    edges = np.concatenate([bar_frames, [features.shape[1]]])
+    n = features.shape[1]
+    edges = np.clip(np.concatenate([bar_frames, [n]]), 0, n - 1)
+    edges[-1] = n
     return np.stack([features[:, a:max(b, a + 1)].mean(axis=1)
                      for a, b in zip(edges[:-1], edges[1:], strict=True)], axis=1)
 
