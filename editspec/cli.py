@@ -59,13 +59,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=None, help="videos analyzed at once (CPU cores)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    v = sub.add_parser("validate", help="check a recipe (files exist, no media decoded)")
+    v = sub.add_parser("validate", help="check a recipe (files exist, headers probed, "
+                                        "no frame decoded)")
     v.add_argument("recipe")
+    _add_recipe_options(v)
+
+    sc = sub.add_parser("schema", help="print the recipe JSON Schema (draft 2020-12)")
+    sc.add_argument("--indent", type=int, default=2, help="JSON indent (2)")
+
+    f = sub.add_parser("fmt", help="print a recipe as YAML or as the DSL (lossless)")
+    f.add_argument("recipe", help="recipe (.yaml, .yml, .json or .edit)")
+    f.add_argument("--to", choices=("yaml", "dsl"), required=True, help="format to print")
+    f.add_argument("-o", "--output", help="write here instead of stdout")
+    f.add_argument("--errors", choices=("text", "json"), default="text",
+                   help="how recipe problems are printed: text (stderr) or json (stdout)")
 
     pl = sub.add_parser("plan", help="plan a recipe into an EDL (JSON)")
     pl.add_argument("recipe")
     pl.add_argument("-o", "--output", required=True, help="EDL file to write (.json)")
     pl.add_argument("--no-cache", action="store_true", help="recompute analyses")
+    _add_recipe_options(pl)
 
     r = sub.add_parser("render", help="render a recipe or an EDL to a video file")
     r.add_argument("source", help="recipe (.yaml), EDL (.json) or OTIO timeline (.otio)")
@@ -74,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("--preset", default="veryfast", help="libx264 preset (default veryfast)")
     r.add_argument("--crf", type=int, default=20, help="libx264 quality, lower is better (20)")
+    _add_recipe_options(r)
 
     e = sub.add_parser("export", help="export a recipe or an EDL for editors")
     e.add_argument("source", help="recipe (.yaml), EDL (.json) or OTIO timeline (.otio)")
@@ -82,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "mlt (.mlt); default otio")
     e.add_argument("-o", "--output", required=True, help="file to write")
     e.add_argument("--beat-markers", action="store_true", help="mark every beat, not only downbeats")
+    _add_recipe_options(e)
 
     c = sub.add_parser("check", help="check a render's cuts against its EDL and the beat")
     c.add_argument("render", help="the rendered video")
@@ -111,7 +126,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load_edl_or_plan(source: str, no_cache: bool = False) -> Any:
+def _add_recipe_options(p: argparse.ArgumentParser) -> None:
+    """Options of every subcommand that reads a recipe."""
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="fill a recipe variable {{NAME}} (repeatable)")
+    p.add_argument("--media-root", action="append", default=[], metavar="DIR",
+                   help="also allow media and brand kits under DIR (default: only the "
+                        "recipe's folder tree)")
+    p.add_argument("--errors", choices=("text", "json"), default="text",
+                   help="how recipe problems are printed: text (stderr) or json (stdout)")
+
+
+def _load_recipe(args: argparse.Namespace, path: str) -> Any:
+    """Load a recipe with the variables and media roots of the command line."""
+    from editspec.recipe import load_recipe, parse_assignments
+
+    return load_recipe(path, variables=parse_assignments(getattr(args, "set", [])),
+                       media_roots=getattr(args, "media_root", []))
+
+
+def _load_edl_or_plan(source: str, no_cache: bool = False,
+                      args: argparse.Namespace | None = None) -> Any:
     from editspec.edl import read_edl
     from editspec.errors import EditspecError
 
@@ -130,9 +165,10 @@ def _load_edl_or_plan(source: str, no_cache: bool = False) -> Any:
         if '"events"' in head or '"duration_frames"' in head:
             return read_edl(source)
     from editspec.pipeline import plan_recipe
-    from editspec.recipe import load_recipe
 
-    return plan_recipe(load_recipe(source), use_cache=not no_cache)
+    recipe = _load_recipe(args, source) if args is not None else _load_recipe(
+        argparse.Namespace(), source)
+    return plan_recipe(recipe, use_cache=not no_cache)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -186,12 +222,41 @@ def cmd_shots(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """``editspec validate``."""
-    from editspec.recipe import load_recipe
+    """``editspec validate``: schema, files exist, media headers probed; no frame decoded."""
+    from editspec.errors import RecipeErrors
+    from editspec.recipe.probe import probe_recipe_media
 
-    recipe = load_recipe(args.recipe)
+    recipe = _load_recipe(args, args.recipe)
+    problems = probe_recipe_media(recipe)
+    if problems:
+        raise RecipeErrors(problems)
     n = len(recipe.clip_paths)
-    print(f"{args.recipe}: ok ({n} clip{'s' if n != 1 else ''})")
+    if args.errors == "json":
+        print(json.dumps({"file": args.recipe, "ok": True, "errors": []}))
+    else:
+        print(f"{args.recipe}: ok ({n} clip{'s' if n != 1 else ''})")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """``editspec schema``: the recipe JSON Schema."""
+    from editspec.recipe import recipe_schema
+
+    print(json.dumps(recipe_schema(), indent=args.indent, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    """``editspec fmt``: convert a recipe between YAML and the DSL."""
+    from editspec.fsutil import write_text_atomic
+    from editspec.recipe import format_recipe
+
+    text = format_recipe(args.recipe, args.to)
+    if args.output:
+        write_text_atomic(args.output, text)
+        _say(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
     return EXIT_OK
 
 
@@ -199,9 +264,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     """``editspec plan``."""
     from editspec.edl import write_edl
     from editspec.pipeline import plan_recipe
-    from editspec.recipe import load_recipe
 
-    edl = plan_recipe(load_recipe(args.recipe), use_cache=not args.no_cache)
+    edl = plan_recipe(_load_recipe(args, args.recipe), use_cache=not args.no_cache)
     write_edl(edl, args.output)
     _say(f"wrote {args.output}: {len(edl.events)} shots, {edl.duration_frames} frames at {edl.fps} fps")
     return EXIT_OK
@@ -211,7 +275,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     """``editspec render``."""
     from editspec.backends import ffmpeg as backend
 
-    edl = _load_edl_or_plan(args.source)
+    edl = _load_edl_or_plan(args.source, args=args)
     if args.dry_run:
         cmd = backend.compile_filtergraph(edl, args.output, preset=args.preset, crf=args.crf)
         print("# filtergraph\n" + cmd.filtergraph + "\n# command\n" + backend.format_command(cmd))
@@ -227,7 +291,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """``editspec export``."""
     from editspec.backends import get_backend
 
-    edl = _load_edl_or_plan(args.source)
+    edl = _load_edl_or_plan(args.source, args=args)
     backend = get_backend(args.to)
     backend.write(edl, args.output, beat_markers=args.beat_markers)
     _say(f"wrote {args.output}")
@@ -309,8 +373,30 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"check": cmd_check, "analyze": cmd_analyze, "shots": cmd_shots, "validate": cmd_validate,
+            "schema": cmd_schema, "fmt": cmd_fmt,
             "plan": cmd_plan, "render": cmd_render, "export": cmd_export, "demo": cmd_demo,
             "train": cmd_train}
+
+
+def _print_error(exc: EditspecError, mode: str) -> None:
+    """Print bad input: recipe problems with source line, caret and hint (or as JSON)."""
+    from editspec.errors import RecipeError, RecipeErrors
+
+    if isinstance(exc, (RecipeErrors, RecipeError)):
+        from editspec.recipe.report import errors_to_json, format_errors
+
+        errs = exc.errors if isinstance(exc, RecipeErrors) else [exc]
+        if mode == "json":
+            print(json.dumps({"ok": False, "errors": errors_to_json(errs)}))
+        else:
+            _say(format_errors(errs))
+        return
+    if mode == "json":
+        print(json.dumps({"ok": False, "errors": [{"file": None, "line": 0, "column": 0,
+                                                   "code": type(exc).__name__,
+                                                   "message": exc.one_line(), "hint": None}]}))
+    else:
+        _say(exc.one_line())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -327,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EditspecError as exc:
         if args.debug:
             raise
-        _say(exc.one_line() if not hasattr(exc, "errors") else str(exc))
+        _print_error(exc, getattr(args, "errors", "text"))
         return exc.exit_code
     except KeyboardInterrupt:
         _say("editspec: interrupted")

@@ -35,15 +35,19 @@ class RecipeError(EditspecError):
         1-based position of the offending node (0 when unknown).
     hint : str, optional
         A suggestion that helps fix it (did-you-mean, allowed values).
+    code : str
+        A stable kebab-case name of the kind of problem (``unknown-key``, ``missing-file``),
+        for tools that read ``--errors json``.
     """
 
     def __init__(self, message: str, path: str = "<recipe>", line: int = 0, col: int = 0,
-                 hint: str | None = None) -> None:
+                 hint: str | None = None, code: str = "invalid-recipe") -> None:
         self.message = message
         self.path = path
         self.line = line
         self.col = col
         self.hint = hint
+        self.code = code
         super().__init__(self.format())
 
     def format(self) -> str:

@@ -1,14 +1,17 @@
-"""Recipe front ends: YAML (+ JSON Schema) today, the lark DSL next, one IR out.
+"""Recipe front ends: YAML (+ JSON Schema) and the lark DSL, one IR out.
 
-:func:`load_recipe` picks the front end by file suffix, validates the document against
-``schema.json``, and compiles it to :class:`editspec.ir.Recipe`. Every problem is
-collected and raised together as :class:`editspec.errors.RecipeErrors`.
+:func:`load_recipe` picks the front end by file suffix (``.yaml``/``.yml``/``.json``
+or ``.edit``), merges the brand kits the recipe ``extends``, fills its ``{{variables}}``,
+validates the document against ``schema.json`` and compiles it to
+:class:`editspec.ir.Recipe`. Every problem is collected and raised together as
+:class:`editspec.errors.RecipeErrors`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -17,6 +20,9 @@ from editspec.errors import RecipeError, RecipeErrors
 from editspec.ir import Recipe
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
+DSL_SUFFIXES = (".edit",)
+MAX_RECIPE_BYTES = 1_000_000
+"""Largest recipe file read, bytes."""
 
 
 @cache
@@ -26,15 +32,116 @@ def recipe_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-def load_recipe(path: str, *, check_files: bool = True) -> Recipe:
+def read_recipe_text(path: str) -> str:
+    """Return a recipe file's text.
+
+    Raises
+    ------
+    RecipeErrors
+        When the file is missing, too large, or not UTF-8.
+    """
+    if not os.path.isfile(path):
+        raise RecipeErrors([RecipeError("no such recipe file", path, 0, 0, code="missing-file")])
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_RECIPE_BYTES + 1)
+    except OSError as exc:
+        raise RecipeErrors([RecipeError(f"cannot read: {exc.strerror}", path, 0, 0,
+                                        code="unreadable")]) from None
+    if len(raw) > MAX_RECIPE_BYTES:
+        raise RecipeErrors([RecipeError(f"the recipe is larger than {MAX_RECIPE_BYTES} bytes",
+                                        path, 1, 1, code="too-large")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise RecipeErrors([RecipeError(f"not UTF-8 text ({exc.reason})", path, line, col,
+                                        code="not-utf8")]) from None
+    return text.removeprefix("\ufeff")
+
+
+def parse_recipe_text(text: str, name: str, syntax: str) -> tuple[Any, Any]:
+    """Parse recipe text with one front end.
+
+    Parameters
+    ----------
+    text : str
+        The recipe.
+    name : str
+        File name for error positions.
+    syntax : {"yaml", "dsl"}
+        Which front end.
+
+    Returns
+    -------
+    data : Any
+        The document as plain dicts, lists and scalars (the same for both fronts).
+    marks : editspec.recipe.from_yaml.Marks
+        Where every node stands.
+    """
+    if syntax == "dsl":
+        from editspec.recipe.from_dsl import parse_dsl
+
+        return parse_dsl(text, name)
+    from editspec.recipe.from_yaml import parse_yaml
+
+    return parse_yaml(text, name)
+
+
+def syntax_of(path: str) -> str:
+    """Return ``"yaml"`` or ``"dsl"`` from a recipe's suffix.
+
+    Raises
+    ------
+    RecipeErrors
+        On an unknown suffix.
+    """
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in DSL_SUFFIXES:
+        return "dsl"
+    if suffix in YAML_SUFFIXES:
+        return "yaml"
+    raise RecipeErrors([RecipeError(f"unknown recipe suffix {suffix!r}", path, 0, 0,
+                                    hint="recipes are .yaml, .yml, .json or .edit",
+                                    code="unknown-suffix")])
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, str]:
+    """Return ``{name: value}`` from ``--set NAME=VALUE`` arguments.
+
+    Raises
+    ------
+    RecipeErrors
+        When an item has no ``=`` or an empty name.
+    """
+    out: dict[str, str] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip():
+            raise RecipeErrors([RecipeError(f"--set {item!r} is not NAME=VALUE", "<command line>",
+                                            0, 0, hint="e.g. --set title=Hello",
+                                            code="bad-assignment")])
+        out[name.strip()] = value
+    return out
+
+
+def load_recipe(path: str, *, check_files: bool = True,
+                variables: Mapping[str, Any] | None = None,
+                media_roots: Sequence[str] = ()) -> Recipe:
     """Read, validate and compile a recipe file.
 
     Parameters
     ----------
     path : str
-        A ``.yaml``/``.yml``/``.json`` recipe.
+        A ``.yaml``/``.yml``/``.json`` or ``.edit`` (DSL) recipe.
     check_files : bool
         Check that the music file exists and that every clip glob matches a file.
+    variables : mapping of str to Any, optional
+        Values of the recipe's declared variables (``--set``, a table row); text is
+        converted to the declared type.
+    media_roots : sequence of str
+        Folders besides the recipe's own folder tree that its paths may reach.
 
     Returns
     -------
@@ -46,29 +153,70 @@ def load_recipe(path: str, *, check_files: bool = True) -> Recipe:
         All problems found, each as ``FILE:LINE:COL: message``.
     """
     from editspec.recipe.compile import compile_recipe
-    from editspec.recipe.from_yaml import parse_yaml
+    from editspec.recipe.template import expand_document
 
-    if not os.path.isfile(path):
-        raise RecipeErrors([RecipeError("no such recipe file", path, 0, 0)])
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix not in YAML_SUFFIXES:
-        raise RecipeErrors([RecipeError(
-            f"unknown recipe suffix {suffix!r}", path, 0, 0,
-            hint="recipes are .yaml, .yml or .json")])
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except UnicodeDecodeError as exc:
-        raise RecipeErrors([RecipeError(f"not UTF-8 text ({exc.reason})", path, 1, 1)]) from None
-    data, marks = parse_yaml(text, path)
-    return compile_recipe(data, marks, os.path.abspath(path), check_files=check_files)
+    syntax = syntax_of(path)
+    text = read_recipe_text(path)
+    data, marks = parse_recipe_text(text, path, syntax)
+    apath = os.path.abspath(path)
+    base = os.path.dirname(apath)
+    roots = (base, *(os.path.abspath(r) for r in media_roots))
+    exp = expand_document(data, marks, apath, base, variables or {}, roots)
+    return compile_recipe(exp.data, exp.marks, path, base_dir=base, check_files=check_files,
+                          roots=roots, values=exp.values, kits=exp.kits, errors=exp.errors)
 
 
 def loads_recipe(text: str, base_dir: str = ".", *, name: str = "<recipe>",
-                 check_files: bool = True) -> Recipe:
-    """Compile YAML recipe text; paths resolve relative to ``base_dir``."""
-    from editspec.recipe.compile import compile_recipe
-    from editspec.recipe.from_yaml import parse_yaml
+                 syntax: str = "yaml", check_files: bool = True,
+                 variables: Mapping[str, Any] | None = None,
+                 media_roots: Sequence[str] = ()) -> Recipe:
+    """Compile recipe text; paths resolve relative to ``base_dir``.
 
-    data, marks = parse_yaml(text, name)
-    return compile_recipe(data, marks, name, base_dir=base_dir, check_files=check_files)
+    Parameters
+    ----------
+    text : str
+        The recipe.
+    base_dir : str
+        Folder that relative paths resolve against (and the root they must stay in).
+    name : str
+        File name for error positions.
+    syntax : {"yaml", "dsl"}
+        Which front end.
+    check_files, variables, media_roots
+        As for :func:`load_recipe`.
+
+    Returns
+    -------
+    Recipe
+    """
+    from editspec.recipe.compile import compile_recipe
+    from editspec.recipe.template import expand_document
+
+    data, marks = parse_recipe_text(text, name, syntax)
+    base = os.path.abspath(base_dir)
+    roots = (base, *(os.path.abspath(r) for r in media_roots))
+    exp = expand_document(data, marks, name, base, variables or {}, roots)
+    return compile_recipe(exp.data, exp.marks, name, base_dir=base, check_files=check_files,
+                          roots=roots, values=exp.values, kits=exp.kits, errors=exp.errors)
+
+
+def format_recipe(path: str, to: str) -> str:
+    """Return a recipe file converted to ``"yaml"`` or ``"dsl"`` text, losslessly.
+
+    The document is converted as written: brand kits are not merged and variables are
+    not filled. It must parse; schema problems are reported as for :func:`load_recipe`.
+
+    Raises
+    ------
+    RecipeErrors
+        When the recipe does not parse or does not match the schema.
+    """
+    from editspec.recipe.dsl_print import data_to_dsl, data_to_yaml
+    from editspec.recipe.validate import validate_schema
+
+    text = read_recipe_text(path)
+    data, marks = parse_recipe_text(text, path, syntax_of(path))
+    errors = [e for e in validate_schema(data, marks) if e.code in ("unknown-key", "not-a-mapping")]
+    if errors:
+        raise RecipeErrors(errors)
+    return data_to_dsl(data) if to == "dsl" else data_to_yaml(data)

@@ -67,7 +67,8 @@ def test_validate_ok_and_analyze_json(tmp_path, demo_song, small_clips, capsys):
     recipe = tmp_path / "ok.yaml"
     clip_dir = small_clips[0].rsplit("/", 1)[0]
     recipe.write_text(f"version: 1\nmusic: {{file: {song}}}\nclips: ['{clip_dir}/*.mp4']\n")
-    assert main(["validate", str(recipe)]) == 0
+    roots = ["--media-root", song.rsplit("/", 1)[0], "--media-root", clip_dir]
+    assert main(["validate", str(recipe), *roots]) == 0
     assert "ok (6 clips)" in capsys.readouterr().out
     proc = _run("analyze", song, "--json")
     assert proc.returncode == 0, proc.stderr

@@ -79,14 +79,14 @@ def test_every_problem_is_reported_at_once(folder):
     assert msgs == [
         f"{p}:2:32: output.fps: 'fast' is not valid (Output frame rate: 24, 25, 30, 60 or a "
         "rational rate such as 30000/1001)",
-        f"{p}:2:48: output.duration: '20 parsecs' is not valid (Output length as a time (20s, "
-        "1:30) or `song` for the whole song from music.start)",
+        f"{p}:2:48: output.duration: '20 parsecs' is not valid (Output length: a time (20s, "
+        "1:30), `song` for the whole song from music.start, or a section name (chorus) for that "
+        "section's length)",
         f"{p}:3:15: music file 'nosuch.ogg' does not exist (paths are relative to {folder})",
         f"{p}:4:9: clip glob 'nothing/*.mp4' matches no file (paths are relative to {folder})",
-        f"{p}:5:15: cuts.every: '2 beets' is not valid (Cut interval in musical units: `2 beats`, "
-        "`1 beat`, `1 bar`, `2 bars`)",
-        f"{p}:6:1: unknown key 'colour' in recipe (allowed: clips, cuts, music, output, seed, "
-        "version)",
+        f"{p}:5:15: cuts.every: '2 beets' is not valid (did you mean '2 beats'?)",
+        f"{p}:6:1: unknown key 'colour' in recipe (allowed: $schema, brand, clips, cuts, energy, "
+        "extends, intro, music, output, outro, overlays, seed, transitions, variables, version)",
     ]
 
 
@@ -112,7 +112,9 @@ def test_yaml_syntax_error_has_position(folder):
                    "(start with `version: 1`)"),
     ("version: 2\nmusic: {file: song.ogg}\nclips: [a]\n", "1:10: version: must be 1, not 2"),
     ("version: 1\nversion: 1\n", "2:1: duplicate key 'version'"),
-    ("version: 1\nmusic: {file: song.ogg}\nclips: []\n", "3:8: clips: [] should be non-empty"),
+    ("version: 1\nmusic: {file: song.ogg}\nclips: []\n", "3:8: clips: [] should be non-empty "
+     "(Video clip pools to cut from, used in this order: each a glob or file relative to the "
+     "recipe's folder, or a pool with options)"),
     ("version: 1\nclips: [a]\n", "1:1: recipe: 'music' is a required property"),
 ])
 def test_bad_recipes_exact_messages(folder, text, expected):

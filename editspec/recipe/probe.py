@@ -1,0 +1,69 @@
+"""Header checks of a recipe's media for ``editspec validate``: no frame is decoded.
+
+Each file is opened by ffmpeg without an output (:func:`editspec.media.probe`), which
+reads the container and stream headers only. A file that is not media, a song with
+no sound or a clip with no picture is reported at the recipe entry that named it.
+"""
+
+from __future__ import annotations
+
+from editspec.errors import MediaError, RecipeError
+from editspec.ir import Recipe, Span
+
+
+def _err(span: Span, message: str, hint: str | None = None) -> RecipeError:
+    return RecipeError(message, span.path, span.line, span.col, hint=hint, code="bad-media")
+
+
+def probe_recipe_media(recipe: Recipe) -> list[RecipeError]:
+    """Probe the headers of the recipe's song and clips.
+
+    Parameters
+    ----------
+    recipe : Recipe
+        A compiled recipe whose files exist.
+
+    Returns
+    -------
+    list of RecipeError
+        One per unreadable file, at the recipe position that named it; empty when all
+        files are media of the right kind.
+    """
+    from editspec.media import probe
+
+    errors: list[RecipeError] = []
+    seen: set[str] = set()
+
+    def check(path: str, span: Span, want: str) -> None:
+        if path in seen:
+            return
+        seen.add(path)
+        try:
+            info = probe(path)
+        except MediaError as exc:
+            errors.append(_err(span, str(exc)))
+            return
+        if want == "audio" and not info.has_audio:
+            errors.append(_err(span, f"{path}: has no sound to cut to",
+                               hint="music.file must be audio, or a video with a sound track"))
+        if want == "video" and not info.has_video:
+            errors.append(_err(span, f"{path}: has no picture",
+                               hint="clips must be video files"))
+
+    check(recipe.music.path, recipe.music.span, "audio")
+    for pool in recipe.clips:
+        for p in pool.paths:
+            check(p, pool.span, "video")
+    for extra in _extra_media(recipe):
+        check(*extra)
+    return errors
+
+
+def _extra_media(recipe: Recipe) -> list[tuple[str, Span, str]]:
+    """Intro/outro clips of the richer IR (absent in older IRs)."""
+    out = []
+    for name in ("intro", "outro"):
+        end = getattr(recipe, name, None)
+        if end is not None:
+            out.append((end.path, end.span, "video"))
+    return out
