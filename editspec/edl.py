@@ -4,6 +4,11 @@ The planner writes it; every backend reads it and nothing else (a backend never
 re-analyzes). Record positions (``rec_in``/``rec_out``) are integer frames at the
 output rate; source positions (``src_in``/``src_out``) are seconds in the clip.
 A cut is the ``rec_in`` of every event after the first.
+
+Version 2 adds what a render draws beyond cuts (all optional, defaults keep a version 1
+file's meaning): per event ``reframe``, ``speed`` and ``audio``; per edit ``zoom_pulses``,
+``overlays``, ``mix`` and ``encode``. ``docs/edl.md`` documents every field, and how a
+transition is centred on its cut.
 """
 
 from __future__ import annotations
@@ -17,10 +22,21 @@ from typing import Any
 from editspec.errors import EditspecError
 from editspec.timecode import fps_to_json, parse_fps
 
-EDL_VERSION = 1
+EDL_VERSION = 2
 
 # version -> function upgrading a dict of that version to version + 1
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _upgrade_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 only adds optional fields whose defaults are version 1's meaning."""
+    return {**data, "version": 2}
+
+
+UPGRADES[1] = _upgrade_1_to_2
+
+REFRAME_MODES = ("cover", "fit-blur", "letterbox")
+"""How a source picture fills the output frame."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +47,40 @@ class Transition:
     """``cut``, ``crossfade``, ``dip`` ...; backends that cannot do one fall back to a cut."""
     frames: int = 0
     """Length in output frames, centred on the cut."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reframe:
+    """How an event's picture fills the output frame."""
+
+    mode: str = "cover"
+    """``cover`` (scale to fill, crop around the centre), ``fit-blur`` (whole picture over a
+    blurred, filled copy of itself) or ``letterbox`` (whole picture on black)."""
+    center: tuple[float, float] = (0.5, 0.5)
+    """Fixed subject centre (x, y), normalized 0..1 in the source picture (``cover`` only)."""
+    track: tuple[tuple[float, float, float], ...] = ()
+    """Subject-centre track ``(t, x, y)``: source seconds and normalized centre, t increasing;
+    linear between points, held before the first and after the last. Overrides ``center``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Speed:
+    """Playback speed of an event's source: constant, or a ramp over the event."""
+
+    points: tuple[tuple[int, float], ...] = ((0, 1.0),)
+    """``(frame, speed)``: frame counted from the event's ``rec_in``, speed > 0 (2.0 plays
+    twice as fast); linear between points, held outside. One point: constant."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventAudio:
+    """Whether an event plays its clip's own sound under the music."""
+
+    use: bool = False
+    """Mix the clip's sound (from ``src_in``, at the event's speed) under the music."""
+    gain_db: float = 0.0
+    """Gain of the clip's sound, dB."""
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +101,12 @@ class Event:
     """Transition into this event from the previous one (None: a cut)."""
     why: str = ""
     """What placed this event's cut, for ``--explain`` (e.g. ``beat 12 (every 2 beats)``)."""
+    reframe: Reframe = Reframe()
+    """How the picture fills the frame (version 2; default: cover, centred)."""
+    speed: Speed = Speed()
+    """Playback speed (version 2; default 1)."""
+    audio: EventAudio = EventAudio()
+    """The clip's own sound (version 2; default: muted)."""
 
     @property
     def frames(self) -> int:
@@ -99,6 +155,90 @@ class SourceInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ZoomPulse:
+    """A short punch-in on the output picture, decaying to no zoom."""
+
+    frame: int
+    """First output frame of the pulse."""
+    frames: int
+    """Length in output frames (> 0)."""
+    amount: float = 0.08
+    """Zoom at the pulse's first frame minus 1 (0.08: 8 % closer), falling linearly to 0."""
+
+
+@dataclass(frozen=True, slots=True)
+class TextOverlay:
+    """Text drawn over the output, exactly as written (no expansion, no markup)."""
+
+    text: str
+    """The text; newlines break lines."""
+    rec_in: int
+    """First output frame it shows on."""
+    rec_out: int
+    """Output frame after the last (exclusive)."""
+    font: str = ""
+    """Font file (.ttf/.otf); empty: DejaVu Sans from matplotlib's mpl-data."""
+    size: int = 64
+    """Text height, output pixels."""
+    color: str = "#ffffff"
+    """``#rrggbb[aa]`` or a colour name ffmpeg knows (``white``)."""
+    box: str = ""
+    """Box colour behind the text (``#rrggbb[aa]``); empty: no box."""
+    position: str = "bottom"
+    """``center``, ``top``, ``bottom``, ``left``, ``right``, ``top-left`` ... or ``"x,y"``:
+    the text's centre, normalized 0..1 on the output."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageOverlay:
+    """An image (a logo) drawn over the output."""
+
+    path: str
+    """Image file (PNG with alpha, JPEG ...)."""
+    rec_in: int
+    """First output frame it shows on."""
+    rec_out: int
+    """Output frame after the last (exclusive)."""
+    position: str = "top-right"
+    """As :attr:`TextOverlay.position`."""
+    scale: float = 0.2
+    """Width as a fraction of the output width."""
+    opacity: float = 1.0
+    """0..1."""
+
+
+@dataclass(frozen=True, slots=True)
+class AudioMix:
+    """How the sound is mixed and how loud it ends up."""
+
+    loudness_lufs: float | None = -14.0
+    """Integrated loudness target, LUFS (-14 social, -23 broadcast); None: no normalization."""
+    true_peak_db: float = -1.0
+    """Peak ceiling after normalization, dBFS."""
+    duck_db: float = 12.0
+    """How far the music ducks under clips' own sound, dB (0: no ducking)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Encode:
+    """Video encoder settings."""
+
+    codec: str = "h264"
+    """``h264``, ``h265``, ``vp9`` or ``av1``."""
+    crf: int | None = 20
+    """Constant quality (lower is better); ignored when ``bitrate`` is set."""
+    bitrate: str = ""
+    """Target bitrate (``8M``); empty: constant quality."""
+    preset: str = "veryfast"
+    """Encoder speed preset (x264/x265 names; mapped for vp9 and av1)."""
+    hardware: str = ""
+    """Hardware encoder to use when present (``h264_nvenc``, ``h264_vaapi``, ``hevc_qsv``);
+    empty: software."""
+    audio_bitrate: str = "192k"
+    """AAC (or Opus in WebM) bitrate."""
+
+
+@dataclass(frozen=True, slots=True)
 class EDL:
     """A whole edit, ready for any backend."""
 
@@ -124,6 +264,14 @@ class EDL:
     """Facts of every clip the events use, by path (from the analysis stage)."""
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
     """Free-form facts (tempo, generator) that no backend depends on."""
+    zoom_pulses: tuple[ZoomPulse, ...] = ()
+    """Punch-ins on the output picture (version 2)."""
+    overlays: tuple[TextOverlay | ImageOverlay, ...] = ()
+    """Text and images over the output, drawn in order (version 2)."""
+    mix: AudioMix = AudioMix()
+    """Loudness target and ducking (version 2)."""
+    encode: Encode = Encode()
+    """Video encoder settings (version 2)."""
 
     @property
     def cuts(self) -> list[int]:
@@ -143,6 +291,13 @@ def check_edl(edl: EDL) -> None:
         pos = e.rec_out
     if pos != edl.duration_frames:
         raise EditspecError(f"EDL events end at frame {pos}, duration_frames={edl.duration_frames}")
+    for i, o in enumerate(edl.overlays):
+        if not 0 <= o.rec_in < o.rec_out:
+            raise EditspecError(f"EDL overlay {i}: rec_in={o.rec_in} rec_out={o.rec_out} is empty")
+    for i, z in enumerate(edl.zoom_pulses):
+        if z.frames <= 0 or z.frame < 0:
+            raise EditspecError(f"EDL zoom pulse {i}: frame={z.frame} frames={z.frames}, "
+                                f"expected frame >= 0 and frames > 0")
 
 
 def _r(x: float) -> float:
@@ -158,7 +313,22 @@ def edl_to_dict(edl: EDL) -> dict[str, Any]:
             d["transition"] = {"kind": e.transition.kind, "frames": e.transition.frames}
         if e.why:
             d["why"] = e.why
+        if e.reframe != Reframe():
+            d["reframe"] = {"mode": e.reframe.mode, "center": [_r(v) for v in e.reframe.center],
+                            "track": [[_r(v) for v in p] for p in e.reframe.track]}
+        if e.speed != Speed():
+            d["speed"] = [[f, _r(v)] for f, v in e.speed.points]
+        if e.audio != EventAudio():
+            d["audio"] = {"use": e.audio.use, "gain_db": _r(e.audio.gain_db)}
         return d
+
+    def overlay(o: TextOverlay | ImageOverlay) -> dict[str, Any]:
+        if isinstance(o, TextOverlay):
+            return {"type": "text", "text": o.text, "rec_in": o.rec_in, "rec_out": o.rec_out,
+                    "font": o.font, "size": o.size, "color": o.color, "box": o.box,
+                    "position": o.position}
+        return {"type": "image", "path": o.path, "rec_in": o.rec_in, "rec_out": o.rec_out,
+                "position": o.position, "scale": _r(o.scale), "opacity": _r(o.opacity)}
 
     return {
         "version": edl.version,
@@ -176,12 +346,78 @@ def edl_to_dict(edl: EDL) -> dict[str, Any]:
         "sources": {p: {"duration": _r(s.duration), "fps": fps_to_json(s.fps),
                         "width": s.width, "height": s.height} for p, s in edl.sources.items()},
         "meta": edl.meta,
+        "zoom_pulses": [{"frame": z.frame, "frames": z.frames, "amount": _r(z.amount)}
+                        for z in edl.zoom_pulses],
+        "overlays": [overlay(o) for o in edl.overlays],
+        "mix": {"loudness_lufs": None if edl.mix.loudness_lufs is None
+                else _r(edl.mix.loudness_lufs), "true_peak_db": _r(edl.mix.true_peak_db),
+                "duck_db": _r(edl.mix.duck_db)},
+        "encode": {"codec": edl.encode.codec, "crf": edl.encode.crf,
+                   "bitrate": edl.encode.bitrate, "preset": edl.encode.preset,
+                   "hardware": edl.encode.hardware, "audio_bitrate": edl.encode.audio_bitrate},
     }
 
 
 def edl_to_json(edl: EDL) -> str:
     """Return the EDL as deterministic JSON text (sorted keys, rounded floats)."""
     return json.dumps(edl_to_dict(edl), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _reframe(d: dict[str, Any] | None) -> Reframe:
+    if not d:
+        return Reframe()
+    mode = str(d.get("mode", "cover"))
+    if mode not in REFRAME_MODES:
+        raise ValueError(f"reframe mode {mode!r} is not one of {', '.join(REFRAME_MODES)}")
+    cx, cy = d.get("center", (0.5, 0.5))
+    return Reframe(mode, (float(cx), float(cy)),
+                   tuple((float(t), float(x), float(y)) for t, x, y in d.get("track", ())))
+
+
+def _speed(points: list[Any] | None) -> Speed:
+    if not points:
+        return Speed()
+    out = tuple((int(f), float(v)) for f, v in points)
+    if any(v <= 0 for _, v in out):
+        raise ValueError(f"speed points {out} must all be > 0")
+    return Speed(out)
+
+
+def _event_audio(d: dict[str, Any] | None) -> EventAudio:
+    if not d:
+        return EventAudio()
+    return EventAudio(bool(d.get("use", False)), float(d.get("gain_db", 0.0)))
+
+
+def _overlay(d: dict[str, Any]) -> TextOverlay | ImageOverlay:
+    kind = d.get("type", "text")
+    if kind == "text":
+        return TextOverlay(str(d["text"]), int(d["rec_in"]), int(d["rec_out"]),
+                           str(d.get("font", "")), int(d.get("size", 64)),
+                           str(d.get("color", "#ffffff")), str(d.get("box", "")),
+                           str(d.get("position", "bottom")))
+    if kind == "image":
+        return ImageOverlay(str(d["path"]), int(d["rec_in"]), int(d["rec_out"]),
+                            str(d.get("position", "top-right")), float(d.get("scale", 0.2)),
+                            float(d.get("opacity", 1.0)))
+    raise ValueError(f"overlay type {kind!r} is not text or image")
+
+
+def _mix(d: dict[str, Any] | None) -> AudioMix:
+    if d is None:
+        return AudioMix()
+    lufs = d.get("loudness_lufs", -14.0)
+    return AudioMix(None if lufs is None else float(lufs), float(d.get("true_peak_db", -1.0)),
+                    float(d.get("duck_db", 12.0)))
+
+
+def _encode(d: dict[str, Any] | None) -> Encode:
+    if d is None:
+        return Encode()
+    crf = d.get("crf", 20)
+    return Encode(str(d.get("codec", "h264")), None if crf is None else int(crf),
+                  str(d.get("bitrate", "")), str(d.get("preset", "veryfast")),
+                  str(d.get("hardware", "")), str(d.get("audio_bitrate", "192k")))
 
 
 def edl_from_dict(data: dict[str, Any]) -> EDL:
@@ -215,7 +451,9 @@ def edl_from_dict(data: dict[str, Any]) -> EDL:
                 rec_in=int(e["rec_in"]), rec_out=int(e["rec_out"]),
                 transition=None if not e.get("transition") else Transition(
                     str(e["transition"]["kind"]), int(e["transition"].get("frames", 0))),
-                why=str(e.get("why", ""))) for e in data["events"]),
+                why=str(e.get("why", "")), reframe=_reframe(e.get("reframe")),
+                speed=_speed(e.get("speed")), audio=_event_audio(e.get("audio")))
+                for e in data["events"]),
             markers=tuple(Marker(int(m["frame"]), str(m["kind"]), str(m.get("label", "")))
                           for m in data.get("markers", [])),
             recipe=str(data.get("recipe", "")),
@@ -224,6 +462,12 @@ def edl_from_dict(data: dict[str, Any]) -> EDL:
                                         int(s.get("width", 0)), int(s.get("height", 0)))
                      for p, s in data.get("sources", {}).items()},
             meta=dict(data.get("meta", {})),
+            zoom_pulses=tuple(ZoomPulse(int(z["frame"]), int(z["frames"]),
+                                        float(z.get("amount", 0.08)))
+                              for z in data.get("zoom_pulses", [])),
+            overlays=tuple(_overlay(o) for o in data.get("overlays", [])),
+            mix=_mix(data.get("mix")),
+            encode=_encode(data.get("encode")),
         )
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise EditspecError(f"malformed EDL: {type(exc).__name__}: {exc}") from None
