@@ -106,51 +106,24 @@ def _parser() -> Any:
 
 
 SYNTAX_EXAMPLES = {
-    "unclosed '{': a block needs a closing '}'": ["output {", "output { size 1x1",
-                                                  "a { b { c 1 }", "a {\n b 1\n"],
-    "unexpected '}': no block is open here": ["}", "a 1 }", "a { b 1 } }"],
-    "unclosed '[': a list needs a closing ']'": ["a [b", "a [b, c", "a [\n"],
-    "unexpected ']': no list is open here": ["]", "a b]", "a [b]]"],
-    "',' only separates the items of a [list]": [",", "a b, c", "a ,"],
-    "missing ',' between list items": ["a [b c]", "a [b \"c\"]", "a [[b] c]"],
-    "a statement starts with a name, not a list or a block": ["[a]", "{ a 1 }", "a 1\n[b]"],
-    "unterminated string: a \"string\" ends with \" on the same line": [
-        'a "b', 'a "b\n"', 'a "\\q"'],
+    "',' only separates the items of a [list]": [",", "a b, c", "a ,", "a 1\nb 2,"],
+    "missing ',' between list items": ["a [b c]", "a [b \"c\"]", "a [[b] c]", "a [b [c]]",
+                                       "a [b {c 1}]", "a [\"b\" c]"],
+    "a statement starts with a name, not a list or a block": ["[a]", "{ a 1 }", "a 1\n[b]",
+                                                              "a 1\n{ b 1 }"],
 }
 
 
-def _syntax_error(exc: Any, text: str, path: str) -> RecipeError:
-    from lark.exceptions import UnexpectedEOF
+def _brackets(text: str) -> tuple[list[tuple[str, int, int]], tuple[str, int, int] | None, int]:
+    """Scan brackets outside strings and comments.
 
-    parser = _parser()
-    label = None
-    try:
-        label = exc.match_examples(parser.parse, SYNTAX_EXAMPLES, use_accepts=True)
-    except Exception:  # match_examples re-parses small snippets; never let it escape
-        label = None
-    line, col = getattr(exc, "line", -1), getattr(exc, "column", -1)
-    if isinstance(exc, UnexpectedEOF) or line is None or line < 1:
-        lines = text.splitlines() or [""]
-        line, col = len(lines), len(lines[-1]) + 1
-    if label is None:
-        token = getattr(exc, "token", None)
-        char = getattr(exc, "char", None)
-        if char is not None:
-            label = f"unexpected character {char!r}"
-        elif token is not None and getattr(token, "type", "") != "$END":
-            label = f"unexpected {str(token)[:40]!r}"
-        else:
-            label = "unexpected end of the recipe"
-    hint = None
-    if "unterminated" in label:
-        hint = 'escape a quote inside a string as \\" and write line breaks as \\n'
-    return RecipeError(f"DSL syntax: {label}", path, line, max(col, 1), hint=hint,
-                       code="dsl-syntax")
-
-
-def _check_depth(text: str, path: str) -> None:
-    """Reject nesting deeper than MAX_DEPTH before the (recursive) tree walk."""
-    depth, line, col, in_str, comment, esc = 0, 1, 0, False, False, False
+    Returns the brackets left open (char, line, col), the first closer that closes
+    nothing, and the deepest nesting seen.
+    """
+    stack: list[tuple[str, int, int]] = []
+    stray = None
+    deepest = 0
+    line, col, in_str, comment, esc = 1, 0, False, False, False
     for ch in text:
         col += 1
         if ch == "\n":
@@ -171,13 +144,66 @@ def _check_depth(text: str, path: str) -> None:
         elif ch == "#":
             comment = True
         elif ch in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise RecipeErrors([RecipeError(
-                    f"the recipe is nested more than {MAX_DEPTH} levels deep", path, line, col,
-                    code="too-deep")])
+            stack.append((ch, line, col))
+            deepest = max(deepest, len(stack))
+            if deepest > MAX_DEPTH:
+                break
         elif ch in "]}":
-            depth -= 1
+            if stack and stack[-1][0] == "[{"["]}".index(ch)]:
+                stack.pop()
+            elif stray is None:
+                stray = (ch, line, col)
+    return stack, stray, deepest
+
+
+def _syntax_error(exc: Any, text: str, path: str) -> RecipeError:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF
+
+    line, col = getattr(exc, "line", -1), getattr(exc, "column", -1)
+    token = getattr(exc, "token", None)
+    at_end = isinstance(exc, UnexpectedEOF) or getattr(token, "type", "") == "$END"
+    stack, stray, _ = _brackets(text)
+    label = hint = None
+    if isinstance(exc, UnexpectedCharacters) and exc.char == '"':
+        label = 'unterminated string: a "string" ends with " on the same line'
+        hint = 'escape a quote inside a string as \\" and write line breaks as \\n'
+    elif stray is not None and (stray[1], stray[2]) <= (max(line, 1), max(col, 1)) or \
+            (stray is not None and at_end):
+        kind = "block" if stray[0] == "}" else "list"
+        label, line, col = f"unexpected {stray[0]!r}: no {kind} is open here", stray[1], stray[2]
+    elif at_end and stack:
+        ch, line, col = stack[-1]
+        closer = "}" if ch == "{" else "]"
+        label = (f"unclosed {ch!r}: a {'block' if ch == '{' else 'list'} needs a closing "
+                 f"{closer!r}")
+    else:
+        try:
+            label = exc.match_examples(_parser().parse, SYNTAX_EXAMPLES, use_accepts=True)
+        except Exception:  # match_examples re-parses small snippets; never let it escape
+            label = None
+    if line is None or line < 1:
+        lines = text.splitlines() or [""]
+        line, col = len(lines), len(lines[-1]) + 1
+    if label is None:
+        char = getattr(exc, "char", None)
+        if char is not None:
+            label = f"unexpected character {char!r}"
+        elif token is not None and not at_end:
+            label = f"unexpected {str(token)[:40]!r}"
+        else:
+            label = "unexpected end of the recipe"
+    return RecipeError(f"DSL syntax: {label}", path, line, max(col, 1), hint=hint,
+                       code="dsl-syntax")
+
+
+def _check_depth(text: str, path: str) -> None:
+    """Reject nesting deeper than MAX_DEPTH before the (recursive) tree walk."""
+    stack, _, deepest = _brackets(text)
+    if deepest > MAX_DEPTH:
+        _, line, col = stack[-1]
+        raise RecipeErrors([RecipeError(
+            f"the recipe is nested more than {MAX_DEPTH} levels deep", path, line, col,
+            code="too-deep")])
 
 
 def parse_dsl(text: str, path: str) -> tuple[Any, Marks]:
