@@ -450,8 +450,9 @@ def compile_recipe(data: Any, marks: Marks, path: str, *, base_dir: str | None =
     """
     base = base_dir if base_dir is not None else os.path.dirname(os.path.abspath(path))
     roots = (base,) if roots is None else roots
-    found = list(errors) + validate_schema(data, marks)
+    found = validate_schema(data, marks)
     if found:
+        found = list(errors) + found
         # Keep going on the parts whose shape allows it, so every problem shows at once.
         if isinstance(data, dict):
             c = _Compiler(data, marks, path, base, check_files, roots)
@@ -472,8 +473,8 @@ def compile_recipe(data: Any, marks: Marks, path: str, *, base_dir: str | None =
     variables = tuple(Variable(n, declared[n].get("type", "string"), v,
                                Span(*marks.pos(("variables", n), key=True)))
                       for n, v in (values or {}).items() if n in declared)
-    if c.errors:
-        raise RecipeErrors(c.errors)
+    if c.errors or errors:
+        raise RecipeErrors([*errors, *c.errors])
     return Recipe(version=data["version"], path=path, output=output, music=music, clips=clips,
                   cuts=cuts, seed=int(data.get("seed", 0)), energy=energy,
                   transitions=transitions, overlays=overlays, intro=intro, outro=outro,

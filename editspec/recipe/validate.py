@@ -121,8 +121,21 @@ def _explain(err: Any, marks: Marks, schema: dict[str, Any]) -> list[RecipeError
         sub = err.schema
         value = err.instance
         hint = None
+        if err.validator == "oneOf" and isinstance(value, dict) and all(
+                isinstance(b, dict) and set(b) == {"required"} for b in sub.get("oneOf", [])):
+            keys = [k for b in sub["oneOf"] for k in b["required"]]
+            have = [k for k in keys if k in value]
+            what = "both" if len(have) > 1 else "one of"
+            return [marks.error(path, f"{where}: needs {'only one of' if have else what} "
+                                      f"{' or '.join(repr(k) for k in keys)}",
+                                hint=_describe(err, schema, path), code="missing-key")]
         if isinstance(value, str):
-            if _is_time_schema(sub) or _is_time_schema(_node_at(schema, path)):
+            words = _enums(sub) or _enums(_node_at(schema, path))
+            if words:
+                close = did_you_mean(value, words)
+                if close:
+                    hint = f"did you mean {close!r}?"
+            if hint is None and (_is_time_schema(sub) or _is_time_schema(_node_at(schema, path))):
                 fixed = suggest_time(value)
                 if fixed:
                     hint = f"did you mean {fixed!r}? times are written 20s, 1.5s, 500ms, 2m or 1:30"
@@ -131,11 +144,6 @@ def _explain(err: Any, marks: Marks, schema: dict[str, Any]) -> list[RecipeError
                 fixed = suggest_measure(value)
                 if fixed:
                     hint = f"did you mean {fixed!r}?"
-            words = _enums(sub) or _enums(_node_at(schema, path))
-            if hint is None and words:
-                close = did_you_mean(value, words)
-                if close:
-                    hint = f"did you mean {close!r}?"
         if err.validator == "enum" and hint is None:
             hint = "allowed: " + ", ".join(str(v) for v in err.validator_value)
         if hint is None:
