@@ -38,14 +38,14 @@ def fmt_scalar(value: Any) -> str:
         text = repr(value)
         return text if classify(text) == value else json.dumps(text)
     text = str(value)
-    if _WORD_RE.match(text) and text not in KEYWORDS and classify(text) == text \
+    if _WORD_RE.fullmatch(text) and text not in KEYWORDS and classify(text) == text \
             and isinstance(classify(text), str):
         return text
     return json.dumps(text, ensure_ascii=False)
 
 
 def _key(key: str) -> str:
-    return key if _KEY_RE.match(key) else json.dumps(key, ensure_ascii=False)
+    return key if _KEY_RE.fullmatch(key) else json.dumps(key, ensure_ascii=False)
 
 
 def _raw_key(key: str) -> str:
@@ -90,13 +90,13 @@ def _plain_key(key: str, value: Any, ctx: str) -> str:
         sugar.add(key)
     if key in ("music", "intro", "outro", "logo") and isinstance(value, str):
         sugar.add(key)
-    if isinstance(value, str) and _MEASURE_RE.match(value):
+    if isinstance(value, str) and _MEASURE_RE.fullmatch(value):
         return _raw_key(key) if key in sugar else _key(key)
     return _raw_key(key) if key in sugar else _key(key)
 
 
 def _measure(text: Any) -> str | None:
-    if isinstance(text, str) and (_MEASURE_RE.match(text) or text in UNITS):
+    if isinstance(text, str) and (_MEASURE_RE.fullmatch(text) or text in UNITS):
         return text
     return None
 
@@ -180,7 +180,7 @@ def _transition_stmt(t: Any, depth: int) -> str | None:
         w = t["when"]
         if isinstance(w, (dict, list)):
             return None
-        if isinstance(w, str) and _MEASURE_RE.match(w):
+        if isinstance(w, str) and _MEASURE_RE.fullmatch(w):
             parts += ["every", w]
         elif isinstance(w, str) and w in UNITS:
             parts += ["every", w]
@@ -190,10 +190,10 @@ def _transition_stmt(t: Any, depth: int) -> str | None:
 
 
 def _var_stmt(name: str, spec: Any, depth: int) -> str | None:
-    if not isinstance(spec, dict) or not _KEY_RE.match(name) or name in KEYWORDS:
+    if not isinstance(spec, dict) or not _KEY_RE.fullmatch(name) or name in KEYWORDS:
         return None
     if list(spec)[:1] != ["type"] or not isinstance(spec["type"], str) or \
-            not _WORD_RE.match(spec["type"]) or classify(spec["type"]) != spec["type"]:
+            not _WORD_RE.fullmatch(spec["type"]) or classify(spec["type"]) != spec["type"]:
         return None
     order = [k for k in ("type", "default") if k in spec]
     if list(spec)[: len(order)] != order:

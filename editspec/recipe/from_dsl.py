@@ -276,6 +276,9 @@ def parse_dsl(text: str, path: str) -> tuple[Any, Marks]:
     except RecursionError:
         raise RecipeErrors([RecipeError("the recipe is nested too deeply", path, 1, 1,
                                         code="too-deep")]) from None
+    if not stmts:
+        raise RecipeErrors([RecipeError("the recipe is empty", path, 1, 1,
+                                        hint="start with `version 1`", code="empty-recipe")])
     errors: list[RecipeError] = []
     node = interpret(stmts, "top", (1, 1), errors, path)
     marks = Marks(path)
