@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("recipe")
     pl.add_argument("-o", "--output", required=True, help="EDL file to write (.json)")
     pl.add_argument("--no-cache", action="store_true", help="recompute analyses")
+    pl.add_argument("--explain", action="store_true",
+                    help="print each cut: time, frame, musical event, energy, salience, clip, rule")
+    pl.add_argument("--seed", type=int, default=None, help="override the recipe's seed")
+    pl.add_argument("--tracker", choices=("dp", "gru"), default=None,
+                    help="beat activations for the song analysis")
     _add_recipe_options(pl)
 
     r = sub.add_parser("render", help="render a recipe or an EDL to a video file")
@@ -265,8 +270,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from editspec.edl import write_edl
     from editspec.pipeline import plan_recipe
 
-    edl = plan_recipe(_load_recipe(args, args.recipe), use_cache=not args.no_cache)
+    recipe = _load_recipe(args, args.recipe)
+    if args.seed is not None:
+        import dataclasses
+
+        recipe = dataclasses.replace(recipe, seed=args.seed)
+    edl = plan_recipe(recipe, use_cache=not args.no_cache, tracker=args.tracker)
     write_edl(edl, args.output)
+    if args.explain:
+        from editspec.plan import format_explain
+
+        print(format_explain(edl))
     _say(f"wrote {args.output}: {len(edl.events)} shots, {edl.duration_frames} frames at {edl.fps} fps")
     return EXIT_OK
 

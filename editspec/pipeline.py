@@ -2,32 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from editspec.analysis.audio import AudioAnalysis
-from editspec.analysis.video import VideoInfo
 from editspec.edl import EDL
 from editspec.ir import Recipe
 
 
-def analyze_recipe(recipe: Recipe, *, use_cache: bool = True
-                   ) -> tuple[AudioAnalysis, dict[str, VideoInfo]]:
-    """Analyze a recipe's song and read its clips' facts.
+def analyze_recipe(recipe: Recipe, *, use_cache: bool = True, tracker: str | None = None,
+                   workers: int | None = None) -> tuple[AudioAnalysis, dict[str, Any]]:
+    """Analyze a recipe's song and clips (both cached by content hash).
 
     Returns
     -------
     audio : AudioAnalysis
-    clips : dict of str to VideoInfo
+    clips : dict of str to VideoAnalysis
+        Shots, motion, usable spans and subject centre of every clip.
     """
     from editspec.analysis.audio import analyze_audio
-    from editspec.analysis.video import probe_video
+    from editspec.analysis.video import analyze_clips
 
-    audio = analyze_audio(recipe.music.path, use_cache=use_cache)
-    clips = {p: probe_video(p) for p in recipe.clip_paths}
+    audio = analyze_audio(recipe.music.path, tracker=tracker, use_cache=use_cache)
+    paths = list(recipe.clip_paths)
+    results = analyze_clips(paths, workers=workers, use_cache=use_cache)
+    clips = {a.path: a for a in results}
+    missing = [p for p in paths if p not in clips]
+    if missing:
+        from editspec.errors import MediaError
+
+        raise MediaError(f"{missing[0]}: could not be analyzed")
     return audio, clips
 
 
-def plan_recipe(recipe: Recipe, *, use_cache: bool = True) -> EDL:
+def plan_recipe(recipe: Recipe, *, use_cache: bool = True, tracker: str | None = None) -> EDL:
     """Analyze and plan a recipe into an EDL."""
     from editspec.plan import plan_edit
 
-    audio, clips = analyze_recipe(recipe, use_cache=use_cache)
+    audio, clips = analyze_recipe(recipe, use_cache=use_cache, tracker=tracker)
     return plan_edit(recipe, audio, clips)
