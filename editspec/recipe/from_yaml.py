@@ -119,7 +119,15 @@ def parse_yaml(text: str, path: str) -> tuple[Any, Marks]:
         On a YAML syntax error, duplicate keys, an empty or oversized document.
     """
     marks = Marks(path)
-    loader = _Loader(text)
+    _check_flow_depth(text, path)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = _reader_position(text, exc) if mark is None else (mark.line + 1,
+                                                                       mark.column + 1)
+        raise RecipeErrors([RecipeError(f"YAML syntax: {_reader_problem(exc)}", path, line,
+                                        col, code="yaml-syntax")]) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -145,6 +153,47 @@ def parse_yaml(text: str, path: str) -> tuple[Any, Marks]:
     finally:
         loader.dispose()
     return data, marks
+
+
+def _reader_position(text: str, exc: Exception) -> tuple[int, int]:
+    pos = getattr(exc, "position", 0) or 0
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def _reader_problem(exc: Exception) -> str:
+    char = getattr(exc, "character", None)
+    if isinstance(char, int):
+        return f"character U+{char:04X} is not allowed in YAML"
+    return str(exc).split("\n")[0][:200]
+
+
+def _check_flow_depth(text: str, path: str) -> None:
+    """Reject deeply nested flow collections before PyYAML's recursive parser sees them."""
+    depth, line, col, quote, comment = 0, 1, 0, "", False
+    for ch in text:
+        col += 1
+        if ch == "\n":
+            line, col, comment = line + 1, 0, False
+            continue
+        if comment:
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+            continue
+        if ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            comment = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RecipeErrors([RecipeError(
+                    f"the recipe is nested more than {MAX_DEPTH} levels deep", path, line, col,
+                    code="too-deep")])
+        elif ch in "]}":
+            depth = max(0, depth - 1)
 
 
 class _Builder:
