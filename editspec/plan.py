@@ -15,7 +15,9 @@ song and clip facts come from the analysis stage.
    (:mod:`editspec.cutopt`), on the frame nearest each musical event.
 4. :func:`usable_segments` and :func:`assign_footage`: the clips' usable segments,
    matched to the slots by an exact assignment (:mod:`editspec.assign`).
-5. :func:`place_transitions`, :func:`musical_markers`.
+5. :func:`place_transitions`, :func:`reframe_events` (subject-centre track for the crop),
+   :func:`zoom_pulses`, :func:`place_overlays`, :func:`musical_markers`: everything the
+   backends draw is decided here, none of it in a backend.
 
 Descends from Hedna et al. (2023), "A Model for the Automatic Mixing of Multiple Audio
 and Video Clips", Cyberworlds: cuts on beats and downbeats scored by a recurrent model.
@@ -23,6 +25,7 @@ and Video Clips", Cyberworlds: cuts on beats and downbeats scored by a recurrent
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 from collections.abc import Callable
@@ -32,7 +35,21 @@ from typing import Any
 import numpy as np
 
 from editspec.analysis.audio import AudioAnalysis
-from editspec.edl import EDL, Event, Marker, MusicRef, SourceInfo, Transition, check_edl
+from editspec.edl import (
+    EDL,
+    Event,
+    EventAudio,
+    ImageOverlay,
+    Marker,
+    MusicRef,
+    Reframe,
+    SourceInfo,
+    Speed,
+    TextOverlay,
+    Transition,
+    ZoomPulse,
+    check_edl,
+)
 from editspec.errors import MediaError, RecipeError, RecipeErrors
 from editspec.ir import CutRule, Recipe, Span
 from editspec.timecode import time_to_frame
@@ -275,9 +292,16 @@ def assign_footage(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s:
 
     bounds = [0] + [c["frame"] for c in cuts] + [duration_frames]
     slots = []
+    speeds = []
+    em = recipe.energy
     for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         t = start_s + np.arange(a, b) / float(fps)
-        slots.append(Slot(b - a, float(np.mean(audio.energy_at(t))),
+        energy = float(np.mean(audio.energy_at(t)))
+        # speed ramps: slow motion when quiet, fast when loud (a constant speed per shot)
+        speed = round(em.speed_min + (em.speed_max - em.speed_min) * energy, 3) \
+            if em.speed_ramps else 1.0
+        speeds.append(speed)
+        slots.append(Slot(int(np.ceil((b - a) * speed)), energy,
                           chorus=_section_at(audio, float(t[len(t) // 2])) == "chorus",
                           first=k == 0))
     try:
@@ -290,14 +314,94 @@ def assign_footage(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s:
         log.warning("the clips are too few for %d shots without reuse: %d shots reuse footage",
                     len(slots), reused)
     whys = ["start"] + [c["event"] for c in cuts]
+    audio_clips = {p for pool in recipe.clips if pool.audio for p in pool.paths}
     events = []
     for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         seg = segments[chosen[k].segment]
         src_in = chosen[k].src_in
+        length = (b - a) * speeds[k] / float(fps)
         events.append(Event(clip=seg.clip, src_in=round(src_in, 6),
-                            src_out=round(src_in + (b - a) / float(fps), 6), rec_in=a, rec_out=b,
-                            why=whys[k]))
+                            src_out=round(src_in + length, 6), rec_in=a, rec_out=b,
+                            why=whys[k], speed=Speed(((0, speeds[k]),)),
+                            audio=EventAudio(use=seg.clip in audio_clips)))
     return {"events": tuple(events), "slots": slots, "reused": reused}
+
+
+def reframe_events(recipe: Recipe, clips: dict[str, Any],
+                   events: tuple[Event, ...]) -> dict[str, Any]:
+    """Follow the subject: give each event the subject-centre track of its source span
+    (from the video analysis), so a cover crop keeps the subject in the picture."""
+    out = []
+    for ev in events:
+        tracks = getattr(clips.get(ev.clip), "tracks", None)
+        fps_src = float(getattr(clips.get(ev.clip), "fps", 30))
+        frame = Reframe()
+        if tracks is not None and len(tracks.centre):
+            n = len(tracks.centre)
+            times = np.linspace(ev.src_in, ev.src_out, max(2, int((ev.src_out - ev.src_in) * 4) + 1))
+            idx = np.clip(np.round(times * fps_src).astype(np.int64), 0, n - 1)
+            pts = tuple((round(float(t), 4), round(float(tracks.centre[i, 0]), 4),
+                         round(float(tracks.centre[i, 1]), 4)) for t, i in zip(times, idx,
+                                                                              strict=True))
+            frame = Reframe("cover", (pts[0][1], pts[0][2]), pts)
+        out.append(dataclasses.replace(ev, reframe=frame))
+    return {"events": tuple(out)}
+
+
+ZOOM_ENERGY = 0.6
+"""Zoom pulses fall on beats where the energy is at least this."""
+
+
+def zoom_pulses(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: float,
+                duration_frames: int) -> dict[str, Any]:
+    """Punch in on beats (or downbeats) whose energy reaches :data:`ZOOM_ENERGY`."""
+    em = recipe.energy
+    if em.zoom_pulse <= 0:
+        return {"zoom_pulses": ()}
+    grid = audio.downbeats if em.zoom_pulse_on == "downbeat" else audio.beats
+    length = max(2, time_to_frame(0.3 * 60.0 / max(audio.tempo, 1.0), fps))
+    pulses = []
+    for t in grid:
+        f = time_to_frame(t - start_s, fps)
+        if 0 <= f < duration_frames - 1 and audio.energy_at(t) >= ZOOM_ENERGY:
+            pulses.append(ZoomPulse(f, min(length, duration_frames - f), float(em.zoom_pulse)))
+    return {"zoom_pulses": tuple(pulses)}
+
+
+def place_overlays(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: float,
+                   duration_frames: int) -> dict[str, Any]:
+    """Put the recipe's texts and images on the timeline: by time, or over every stretch
+    of the named sections that the output shows."""
+    import os
+
+    placed: list[TextOverlay | ImageOverlay] = []
+    end_s = start_s + duration_frames / float(fps)
+    for ov in recipe.overlays:
+        spans: list[tuple[int, int]] = []
+        if ov.sections:
+            for name in ov.sections:
+                for sec in _sections_named(audio, name, ov.span):
+                    a, b = max(sec.start, start_s), min(sec.end, end_s)
+                    if b > a:
+                        spans.append((time_to_frame(a - start_s, fps),
+                                      time_to_frame(b - start_s, fps)))
+        else:
+            end = ov.end_s if ov.end_s is not None else duration_frames / float(fps)
+            spans.append((time_to_frame(ov.start_s, fps),
+                          min(duration_frames, time_to_frame(end, fps))))
+        for a, b in spans:
+            if b <= a:
+                continue
+            if ov.kind == "image" and ov.image:
+                placed.append(ImageOverlay(ov.image, a, b, ov.position, ov.scale, ov.opacity))
+            elif ov.text is not None:
+                st = ov.style
+                font = st.font if st.font and os.path.isfile(st.font) else ""
+                size = st.size or max(16, recipe.output.height // 24)
+                placed.append(TextOverlay(ov.text, a, b, font=font, size=int(size),
+                                          color=st.color or "#ffffff", box=st.background or "",
+                                          position=ov.position or st.position or "bottom"))
+    return {"overlays": tuple(placed)}
 
 
 def place_transitions(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: float,
@@ -327,7 +431,7 @@ def place_transitions(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start
                 frames = min(frames, room - room % 2)
                 kind_at = Transition(tr.kind, frames) if frames >= 2 else None
         if kind_at is not None:
-            out[k] = Event(ev.clip, ev.src_in, ev.src_out, ev.rec_in, ev.rec_out, kind_at, ev.why)
+            out[k] = dataclasses.replace(ev, transition=kind_at)
     return {"events": tuple(out)}
 
 
@@ -366,6 +470,9 @@ PASSES: tuple[Callable[..., dict[str, Any]], ...] = (
     usable_segments,
     assign_footage,
     place_transitions,
+    reframe_events,
+    zoom_pulses,
+    place_overlays,
     musical_markers,
 )
 
@@ -409,6 +516,7 @@ def plan_edit(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any]) -> ED
                  for p in sorted({e.clip for e in events})},
         meta={"tempo": round(audio.tempo, 3), "beats_per_bar": audio.beats_per_bar,
               "tracker": audio.tracker, "reused_shots": values["reused"], "explain": explain},
+        zoom_pulses=values["zoom_pulses"], overlays=values["overlays"],
     )
     check_edl(edl)
     return edl

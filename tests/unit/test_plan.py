@@ -154,3 +154,59 @@ def test_song_too_short_is_a_recipe_error():
 def test_clips_too_short_is_a_media_error():
     with pytest.raises(MediaError, match="long enough"):
         plan_edit(_recipe(), _audio(), _clips(duration=0.5))
+
+
+def test_zoom_pulses_on_loud_beats_only():
+    audio = _audio()  # energy 0.2 until 10 s, 0.9 after
+    edl = plan_edit(_recipe(energy=EnergyMap(zoom_pulse=0.1)), audio, _clips())
+    frames = [z.frame for z in edl.zoom_pulses]
+    loud_beats = [_nearest(t) for t in audio.beats if 10.0 <= t < 20.0]
+    assert frames == loud_beats
+    assert all(z.amount == 0.1 for z in edl.zoom_pulses)
+
+
+def test_speed_ramps_use_source_at_the_speed():
+    audio = _audio()
+    edl = plan_edit(_recipe(energy=EnergyMap(speed_ramps=True, speed_min=0.5, speed_max=2.0)),
+                    audio, _clips())
+    for e in edl.events:
+        speed = e.speed.points[0][1]
+        assert e.src_out - e.src_in == pytest.approx(e.frames / 30 * speed, abs=1e-5)
+    quiet = [e.speed.points[0][1] for e in edl.events if e.rec_out < 280]
+    loud = [e.speed.points[0][1] for e in edl.events if e.rec_in > 320]
+    assert max(quiet) < 1.0 < min(loud)
+
+
+def test_overlays_by_time_and_by_section_and_source_audio():
+    from editspec.ir import ClipPool, Overlay, TextStyle
+
+    audio = _audio()
+    overlays = (Overlay("text", text="Hi: 100% \\o/", start_s=1.0, end_s=3.0,
+                        style=TextStyle(size=40, color="#ff0000")),
+                Overlay("text", text="LOUD", sections=("chorus",)))
+    recipe = dataclasses.replace(_recipe(duration=20.0), overlays=overlays,
+                                 clips=(ClipPool("*.mp4", ("a.mp4", "b.mp4", "c.mp4"), audio=True),))
+    edl = plan_edit(recipe, audio, _clips())
+    first, loud = edl.overlays
+    assert (first.text, first.rec_in, first.rec_out, first.size, first.color) == \
+        ("Hi: 100% \\o/", 30, 90, 40, "#ff0000")
+    assert (loud.text, loud.rec_in, loud.rec_out) == ("LOUD", _nearest(10.25), 600)
+    assert all(e.audio.use for e in edl.events)
+
+
+def test_reframe_follows_the_subject_track():
+    class Tracks:
+        centre = np.column_stack([np.linspace(0.2, 0.8, 900), np.full(900, 0.5)])
+
+    class Clip:
+        def __init__(self, p):
+            self.path, self.duration, self.fps = p, 30.0, Fraction(30)
+            self.width, self.height, self.tracks = 640, 360, Tracks()
+
+    clips = {p: Clip(p) for p in ("a.mp4", "b.mp4", "c.mp4")}
+    edl = plan_edit(_recipe(), _audio(), clips)
+    for e in edl.events:
+        assert e.reframe.mode == "cover" and len(e.reframe.track) >= 2
+        t0, x0, _ = e.reframe.track[0]
+        assert t0 == pytest.approx(e.src_in, abs=1e-3)
+        assert x0 == pytest.approx(0.2 + 0.6 * e.src_in * 30 / 899, abs=0.01)
