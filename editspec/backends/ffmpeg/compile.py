@@ -1,0 +1,591 @@
+"""EDL → one ffmpeg invocation (argv + filtergraph). Pure: no process is run here.
+
+Each event is read from its own input with input seeking that never drops a frame
+(``-ss S -noaccurate_seek``: decoding starts at the keyframe before ``S`` and the
+frames before ``S`` keep negative timestamps). Its chain then maps source time to the
+event's output time (``setpts``: offset, speed, ramps), picks for every output frame
+the source frame *on screen* at that time (``fps ... round=up``: a held first frame of
+a VFR phone clip is repeated, never skipped), pads a short source by repeating its
+last frame, trims to exactly the frames it needs, reframes (cover around a subject
+centre or a track of it, fit over a blurred copy, letterbox; square pixels, limited
+range), zooms and fades. Transitions are cut out of the two neighbouring chains and
+joined by ``xfade``; everything is concatenated in timeline order, overlays are
+drawn on top, and the sound is mixed, ducked and normalized. ``docs/render.md``
+describes the graph.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from editspec.backends.ffmpeg import drawtext
+from editspec.backends.ffmpeg.graph import Graph, filter_text, num
+from editspec.edl import EDL, Event, ImageOverlay, Reframe, Speed, TextOverlay
+from editspec.errors import BackendError
+
+EPSILON_S = 1e-4
+"""A source frame within this many seconds after an output frame's time counts as on
+screen at that time (EDL times carry 6 decimals)."""
+
+XFADE_KINDS = ("fade", "fadeblack", "fadewhite", "fadegrays", "distance", "wipeleft",
+               "wiperight", "wipeup", "wipedown", "slideleft", "slideright", "slideup",
+               "slidedown", "smoothleft", "smoothright", "smoothup", "smoothdown",
+               "circlecrop", "rectcrop", "circleclose", "circleopen", "horzclose", "horzopen",
+               "vertclose", "vertopen", "diagbl", "diagbr", "diagtl", "diagtr", "hlslice",
+               "hrslice", "vuslice", "vdslice", "dissolve", "pixelize", "radial", "hblur",
+               "zoomin", "squeezev", "squeezeh", "hlwind", "hrwind", "vuwind", "vdwind",
+               "coverleft", "coverright", "coverup", "coverdown", "revealleft", "revealright",
+               "revealup", "revealdown")
+"""ffmpeg ``xfade`` transitions, usable by name as a transition kind."""
+TRANSITION_ALIASES = {"crossfade": "fade", "dip": "fadeblack", "dip-to-black": "fadeblack",
+                      "dip-black": "fadeblack", "dip-to-white": "fadewhite",
+                      "dip-white": "fadewhite"}
+"""EDL/recipe transition kinds → xfade names."""
+FADE_TRANSITIONS = {"flash": "white"}
+"""Transitions drawn as a fade to a colour and back, with no overlap of the shots."""
+
+PRESETS: dict[str, tuple[int, int]] = {
+    "9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080),
+    "16:9-4k": (3840, 2160), "4k": (3840, 2160)}
+"""Output size presets (width, height)."""
+
+VIDEO_CODECS = {"h264": "libx264", "h265": "libx265", "vp9": "libvpx-vp9", "av1": "libsvtav1"}
+"""EDL codec names → software encoders."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderCommand:
+    """A compiled render: run ``argv`` (with the output path last)."""
+
+    argv: list[str]
+    """Arguments after the ffmpeg binary."""
+    filtergraph: str
+    """The ``-filter_complex`` text, one chain per line."""
+    total_frames: int
+    """Frames the render writes (for progress)."""
+    seeks: tuple[tuple[str, float], ...] = ()
+    """(clip, seek point) of every event input, for the render step's seek checks."""
+
+
+@dataclass(slots=True)
+class _Inputs:
+    args: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, *args: str) -> int:
+        self.args += list(args)
+        self.count += 1
+        return self.count - 1
+
+
+# --------------------------------------------------------------------------- time
+
+
+def speed_at(speed: Speed, k: float) -> float:
+    """Return the speed at frame offset ``k`` of an event (linear between points)."""
+    pts = sorted(speed.points)
+    if k <= pts[0][0]:
+        return pts[0][1]
+    for (f0, v0), (f1, v1) in itertools.pairwise(pts):
+        if k <= f1:
+            return v0 + (v1 - v0) * (k - f0) / (f1 - f0) if f1 > f0 else v1
+    return pts[-1][1]
+
+
+def source_time(ev: Event, k: int, fps: Fraction) -> float:
+    """Return the source time (s) shown at output frame ``rec_in + k`` of an event.
+
+    ``k`` may be negative or past the event's end (transition handles). With speed
+    points the source time is the integral of the speed, exact at whole frames.
+    """
+    points = ev.speed.points
+    if len(points) == 1:
+        return ev.src_in + k * points[0][1] / float(fps)
+    total = 0.0
+    step = 1 if k >= 0 else -1
+    for j in range(0, k, step):
+        a, b = (j, j + 1) if step > 0 else (j - 1, j)
+        total += step * (speed_at(ev.speed, a) + speed_at(ev.speed, b)) / 2
+    return ev.src_in + total / float(fps)
+
+
+def _piecewise(var: str, xs: Sequence[float], ys: Sequence[float]) -> str:
+    """Expression of the piecewise-linear function through (xs, ys), extended at both ends."""
+    if len(xs) == 1:
+        return num(ys[0])
+    terms = []
+    n = len(xs) - 1
+    for j in range(n):
+        slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j]) if xs[j + 1] != xs[j] else 0.0
+        seg = f"({num(ys[j])}+({var}-{num(xs[j])})*{slope:.9g})"
+        gates = []
+        if j > 0:
+            gates.append(f"gte({var},{num(xs[j])})")
+        if j < n - 1:
+            gates.append(f"lt({var},{num(xs[j + 1])})")
+        terms.append("*".join([*gates, seg]))
+    return "+".join(terms)
+
+
+def _subsample(ks: list[int], limit: int) -> list[int]:
+    if len(ks) <= limit:
+        return ks
+    step = (len(ks) - 1) / (limit - 1)
+    return sorted({ks[round(i * step)] for i in range(limit)})
+
+
+# --------------------------------------------------------------------------- video
+
+
+def _reframe_filters(ev: Event, w: int, h: int, chain_time: list[tuple[float, float]]) -> list[str]:
+    """Scale and crop/pad to the output, square pixels, limited range."""
+    ratio = num(Fraction(w, h))
+    mode = ev.reframe.mode
+    if mode == "cover":
+        scale = filter_text("scale", w=f"if(gt(dar,{ratio}),ceil({h}*dar/2)*2,{w})",
+                            h=f"if(gt(dar,{ratio}),{h},ceil({w}/dar/2)*2)", out_range="tv")
+        track = ev.reframe.track
+        if track:
+            ts = [chain_t for chain_t, _ in _track_times(track, chain_time)]
+            cx = _piecewise("t", ts, [p[1] for p in track])
+            cy = _piecewise("t", ts, [p[2] for p in track])
+        else:
+            cx, cy = num(ev.reframe.center[0]), num(ev.reframe.center[1])
+        crop = filter_text("crop", w, h, f"max(0,min(iw-ow,({cx})*iw-ow/2))",
+                           f"max(0,min(ih-oh,({cy})*ih-oh/2))")
+        return [scale, filter_text("setsar", 1), crop]
+    fit = filter_text("scale", w=f"if(gt(dar,{ratio}),{w},floor({h}*dar/2)*2)",
+                      h=f"if(gt(dar,{ratio}),floor({w}/dar/2)*2,{h})", out_range="tv")
+    if mode == "letterbox":
+        return [fit, filter_text("setsar", 1),
+                filter_text("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", "black")]
+    if mode == "fit-blur":
+        return []  # built by _event_chain with a split
+    raise BackendError(f"reframe mode {mode!r} is not cover, fit-blur or letterbox")
+
+
+def _track_times(track: Sequence[tuple[float, float, float]],
+                 chain_time: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Map the track's source times to chain times through the (source, chain) knots."""
+    xs = [s for s, _ in chain_time]
+    ys = [c for _, c in chain_time]
+    out = []
+    for t, _, _ in track:
+        if len(xs) == 1 or t <= xs[0]:
+            j = 0
+        else:
+            j = max(i for i in range(len(xs) - 1) if xs[i] <= t) if t < xs[-1] else len(xs) - 2
+        slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j]) if len(xs) > 1 and xs[j + 1] != xs[j] \
+            else 0.0
+        out.append((ys[j] + (t - xs[j]) * slope, t))
+    return out
+
+
+def _pulse_filter(edl: EDL, first: int, n: int) -> str | None:
+    """zoompan for the zoom pulses over output frames ``first..first+n-1``, or None."""
+    w, h = edl.size
+    terms = []
+    for z in edl.zoom_pulses:
+        a, b = z.frame - first, z.frame + z.frames - first
+        if b <= 0 or a >= n:
+            continue
+        terms.append(f"between(in,{a},{b - 1})*{num(z.amount)}*(1-(in-{a})/{z.frames})")
+    if not terms:
+        return None
+    rate = f"{edl.fps.numerator}/{edl.fps.denominator}"
+    return filter_text("zoompan", z="1+" + "+".join(terms), x="iw/2-iw/zoom/2",
+                       y="ih/2-ih/zoom/2", d=1, s=f"{w}x{h}", fps=rate)
+
+
+def _event_chain(g: Graph, edl: EDL, ev: Event, idx: int, seek: float, pre: int,
+                 post: int, fades: list[str]) -> str:
+    """Add the chain of one event (with ``pre``/``post`` handle frames); return its label."""
+    w, h = edl.size
+    fps = edl.fps
+    rate = f"{fps.numerator}/{fps.denominator}"
+    n = pre + ev.frames + post
+    # (source time, chain time) knots: chain frame m shows output frame rec_in - pre + m
+    ks = list(range(-pre, ev.frames + post + 1))
+    if len(ev.speed.points) == 1:
+        ks = [ks[0], ks[-1]]
+    ks = _subsample(ks, 120)
+    knots = [(source_time(ev, k, fps), float(Fraction(k + pre) / fps)) for k in ks]
+    if len(ev.speed.points) == 1:
+        r = ev.speed.points[0][1]
+        off = ev.src_in + EPSILON_S - seek - pre * r / float(fps)
+        setpts = f"(T-{num(off)})/{num(r)}/TB" if off >= 0 else f"(T+{num(-off)})/{num(r)}/TB"
+    else:
+        expr = _piecewise("ld(0)", [s for s, _ in knots], [c for _, c in knots])
+        setpts = f"st(0,T+{num(seek - EPSILON_S)});({expr})/TB"
+    filters = [filter_text("settb", "AVTB"), filter_text("setpts", setpts),
+               filter_text("fps", rate, start_time=0, round="up"),
+               filter_text("tpad", stop_mode="clone", stop=n), filter_text("trim", end_frame=n)]
+    src = f"{idx}:v:0"
+    if ev.reframe.mode == "fit-blur":
+        timed = g.add([src], filters)
+        bg_in, fg_in = g.label("bg"), g.label("fg")
+        g.add([timed], [filter_text("split", 2)], [bg_in, fg_in])
+        sw, sh = max(2, w // 8 // 2 * 2), max(2, h // 8 // 2 * 2)
+        ratio = num(Fraction(w, h))
+        bg = g.add([bg_in], [
+            filter_text("scale", w=f"if(gt(dar,{ratio}),-2,{sw})",
+                        h=f"if(gt(dar,{ratio}),{sh},-2)", out_range="tv"),
+            filter_text("setsar", 1), filter_text("crop", sw, sh), filter_text("boxblur", 4),
+            filter_text("scale", w, h)])
+        fit = Event(ev.clip, ev.src_in, ev.src_out, 0, 1, reframe=Reframe("letterbox"))
+        fg = g.add([fg_in], _reframe_filters(fit, w, h, knots)[:2])
+        src = g.add([bg, fg], [filter_text("overlay", "(W-w)/2", "(H-h)/2")])
+        filters = []
+    else:
+        filters += _reframe_filters(ev, w, h, knots)
+    pulse = _pulse_filter(edl, ev.rec_in - pre, n)
+    if pulse:
+        filters.append(pulse)
+    filters += fades
+    filters.append(filter_text("format", "yuv420p"))
+    return g.add([src], filters, [g.label("v")])
+
+
+def _transition_kind(kind: str) -> tuple[str, str]:
+    """Return ("xfade", name), ("fade", colour) or ("cut", "")."""
+    if kind == "cut":
+        return "cut", ""
+    if kind in FADE_TRANSITIONS:
+        return "fade", FADE_TRANSITIONS[kind]
+    name = TRANSITION_ALIASES.get(kind, kind)
+    if name in XFADE_KINDS:
+        return "xfade", name
+    raise BackendError(f"transition {kind!r} is not supported, available: cut, flash, "
+                       f"{', '.join(sorted(TRANSITION_ALIASES))}, {', '.join(XFADE_KINDS)}")
+
+
+def _split_transition(frames: int) -> tuple[int, int]:
+    """Frames of a transition before and after its cut (``docs/edl.md``)."""
+    return frames // 2, frames - frames // 2
+
+
+# --------------------------------------------------------------------------- compile
+
+
+def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
+                        crf: int | None = None, audio_bitrate: str | None = None,
+                        codec: str | None = None, bitrate: str | None = None,
+                        encoder: str | None = None, loudness_gain_db: float | None = None,
+                        unsafe_seek: Sequence[str] = (), decoder_threads: int = 2,
+                        extra_video: Sequence[str] = (), extra_audio_input: str | None = None,
+                        audio_only: bool = False) -> RenderCommand:
+    """Compile an EDL to ffmpeg arguments and one filtergraph.
+
+    Parameters
+    ----------
+    edl : EDL
+        The edit; its ``encode`` and ``mix`` settings apply unless overridden here.
+    output : str
+        Output file (``-`` with ``audio_only``).
+    preset, crf, audio_bitrate, codec, bitrate : optional
+        Override ``edl.encode`` fields.
+    encoder : str, optional
+        ffmpeg encoder name to use instead of the codec's software encoder (a hardware
+        encoder the render step found working).
+    loudness_gain_db : float, optional
+        Gain that brings the mix to ``edl.mix.loudness_lufs`` (measured by the render
+        step); None with a loudness target: single-pass ``loudnorm``.
+    unsafe_seek : sequence of str
+        Clips whose keyframe seek decodes broken frames: read from their start.
+    decoder_threads : int
+        Threads of each input's decoder (memory grows with inputs x threads).
+    extra_video : sequence of str
+        Filters appended to the picture (the preview's cut flashes).
+    extra_audio_input : str, optional
+        An audio file mixed in at full level (the preview's click track).
+    audio_only : bool
+        Compile only the sound, measured by ``ebur128`` into the null muxer (the render
+        step's loudness pass).
+
+    Returns
+    -------
+    RenderCommand
+
+    Raises
+    ------
+    BackendError
+        For a transition, reframe mode, colour, position or codec it cannot draw.
+    """
+    from editspec.edl import check_edl
+
+    check_edl(edl)
+    w, h = edl.size
+    if w % 2 or h % 2:
+        raise BackendError(f"output size {w}x{h} must be even for yuv420p")
+    fps = edl.fps
+    rate = f"{fps.numerator}/{fps.denominator}"
+    total = edl.duration_frames
+    duration = Fraction(total) / fps
+    dur = num(duration)
+    inputs = _Inputs()
+    g = Graph()
+    events = edl.events
+
+    # transitions: (mode, name, before, after) into each event
+    trans: list[tuple[str, str, int, int]] = []
+    for k, ev in enumerate(events):
+        t = ev.transition
+        if k == 0 or t is None or t.frames <= 0:
+            trans.append(("cut", "", 0, 0))
+            continue
+        mode, name = _transition_kind(t.kind)
+        before, after = _split_transition(t.frames)
+        if before > events[k - 1].frames - trans[k - 1][3] or after > ev.frames:
+            raise BackendError(f"transition into event {k} ({t.frames} frames) is longer than "
+                               f"its neighbouring shots allow")
+        trans.append((mode, name, before, after))
+
+    seeks: list[tuple[str, float]] = []
+    audio_events: list[tuple[Event, int, float]] = []
+    pieces: list[str] = []
+    tail_prev: str | None = None
+    for k, ev in enumerate(events):
+        mode_in, name_in, a_in, b_in = trans[k]
+        mode_out, _, a_out, b_out = trans[k + 1] if k + 1 < len(events) else ("cut", "", 0, 0)
+        pre = a_in if mode_in == "xfade" else 0
+        post = b_out if mode_out == "xfade" else 0
+        fades = []
+        if mode_in == "fade" and b_in:
+            colour = FADE_TRANSITIONS[ev.transition.kind]  # type: ignore[union-attr]
+            fades.append(filter_text("fade", t="in", s=0, n=b_in, color=colour))
+        if mode_out == "fade" and a_out:
+            colour = FADE_TRANSITIONS[events[k + 1].transition.kind]  # type: ignore[union-attr]
+            fades.append(filter_text("fade", t="out", s=pre + ev.frames - a_out, n=a_out,
+                                     color=colour))
+        src_start = min(source_time(ev, -pre, fps), ev.src_in)
+        src_end = max(source_time(ev, ev.frames + post, fps), ev.src_out)
+        seek = 0.0 if ev.clip in unsafe_seek else max(0.0, src_start)
+        span = num(src_end - seek + 1.0)
+        use_audio = ev.audio.use
+        if audio_only and not use_audio:
+            continue
+        in_args = ["-threads", str(decoder_threads)]
+        if seek > 0:
+            in_args += ["-ss", num(seek), "-noaccurate_seek"]
+        idx = inputs.add(*in_args, "-t", span, "-i", ev.clip)
+        seeks.append((ev.clip, seek))
+        if use_audio:
+            audio_events.append((ev, idx, seek))
+        if audio_only:
+            continue
+        n = pre + ev.frames + post
+        label = _event_chain(g, edl, ev, idx, seek, pre, post, fades)
+        head = pre + b_in if mode_in == "xfade" else 0
+        tail = a_out + post if mode_out == "xfade" else 0
+        outs = []
+        if head:
+            outs.append(("head", 0, head))
+        if n - head - tail > 0:
+            outs.append(("body", head, n - tail))
+        if tail:
+            outs.append(("tail", n - tail, n))
+        if len(outs) == 1 and outs[0][0] == "body":
+            parts = {"body": label}
+        else:
+            names = [g.label("p") for _ in outs]
+            g.add([label], [filter_text("split", len(outs))], names)
+            parts = {}
+            for (kind, s, e), nm in zip(outs, names, strict=True):
+                parts[kind] = g.add([nm], [filter_text("trim", start_frame=s, end_frame=e),
+                                           filter_text("setpts", "PTS-STARTPTS")])
+        if "head" in parts:
+            if tail_prev is None:
+                raise BackendError(f"transition into event {k} has no outgoing shot")
+            pieces.append(g.add([tail_prev, parts["head"]], [filter_text(
+                "xfade", transition=name_in, duration=num(Fraction(head) / fps), offset=0)]))
+        if "body" in parts:
+            pieces.append(parts["body"])
+        tail_prev = parts.get("tail")
+
+    if not audio_only:
+        vout = pieces[0] if len(pieces) == 1 else g.add(pieces, [filter_text(
+            "concat", n=len(pieces), v=1, a=0)])
+        vout = _overlays(g, edl, inputs, vout)
+        final = [*extra_video, filter_text("format", "yuv420p")]
+        g.add([vout], final, ["vout"])
+    aout = _audio(g, edl, inputs, audio_events, duration, loudness_gain_db, extra_audio_input,
+                  measure=audio_only)
+    graph = g.text()
+    args: list[str] = ["-y", "-hide_banner", "-nostdin", "-loglevel", "error", *inputs.args,
+                       "-filter_complex", graph]
+    if audio_only:
+        args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *inputs.args,
+                "-filter_complex", graph, "-map", f"[{aout}]", "-f", "null", "-"]
+        return RenderCommand(args, graph, 0, tuple(seeks))
+    args += ["-map", "[vout]", "-map", f"[{aout}]",
+             *_encoder_args(edl, output, preset, crf, codec, bitrate, encoder),
+             "-r", rate, "-fps_mode", "cfr", "-frames:v", str(total),
+             *_audio_codec_args(edl, output, audio_bitrate), "-t", dur]
+    if output.lower().endswith((".mp4", ".mov", ".m4v")):
+        args += ["-movflags", "+faststart"]
+    args.append(output)
+    return RenderCommand(args, graph, total, tuple(seeks))
+
+
+def _overlays(g: Graph, edl: EDL, inputs: _Inputs, label: str) -> str:
+    w, h = edl.size
+    for o in edl.overlays:
+        if isinstance(o, TextOverlay):
+            label = g.add([label], [drawtext.drawtext_filter(o, w, h)])
+        elif isinstance(o, ImageOverlay):
+            idx = inputs.add("-i", o.path)
+            img = g.add([f"{idx}:v:0"], drawtext.image_filters(o, w))
+            label = g.add([label, img], [drawtext.overlay_filter(o, w, h)])
+    return label
+
+
+def _audio(g: Graph, edl: EDL, inputs: _Inputs, audio_events: list[tuple[Event, int, float]],
+           duration: Fraction, gain_db: float | None, extra: str | None, measure: bool) -> str:
+    """Music window, clips' own sound (ducking the music), loudness; return the label."""
+    dur = num(duration)
+    fmt = filter_text("aformat", sample_fmts="fltp", sample_rates=48000,
+                      channel_layouts="stereo")
+    if edl.music is not None:
+        idx = inputs.add("-ss", num(edl.music.start), "-t", dur, "-i", edl.music.path)
+        af = [filter_text("asetpts", "PTS-STARTPTS"), fmt]
+        if edl.music.fade_in > 0:
+            af.append(filter_text("afade", t="in", st=0, d=num(edl.music.fade_in)))
+        if edl.music.fade_out > 0:
+            fo = min(edl.music.fade_out, float(duration))
+            af.append(filter_text("afade", t="out", st=num(float(duration) - fo), d=num(fo)))
+        af += [filter_text("apad", whole_dur=dur), filter_text("atrim", end=dur)]
+        music = g.add([f"{idx}:a:0"], af, [g.label("music")])
+    else:
+        idx = inputs.add("-f", "lavfi", "-t", dur, "-i", "anullsrc=r=48000:cl=stereo")
+        music = g.add([f"{idx}:a:0"], [filter_text("atrim", end=dur)], [g.label("music")])
+    fps = edl.fps
+    mixed = music
+    if audio_events:
+        parts = []
+        spans = []
+        for ev, idx, seek in audio_events:
+            start = ev.src_in - seek
+            r = sum(v for _, v in ev.speed.points) / len(ev.speed.points)
+            length = float(Fraction(ev.frames) / fps)
+            af = [filter_text("atrim", start=num(max(0.0, start)), duration=num(length * r)),
+                  filter_text("asetpts", "PTS-STARTPTS"), fmt]
+            if abs(r - 1) > 1e-6:
+                af.append(filter_text("atempo", num(r)))
+            if ev.audio.gain_db:
+                af.append(filter_text("volume", f"{num(ev.audio.gain_db)}dB"))
+            at = round(ev.rec_in * 48000 * fps.denominator / fps.numerator)
+            af += [filter_text("atrim", end=num(length)), filter_text("adelay", f"{at}S", all=1)]
+            parts.append(g.add([f"{idx}:a:0"], af))
+            spans.append((float(Fraction(ev.rec_in) / fps), float(Fraction(ev.rec_out) / fps)))
+        src = parts[0] if len(parts) == 1 else g.add(parts, [filter_text(
+            "amix", inputs=len(parts), normalize=0, duration="longest", dropout_transition=0)])
+        src = g.add([src], [filter_text("apad", whole_dur=dur), filter_text("atrim", end=dur)])
+        duck = edl.mix.duck_db
+        if duck > 0:
+            music = g.add([music], [filter_text("volume", _duck_expr(spans, duck), eval="frame")])
+        mixed = g.add([music, src], [filter_text("amix", inputs=2, normalize=0,
+                                                  duration="first")])
+    if extra:
+        idx = inputs.add("-i", extra)
+        click = g.add([f"{idx}:a:0"], [fmt, filter_text("apad", whole_dur=dur)])
+        mixed = g.add([mixed, click], [filter_text("amix", inputs=2, normalize=0,
+                                                    duration="first")])
+    target = edl.mix.loudness_lufs
+    tail: list[str] = []
+    if measure:
+        tail = [filter_text("ebur128", framelog="quiet")]
+    elif target is not None and gain_db is not None:
+        limit = 10 ** (edl.mix.true_peak_db / 20)
+        tail = [filter_text("volume", f"{gain_db:.2f}dB"),
+                filter_text("alimiter", limit=f"{limit:.4f}", level=0, latency=1,
+                            attack=5, release=50)]
+    elif target is not None:
+        tail = [filter_text("loudnorm", I=num(target), TP=num(edl.mix.true_peak_db), LRA=20),
+                filter_text("aresample", 48000)]
+    tail += [filter_text("apad", whole_dur=dur), filter_text("atrim", end=dur)] if not measure \
+        else []
+    return g.add([mixed], tail or ["anull"], ["aout"])
+
+
+def _duck_expr(spans: list[tuple[float, float]], duck_db: float, ramp_s: float = 0.15) -> str:
+    """Music gain over time: ``-duck_db`` inside the spans, linear ramps of ``ramp_s``."""
+    merged: list[list[float]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1] + 2 * ramp_s:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    depth = 1 - 10 ** (-duck_db / 20)
+    ons = "+".join(f"clip(min((t-{num(a - ramp_s)})/{num(ramp_s)},({num(b + ramp_s)}-t)/"
+                   f"{num(ramp_s)}),0,1)" for a, b in merged)
+    return f"1-{depth:.6f}*({ons})"
+
+
+def _encoder_args(edl: EDL, output: str, preset: str | None, crf: int | None,
+                  codec: str | None, bitrate: str | None, encoder: str | None) -> list[str]:
+    enc = edl.encode
+    codec = codec or enc.codec
+    preset = preset or enc.preset
+    crf = enc.crf if crf is None else crf
+    bitrate = enc.bitrate if bitrate is None else bitrate
+    if codec not in VIDEO_CODECS:
+        raise BackendError(f"codec {codec!r} is not supported, available: "
+                           f"{', '.join(VIDEO_CODECS)}")
+    name = encoder or VIDEO_CODECS[codec]
+    args = ["-c:v", name]
+    quality = ["-b:v", bitrate] if bitrate else []
+    if name in ("libx264", "libx265"):
+        args += ["-preset", preset]
+        if not bitrate:
+            quality = ["-crf", str(crf if crf is not None else 20)]
+        if name == "libx265":
+            args += ["-x265-params", "log-level=error"]
+            if output.lower().endswith((".mp4", ".mov", ".m4v")):
+                args += ["-tag:v", "hvc1"]
+    elif name == "libvpx-vp9":
+        speed = {"ultrafast": 8, "superfast": 8, "veryfast": 7, "faster": 6, "fast": 5,
+                 "medium": 4, "slow": 2, "slower": 1, "veryslow": 0}.get(preset, 6)
+        args += ["-deadline", "realtime" if speed >= 7 else "good", "-cpu-used", str(speed),
+                 "-row-mt", "1"]
+        if not bitrate:
+            quality = ["-crf", str(crf if crf is not None else 32), "-b:v", "0"]
+    elif name == "libsvtav1":
+        speed = {"ultrafast": 12, "superfast": 11, "veryfast": 10, "faster": 9, "fast": 8,
+                 "medium": 6, "slow": 4, "slower": 3, "veryslow": 2}.get(preset, 8)
+        args += ["-preset", str(speed)]
+        if not bitrate:
+            quality = ["-crf", str(crf if crf is not None else 32)]
+    elif not bitrate:  # hardware encoders: constant quality where they take one
+        q = str(crf if crf is not None else 23)
+        if "nvenc" in name:
+            quality = ["-rc", "vbr", "-cq", q, "-b:v", "0"]
+        elif "qsv" in name:
+            quality = ["-global_quality", q]
+        elif "vaapi" in name:
+            quality = ["-qp", q]
+        else:
+            quality = ["-q:v", q]
+    return [*args, *quality, "-pix_fmt", "yuv420p", "-color_range", "tv"]
+
+
+def _audio_codec_args(edl: EDL, output: str, audio_bitrate: str | None) -> list[str]:
+    rate = audio_bitrate or edl.encode.audio_bitrate
+    codec = "libopus" if output.lower().endswith(".webm") else "aac"
+    return ["-c:a", codec, "-b:a", rate, "-ar", "48000", "-ac", "2"]
+
+
+def format_command(cmd: RenderCommand) -> str:
+    """Return a shell command line that reruns the render."""
+    from editspec.media import ffmpeg_exe
+
+    return shlex.join([ffmpeg_exe(), *cmd.argv])
+
+
+def output_suffix_ok(path: str, suffixes: Sequence[str]) -> bool:
+    """True when ``path`` ends in one of ``suffixes`` (case-insensitive)."""
+    return os.path.splitext(path)[1].lower() in suffixes

@@ -1,0 +1,333 @@
+"""Run a compiled render: checks, loudness pass, progress with ETA, clean interrupts.
+
+Before the one encoding pass :func:`write` checks what the pure compile step cannot:
+that the clips exist, that a keyframe seek into each clip decodes cleanly (some H.264
+4:4:4 files decode green garbage from a mid-file keyframe; those are read from their
+start), that the encoder exists (a hardware encoder that fails falls back to software
+with a warning), and, with a loudness target, measures the mix (sound only, no
+picture) so the render applies one exact gain. ffmpeg writes to a temporary file that
+is renamed into place on success; on failure or Ctrl-C it is removed.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import functools
+import logging
+import os
+import re
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+
+from editspec.backends.ffmpeg.compile import VIDEO_CODECS, RenderCommand, compile_filtergraph
+from editspec.backends.ffmpeg.graph import filter_text
+from editspec.edl import EDL, Encode, TextOverlay
+from editspec.errors import BackendError
+
+log = logging.getLogger(__name__)
+
+_SUMMARY_I = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf) LUFS", re.S)
+
+
+@functools.cache
+def _encoders() -> frozenset[str]:
+    from editspec.media import ffmpeg_exe
+
+    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-encoders"], capture_output=True,
+                         text=True).stdout
+    return frozenset(m.group(1) for m in re.finditer(r"^\s*[VAS][.A-Z]{5}\s+(\S+)", out, re.M))
+
+
+@functools.cache
+def encoder_works(name: str) -> bool:
+    """True when ffmpeg has encoder ``name`` and it encodes a frame here (hardware present)."""
+    from editspec.media import ffmpeg_exe
+
+    if name not in _encoders():
+        return False
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-f",
+                           "lavfi", "-i", "color=s=256x256:d=0.1", "-frames:v", "1",
+                           "-pix_fmt", "yuv420p", "-c:v", name, "-f", "null", "-"],
+                          capture_output=True, timeout=60)
+    return proc.returncode == 0
+
+
+@functools.cache
+def _seek_breaks(path: str, seek: float, mtime: float) -> bool:
+    """True when a keyframe seek to ``seek`` decodes with errors (broken frames)."""
+    from editspec.media import ffmpeg_exe
+
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
+                           "-threads", "1", "-ss", f"{seek:.6f}", "-noaccurate_seek", "-i", path,
+                           "-map", "0:v:0", "-frames:v", "3", "-f", "null", "-"],
+                          capture_output=True, text=True, errors="replace", timeout=120)
+    return proc.returncode != 0 or bool(proc.stderr.strip())
+
+
+def unsafe_seek_clips(edl: EDL) -> list[str]:
+    """Return the clips whose keyframe seek decodes broken frames (read from the start).
+
+    Each clip is checked once, at the deepest seek point the EDL needs: three frames
+    are decoded from there and any decoder error marks it.
+    """
+    deepest: dict[str, float] = {}
+    for clip, seek in compile_filtergraph(edl, "-", loudness_gain_db=0.0).seeks:
+        if seek > 0:
+            deepest[clip] = max(seek, deepest.get(clip, 0.0))
+    bad = [c for c, s in sorted(deepest.items()) if _seek_breaks(c, s, os.path.getmtime(c))]
+    for c in bad:
+        log.info("%s: keyframe seek decodes broken frames; decoding it from the start", c)
+    return bad
+
+
+def measure_loudness(edl: EDL, unsafe_seek: list[str] | None = None,
+                     extra_audio_input: str | None = None) -> float | None:
+    """Return the integrated loudness (LUFS) of the EDL's mix before normalization.
+
+    Returns None when the mix is silent.
+    """
+    from editspec.media import ffmpeg_exe
+
+    cmd = compile_filtergraph(edl, "-", audio_only=True, unsafe_seek=unsafe_seek or (),
+                              extra_audio_input=extra_audio_input)
+    proc = subprocess.run([ffmpeg_exe(), *cmd.argv], capture_output=True, text=True,
+                          errors="replace")
+    if proc.returncode != 0:
+        raise BackendError("ffmpeg failed measuring loudness: " + _tail(proc.stderr))
+    matches = _SUMMARY_I.findall(proc.stderr)
+    if not matches or matches[-1] == "-inf":
+        return None
+    value = float(matches[-1])
+    return None if value <= -69.0 else value
+
+
+def _pick_encoder(enc: Encode) -> str | None:
+    if enc.hardware:
+        if encoder_works(enc.hardware):
+            return enc.hardware
+        log.warning("hardware encoder %s is not available here; encoding with %s",
+                    enc.hardware, VIDEO_CODECS.get(enc.codec, enc.codec))
+    name = VIDEO_CODECS.get(enc.codec)
+    if name is None:
+        raise BackendError(f"codec {enc.codec!r} is not supported, available: "
+                           f"{', '.join(VIDEO_CODECS)}")
+    if name not in _encoders():
+        if enc.codec == "av1" and "libaom-av1" in _encoders():
+            return "libaom-av1"
+        raise BackendError(f"this ffmpeg has no {name} encoder for codec {enc.codec!r}")
+    return None
+
+
+def prepare(edl: EDL, path: str, *, extra_audio_input: str | None = None,
+            **options: object) -> RenderCommand:
+    """Run the checks and the loudness pass; return the compiled render into ``path``.
+
+    Raises
+    ------
+    BackendError
+        When a clip, the music or an overlay image is missing, or the codec is absent.
+    """
+    missing = [ev.clip for ev in edl.events if not os.path.isfile(ev.clip)]
+    if missing:
+        raise BackendError(f"clip {missing[0]} does not exist")
+    if edl.music is not None and not os.path.isfile(edl.music.path):
+        raise BackendError(f"music file {edl.music.path} does not exist")
+    for o in edl.overlays:
+        if not isinstance(o, TextOverlay) and not os.path.isfile(o.path):
+            raise BackendError(f"overlay image {o.path} does not exist")
+    for ev in edl.events:
+        if ev.audio.use:
+            from editspec.media import probe
+
+            if not probe(ev.clip).has_audio:
+                raise BackendError(f"event at frame {ev.rec_in} uses the sound of {ev.clip}, "
+                                   f"which has no audio stream")
+    codec = options.pop("codec", None)
+    enc = edl.encode if codec is None else dataclasses.replace(edl.encode, codec=str(codec))
+    encoder = options.pop("encoder", None) or _pick_encoder(enc)
+    unsafe = unsafe_seek_clips(edl)
+    gain = None
+    if edl.mix.loudness_lufs is not None:
+        measured = measure_loudness(edl, unsafe, extra_audio_input)
+        gain = 0.0 if measured is None else max(-40.0, min(40.0,
+                                                           edl.mix.loudness_lufs - measured))
+    return compile_filtergraph(edl, path, codec=enc.codec, encoder=encoder,  # type: ignore[arg-type]
+                               loudness_gain_db=gain, unsafe_seek=unsafe,
+                               extra_audio_input=extra_audio_input, **options)
+
+
+def write(edl: EDL, path: str, *, progress: bool = True,
+          on_progress: Callable[[int], None] | None = None, **options: object) -> None:
+    """Render an EDL to a video file in one ffmpeg pass.
+
+    Parameters
+    ----------
+    edl : EDL
+        The edit.
+    path : str
+        Output file (.mp4, .mov, .m4v, .mkv, .webm); written to a temporary file first.
+    progress : bool
+        Show a progress bar with ETA on stderr.
+    on_progress : callable, optional
+        Called with the frames written so far, after each progress report.
+    **options
+        Passed to :func:`~editspec.backends.ffmpeg.compile.compile_filtergraph`
+        (``preset``, ``crf``, ``codec``, ``bitrate``, ``encoder``, ``decoder_threads``).
+
+    Raises
+    ------
+    BackendError
+        When an input is missing or ffmpeg fails (the tail of its log is in the message).
+    KeyboardInterrupt
+        After stopping ffmpeg and removing the temporary file.
+    """
+    from editspec.fsutil import atomic_path
+
+    with atomic_path(path) as tmp:
+        cmd = prepare(edl, tmp, **options)
+        run(cmd, path, progress=progress, on_progress=on_progress)
+
+
+def preview(edl: EDL, path: str, *, height: int = 480, progress: bool = True,
+            clicks: bool = True, flashes: bool = True) -> EDL:
+    """Render a quick draft: small, fast encoder, a click on every beat, a flash on every cut.
+
+    Parameters
+    ----------
+    edl : EDL
+        The edit.
+    path : str
+        Output file.
+    height : int
+        Draft height in pixels (the width keeps the aspect, both even).
+    progress : bool
+        Show a progress bar.
+    clicks, flashes : bool
+        Mix a click on every beat marker (louder on downbeats); flash every cut.
+
+    Returns
+    -------
+    EDL
+        The scaled EDL that was rendered.
+    """
+    w, h = edl.size
+    if height < h:
+        scale = height / h
+        size = (max(2, round(w * scale / 2) * 2), max(2, round(h * scale / 2) * 2))
+        overlays = tuple(dataclasses.replace(o, size=max(6, round(o.size * scale)))
+                         if isinstance(o, TextOverlay) else o for o in edl.overlays)
+        edl = dataclasses.replace(edl, size=size, overlays=overlays)
+    edl = dataclasses.replace(edl, encode=Encode(codec="h264", crf=30, preset="ultrafast",
+                                                 audio_bitrate="96k"))
+    extra_video = []
+    if flashes and edl.cuts:
+        enable = "+".join(f"eq(n,{c})" for c in edl.cuts)
+        extra_video.append(filter_text("drawbox", x=0, y=0, w="iw", h="ih", color="white@0.6",
+                                       t="fill", enable=enable))
+    from editspec.fsutil import atomic_path
+
+    with tempfile.TemporaryDirectory(prefix="editspec-preview-") as td, atomic_path(path) as tmp:
+        click = None
+        if clicks:
+            click = os.path.join(td, "clicks.wav")
+            _write_clicks(edl, click)
+        cmd = prepare(edl, tmp, extra_audio_input=click, extra_video=extra_video,
+                      decoder_threads=1)
+        run(cmd, path, progress=progress)
+    return edl
+
+
+def _write_clicks(edl: EDL, path: str, rate: int = 48000) -> None:
+    """Write a stereo WAV with a short click at every beat (downbeats higher and louder)."""
+    import wave
+
+    import numpy as np
+
+    n = round(edl.duration_frames * rate * edl.fps.denominator / edl.fps.numerator)
+    out = np.zeros(n, np.float32)
+    t = np.arange(int(0.03 * rate)) / rate
+    env = np.exp(-t * 120)
+    for m in edl.markers:
+        if m.kind not in ("beat", "downbeat"):
+            continue
+        at = round(m.frame * rate * edl.fps.denominator / edl.fps.numerator)
+        freq, amp = (2000.0, 0.5) if m.kind == "downbeat" else (1200.0, 0.35)
+        seg = (amp * env * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+        end = min(n, at + len(seg))
+        if at < n:
+            out[at:end] = np.maximum(out[at:end], seg[: end - at])
+    pcm = (np.clip(out, -1, 1) * 32767).astype("<i2")
+    with wave.open(path, "wb") as fh:
+        fh.setnchannels(2)
+        fh.setsampwidth(2)
+        fh.setframerate(rate)
+        fh.writeframes(np.repeat(pcm, 2).tobytes())
+
+
+def _tail(stderr: str, lines: int = 6, chars: int = 700) -> str:
+    """The last relevant lines of ffmpeg's log, joined into one line."""
+    rows = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    rows = [r for r in rows if not r.startswith(("frame=", "size=", "Press [q]"))]
+    text = " | ".join(rows[-lines:]) or "no message"
+    return text if len(text) <= chars else "..." + text[-chars:]
+
+
+def run(cmd: RenderCommand, path: str, *, progress: bool = True,
+        on_progress: Callable[[int], None] | None = None) -> None:
+    """Run a compiled render with a progress bar; stop ffmpeg cleanly on Ctrl-C.
+
+    Raises
+    ------
+    BackendError
+        When ffmpeg exits non-zero (its log tail is in the one-line message).
+    """
+    from editspec.media import ffmpeg_exe
+
+    argv = [ffmpeg_exe(), *cmd.argv[:-1], "-progress", "pipe:1", "-nostats", cmd.argv[-1]]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=cmd.total_frames, unit="frame", desc="render", leave=False,
+                   dynamic_ncols=True, bar_format="{desc} {percentage:3.0f}%|{bar}| "
+                   "{n_fmt}/{total_fmt} frames [{elapsed}<{remaining} ETA, {rate_fmt}]")
+    log_lines: collections.deque[str] = collections.deque(maxlen=200)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            errors="replace")
+    reader = threading.Thread(target=lambda: log_lines.extend(proc.stderr or ()), daemon=True)
+    reader.start()
+    t0 = time.perf_counter()
+    try:
+        done = 0
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("frame="):
+                frame = int(line.split("=", 1)[1].strip() or 0)
+                if bar is not None:
+                    bar.update(frame - done)
+                done = frame
+                if on_progress is not None:
+                    on_progress(done)
+        code = proc.wait()
+    except BaseException:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+        reader.join(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    log.debug("ffmpeg finished in %.2fs", time.perf_counter() - t0)
+    if code != 0:
+        raise BackendError(f"ffmpeg failed rendering {path} (exit {code}): "
+                           f"{_tail(''.join(log_lines))}")
