@@ -27,10 +27,6 @@ class Span:
 NO_SPAN = Span("<recipe>")
 
 
-def _span() -> Span:
-    return field(default=NO_SPAN, compare=False)  # type: ignore[return-value]
-
-
 @dataclass(frozen=True, slots=True)
 class Output:
     """The output picture and length."""
@@ -44,13 +40,13 @@ class Output:
     duration_s: float | None
     """Output duration in seconds; None means the whole song from ``music.start`` (or the
     section named by ``duration_section``)."""
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of the ``output`` block."""
     aspect: str | None = None
     """The aspect preset the size came from (``9:16``), or None for an explicit size."""
     duration_section: str | None = None
     """A section name: the output lasts as long as that section of the song."""
-    duration_span: Span = _span()
+    duration_span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of ``output.duration``."""
 
 
@@ -66,13 +62,13 @@ class Music:
     """Fade-in length at the start of the output, seconds."""
     fade_out_s: float = 1.0
     """Fade-out length at the end of the output, seconds."""
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of the ``music`` block."""
     start_auto: bool = False
     """Start at the best window of the output's length (``start: auto``)."""
     start_section: str | None = None
     """Start at the first downbeat of this section (``start: chorus``)."""
-    start_span: Span = _span()
+    start_span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of ``music.start``."""
     end_s: float | None = None
     """Where in the song the music stops, seconds (None: not limited)."""
@@ -88,7 +84,7 @@ class ClipPool:
     """The first glob or path as written (relative to the recipe's folder)."""
     paths: tuple[str, ...]
     """Absolute paths it matched, sorted, each once."""
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of the entry."""
     patterns: tuple[str, ...] = ()
     """Every glob or path of the pool as written."""
@@ -121,7 +117,7 @@ class CutRule:
     """``beat``, ``half-beat``, ``bar``, ``phrase`` or ``section``."""
     min_shot_s: float = 0.0
     """Shortest shot allowed, seconds (the whole ``cuts`` block's value)."""
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of the rule."""
     energy_above: float | None = None
     """Applies where the energy (0..1) is above this."""
@@ -156,7 +152,7 @@ class Cuts:
     """Bars in a phrase."""
     pattern: str | None = None
     """The named pattern the rules came from, if any."""
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of the ``cuts`` block."""
 
     @property
@@ -200,7 +196,7 @@ class EnergyMap:
     """Slowest speed of a ramp."""
     speed_max: float = 2.0
     """Fastest speed of a ramp."""
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of the ``energy`` block."""
 
 
@@ -218,7 +214,7 @@ class Transition:
     """For ``when == "interval"``: every this many ``unit``."""
     unit: str | None = None
     """For ``when == "interval"``: the unit of ``every``."""
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of the entry."""
 
 
@@ -262,7 +258,7 @@ class Overlay:
     """Disappears at, seconds (None: output end)."""
     sections: tuple[str, ...] = ()
     """Shown during these sections instead of a time range."""
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of the entry."""
 
 
@@ -274,7 +270,7 @@ class EndClip:
     """Absolute path."""
     duration_s: float | None = None
     """Play only this much (None: all)."""
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position."""
 
 
@@ -290,7 +286,7 @@ class Brand:
     """Named colours."""
     text_styles: tuple[tuple[str, TextStyle], ...] = ()
     """Named text styles, resolved."""
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of the ``brand`` block."""
 
 
@@ -304,7 +300,7 @@ class Variable:
     """Declared type."""
     value: str | int | float | bool
     """The value used (from ``--set``, a table row, or the default)."""
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of the declaration."""
 
 

@@ -178,8 +178,9 @@ class _Compiler:
             width, height = (int(v) for v in size.split("x"))
             if width % 2 or height % 2 or width < 16 or height < 16 or \
                     width > 8192 or height > 8192:
-                self.error(("output", "size"), f"size {size} must have even width and height "
-                                               ">= 16", hint="H.264 needs even sizes, e.g. 1080x1920")
+                self.error(("output", "size"),
+                           f"size {size} must have even width and height from 16 to 8192",
+                           hint="H.264 needs even sizes, e.g. 1080x1920")
         fps = parse_fps(DEFAULT_FPS)
         if "fps" in out:
             try:

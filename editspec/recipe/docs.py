@@ -14,7 +14,7 @@ from typing import Any
 HEADER = """\
 # Recipe reference
 
-<!-- Generated from editspec/recipe/schema.json by `python -m editspec.recipe.docs`; do not edit. -->
+<!-- Generated from editspec/recipe/schema.json by `python -m editspec.recipe.docs`. -->
 
 A recipe is YAML (`.yaml`, `.yml`, `.json`) or the editspec DSL (`.edit`); both read into
 the same structure, checked against one JSON Schema (draft 2020-12: `editspec schema`
@@ -92,7 +92,7 @@ def _table(props: dict[str, Any], required: list[str], defs: dict[str, Any],
         rows.append(f"| `{prefix}{name}`{req} | {typ} | {desc} |")
         if node.get("type") == "object" and "properties" in node:
             nested.append((f"{prefix}{name}", node))
-    out = rows + [""]
+    out = [*rows, ""]
     for name, node in nested:
         out += [f"### `{name}`", "", node.get("description", ""), ""]
         out += _table(node["properties"], node.get("required", []), defs, f"{name}.")

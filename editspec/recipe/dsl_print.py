@@ -163,14 +163,14 @@ def _primary_stmt(head: str, field: str, item: Any, depth: int, ctx: str) -> str
 
 
 def _transition_stmt(t: Any, depth: int) -> str | None:
-    if not isinstance(t, dict) or "type" not in t or list(t)[0] != "type":
+    if not isinstance(t, dict) or "type" not in t or next(iter(t)) != "type":
         return None
     order = [k for k in ("type", "length", "when") if k in t]
     if list(t) != order or isinstance(t["type"], (dict, list)):
         return None
     parts = ["transition", fmt_scalar(t["type"])]
-    if fmt_scalar(t["type"]) in KEYWORDS or fmt_scalar(t["type"]).startswith('"') and \
-            t["type"] in ("when", "every"):
+    if fmt_scalar(t["type"]) in KEYWORDS or (fmt_scalar(t["type"]).startswith('"') and \
+            t["type"] in ("when", "every")):
         return None
     if "length" in t:
         if isinstance(t["length"], (dict, list)) or t["length"] in ("when", "every"):
@@ -180,9 +180,7 @@ def _transition_stmt(t: Any, depth: int) -> str | None:
         w = t["when"]
         if isinstance(w, (dict, list)):
             return None
-        if isinstance(w, str) and _MEASURE_RE.fullmatch(w):
-            parts += ["every", w]
-        elif isinstance(w, str) and w in UNITS:
+        if (isinstance(w, str) and _MEASURE_RE.fullmatch(w)) or (isinstance(w, str) and w in UNITS):
             parts += ["every", w]
         else:
             parts += ["when", fmt_scalar(w)]

@@ -167,7 +167,7 @@ def _syntax_error(exc: Any, text: str, path: str) -> RecipeError:
     if isinstance(exc, UnexpectedCharacters) and exc.char == '"':
         label = 'unterminated string: a "string" ends with " on the same line'
         hint = 'escape a quote inside a string as \\" and write line breaks as \\n'
-    elif stray is not None and (stray[1], stray[2]) <= (max(line, 1), max(col, 1)) or \
+    elif (stray is not None and (stray[1], stray[2]) <= (max(line, 1), max(col, 1))) or \
             (stray is not None and at_end):
         kind = "block" if stray[0] == "}" else "list"
         label, line, col = f"unexpected {stray[0]!r}: no {kind} is open here", stray[1], stray[2]
@@ -516,9 +516,7 @@ def interpret(stmts: list[Stmt], ctx: str, pos: Pos, errors: list[RecipeError],
             if args[0].kind == "list" and len(args) == 1:
                 top.append("clips", st.head_pos, [_value(a, "clips", errors, path)
                                                   for a in args[0].value])
-            elif args[0].kind == "block" and len(args) == 1:
-                top.append("clips", st.head_pos, [_value(args[0], "clips", errors, path)])
-            elif len(args) == 1:
+            elif (args[0].kind == "block" and len(args) == 1) or len(args) == 1:
                 top.append("clips", st.head_pos, [_value(args[0], "clips", errors, path)])
             else:
                 node = _with_primary("clips", "files", args, st.head_pos, "clips", errors, path)

@@ -22,7 +22,8 @@ SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 
-times = st.one_of(st.integers(0, 600), st.sampled_from(["0s", "1.5s", "500ms", "2m", "1:30", "20s"]))
+times = st.one_of(st.integers(0, 600),
+                  st.sampled_from(["0s", "1.5s", "500ms", "2m", "1:30", "20s"]))
 measures = st.sampled_from(["beat", "2 beats", "1 bar", "2 bars", "half-beat", "1 phrase",
                             "section", "4 bars"])
 sections = st.sampled_from(["intro", "verse", "chorus", "outro", "A"])

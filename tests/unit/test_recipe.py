@@ -124,5 +124,5 @@ def test_bad_recipes_exact_messages(folder, text, expected):
 
 def test_odd_size_rejected(folder):
     p = _write(folder, SMALLEST.replace("1080x1920", "1081x1920"))
-    assert _messages(p) == [f"{p}:2:16: size 1081x1920 must have even width and height >= 16 "
-                            "(H.264 needs even sizes, e.g. 1080x1920)"]
+    assert _messages(p) == [f"{p}:2:16: size 1081x1920 must have even width and height from 16 "
+                            "to 8192 (H.264 needs even sizes, e.g. 1080x1920)"]

@@ -1,4 +1,4 @@
-"""validate / schema / fmt / --set / --media-root / --errors json, in-process and as a subprocess."""
+"""validate, schema, fmt, --set, --media-root, --errors json: in-process and as a subprocess."""
 
 import json
 import subprocess
@@ -32,7 +32,8 @@ def folder(tmp_path):
 
 def test_error_text_has_source_line_caret_and_hint(folder):
     p = folder / "r.yaml"
-    p.write_text(SMALLEST.replace("every: 2 beats", "evry: 2 beats").replace("start: 0s}", "start: 3 sec}"))
+    p.write_text(SMALLEST.replace("every: 2 beats", "evry: 2 beats")
+                 .replace("start: 0s}", "start: 3 sec}"))
     expected = (
         f"{p}:3:32: music.start: '3 sec' is not valid\n"
         "    3 | music: {file: song.ogg, start: 3 sec}\n"
@@ -95,7 +96,8 @@ def test_fmt_converts_losslessly(folder, capsys):
     assert main(["fmt", str(p), "--to", "dsl"]) == 0
     dsl = capsys.readouterr().out
     assert dsl == ("version 1\noutput {\n  size 1080x1920\n  fps 30\n  duration 20s\n}\n"
-                   "music song.ogg {\n  start 0s\n}\nclips clips/*.mp4\ncuts {\n  every 2 beats\n}\n")
+                   "music song.ogg {\n  start 0s\n}\nclips clips/*.mp4\n"
+                   "cuts {\n  every 2 beats\n}\n")
     (folder / "r.edit").write_text(dsl)
     assert main(["fmt", str(folder / "r.edit"), "--to", "yaml", "-o", str(folder / "b.yaml")]) == 0
     from editspec.recipe import load_recipe
