@@ -1,43 +1,168 @@
 """The ffmpeg backend's pure compile step, checked without running ffmpeg."""
 
 import re
-
-import pytest
 from fractions import Fraction
 
+import pytest
+
+from editspec.backends import ffmpeg
 from editspec.backends.ffmpeg import compile_filtergraph
-from editspec.edl import EDL, Event, MusicRef, SourceInfo
+from editspec.backends.ffmpeg.compile import source_time
+from editspec.edl import (
+    EDL,
+    AudioMix,
+    Encode,
+    Event,
+    EventAudio,
+    MusicRef,
+    SourceInfo,
+    Speed,
+    TextOverlay,
+    Transition,
+    ZoomPulse,
+    edl_from_dict,
+    edl_to_dict,
+)
+from editspec.errors import BackendError
 
 
-def _edl():
+def _edl(**kw):
+    events = kw.pop("events", (Event("/c/a.mp4", 0.0, 1.0, 0, 30),
+                               Event("/c/b.mp4", 2.0, 2.5, 30, 45),
+                               Event("/c/a.mp4", 1.0, 2.0, 45, 75)))
     return EDL(fps=Fraction(30000, 1001), size=(1080, 1920), duration_frames=75,
-               music=MusicRef("/m/song.ogg", 12.5, 0.0, 1.0),
-               events=(Event("/c/a.mp4", 0.0, 1.0, 0, 30), Event("/c/b.mp4", 2.0, 2.5, 30, 45),
-                       Event("/c/a.mp4", 1.0, 2.0, 45, 75)),
+               music=MusicRef("/m/song.ogg", 12.5, 0.0, 1.0), events=events,
                sources={"/c/a.mp4": SourceInfo(10.0, Fraction(25)),
-                        "/c/b.mp4": SourceInfo(5.0, Fraction(30))})
+                        "/c/b.mp4": SourceInfo(5.0, Fraction(30))}, **kw)
+
+
+def _arg(argv, flag):
+    return [argv[i + 1] for i, a in enumerate(argv) if a == flag]
+
+
+def test_backend_module_contract():
+    assert ffmpeg.NAME == "ffmpeg" and ".mp4" in ffmpeg.SUFFIXES
+    assert callable(ffmpeg.write) and callable(ffmpeg.compile_filtergraph)
 
 
 def test_one_input_per_event_plus_music_and_exact_trims():
     cmd = compile_filtergraph(_edl(), "out.mp4")
-    inputs = [cmd.argv[i + 1] for i, a in enumerate(cmd.argv) if a == "-i"]
-    assert inputs == ["/c/a.mp4", "/c/b.mp4", "/c/a.mp4", "/m/song.ogg"]
+    assert _arg(cmd.argv, "-i") == ["/c/a.mp4", "/c/b.mp4", "/c/a.mp4", "/m/song.ogg"]
     trims = [int(n) for n in re.findall(r"trim=end_frame=(\d+)", cmd.filtergraph)]
     assert trims == [30, 15, 30]
     assert sum(trims) == cmd.total_frames == 75
-    assert "concat=n=3:v=1:a=0[vout]" in cmd.filtergraph
-    assert cmd.filtergraph.count("fps=30000/1001") == 3
+    assert "concat=n=3:v=1:a=0" in cmd.filtergraph
+    assert cmd.filtergraph.count("fps=30000/1001:start_time=0:round=up") == 3
     assert "crop=1080:1920" in cmd.filtergraph
     assert cmd.argv[-1] == "out.mp4"
-    assert cmd.argv[cmd.argv.index("-frames:v") + 1] == "75"
+    assert _arg(cmd.argv, "-frames:v") == ["75"]
 
 
-def test_seeks_keep_the_first_source_frame_and_music_window():
-    argv = compile_filtergraph(_edl(), "o.mp4").argv
-    seeks = [float(argv[i + 1]) for i, a in enumerate(argv) if a == "-ss"]
-    # a quarter source frame before each src_in (0 stays 0), then the music start
-    assert seeks == pytest.approx([0.0, 2.0 - 0.25 / 30, 1.0 - 0.25 / 25, 12.5], abs=1e-6)
-    graph = compile_filtergraph(_edl(), "o.mp4").filtergraph
+def test_seeks_never_drop_the_frame_on_screen_and_keep_the_music_window():
+    cmd = compile_filtergraph(_edl(), "o.mp4")
+    # each event seeks to its src_in with -noaccurate_seek (the keyframe before it is
+    # decoded, earlier frames keep negative timestamps); src_in 0 does not seek
+    assert [float(s) for s in _arg(cmd.argv, "-ss")] == [2.0, 1.0, 12.5]
+    assert cmd.argv.count("-noaccurate_seek") == 2
+    assert "setpts=(T-0.0001)/1/TB" in cmd.filtergraph
     duration = 75 * 1001 / 30000
-    assert f"afade=t=out:st={duration - 1:.6f}".rstrip("0") in graph
-    assert f"atrim=end={duration:.6f}".rstrip("0") in graph
+    assert f"afade=t=out:st={duration - 1:.6f}".rstrip("0") in cmd.filtergraph
+    assert f"atrim=end={duration:.6f}".rstrip("0") in cmd.filtergraph
+
+
+def test_unsafe_seek_clips_decode_from_their_start():
+    cmd = compile_filtergraph(_edl(), "o.mp4", unsafe_seek=["/c/a.mp4"])
+    assert [float(s) for s in _arg(cmd.argv, "-ss")] == [2.0, 12.5]
+    assert "setpts=(T-1.0001)/1/TB" in cmd.filtergraph  # a.mp4 from 1.0 s, read from 0
+
+
+def test_transition_is_centred_on_the_cut():
+    events = (Event("/c/a.mp4", 0.0, 1.0, 0, 30),
+              Event("/c/b.mp4", 2.0, 2.5, 30, 45, transition=Transition("crossfade", 7)),
+              Event("/c/a.mp4", 1.0, 2.0, 45, 75))
+    cmd = compile_filtergraph(_edl(events=events), "o.mp4")
+    g = cmd.filtergraph
+    # 3 frames before the cut (a's handle after its out point), 4 after (b's pre-roll)
+    assert "tpad=stop_mode=clone:stop=34,trim=end_frame=34" in g  # a: 30 + 4
+    assert "tpad=stop_mode=clone:stop=18,trim=end_frame=18" in g  # b: 3 + 15
+    assert "trim=start_frame=0:end_frame=27" in g and "trim=start_frame=27:end_frame=34" in g
+    assert "trim=start_frame=0:end_frame=7" in g
+    assert re.search(r"xfade=transition=fade:duration=0\.233567:offset=0", g)
+    # b starts 3 output frames (0.1001 s) before its src_in
+    assert next(float(s) for s in _arg(cmd.argv, "-ss")) == pytest.approx(2.0 - 0.1001)
+    assert cmd.total_frames == 75
+
+
+def test_unknown_transition_and_overlong_transition_are_errors():
+    events = (Event("/c/a.mp4", 0.0, 1.0, 0, 30),
+              Event("/c/b.mp4", 2.0, 2.5, 30, 45, transition=Transition("spin", 4)),
+              Event("/c/a.mp4", 1.0, 2.0, 45, 75))
+    with pytest.raises(BackendError, match=r"transition 'spin' is not supported, available: "
+                                           r"cut, flash, crossfade"):
+        compile_filtergraph(_edl(events=events), "o.mp4")
+    events = (events[0], Event("/c/b.mp4", 2.0, 2.5, 30, 45,
+                               transition=Transition("crossfade", 40)), events[2])
+    with pytest.raises(BackendError, match="longer than its neighbouring shots allow"):
+        compile_filtergraph(_edl(events=events), "o.mp4")
+
+
+def test_speed_ramp_source_times_integrate_the_speed():
+    fps = Fraction(30)
+    ev = Event("x", 1.0, 2.0, 0, 30, speed=Speed(((0, 1.0), (10, 3.0))))
+    assert source_time(ev, 0, fps) == 1.0
+    assert source_time(ev, 10, fps) == pytest.approx(1.0 + 20 / 30)  # mean speed 2 over 10
+    assert source_time(ev, 20, fps) == pytest.approx(1.0 + 50 / 30)
+    const = Event("x", 1.0, 2.0, 0, 30, speed=Speed(((0, 2.0),)))
+    assert source_time(const, -3, fps) == pytest.approx(0.8)
+    g = compile_filtergraph(_edl(events=(Event("/c/a.mp4", 1.0, 2.0, 0, 75, speed=ev.speed),)),
+                            "o.mp4").filtergraph
+    assert "setpts=\\'st(0\\,T+" in g and "gte(ld(0)" in g
+
+
+def test_overlays_zoom_audio_and_encoder_settings():
+    edl = _edl(overlays=(TextOverlay("Hi", 0, 30),), zoom_pulses=(ZoomPulse(40, 6, 0.1),),
+               events=(Event("/c/a.mp4", 0.0, 1.0, 0, 30),
+                       Event("/c/b.mp4", 2.0, 2.5, 30, 45, audio=EventAudio(True, -3.0)),
+                       Event("/c/a.mp4", 1.0, 2.0, 45, 75)),
+               mix=AudioMix(-23.0, duck_db=10.0),
+               encode=Encode(codec="h265", crf=None, bitrate="6M", preset="fast"))
+    cmd = compile_filtergraph(edl, "o.mp4", loudness_gain_db=-4.5)
+    g = cmd.filtergraph
+    assert "drawtext=fontfile=" in g and "DejaVuSans.ttf" in g and "expansion=none" in g
+    # frames 40..45: the last 6 of event 2 (from frame 30) and the first of event 3
+    assert g.count("zoompan=") == 2 and "between(in\\,10\\,15)" in g
+    assert "between(in\\,-5\\,0)" in g
+    assert "[1:a:0]atrim=start=0:duration=0.5005" in g and "volume=-3dB" in g
+    assert "volume=-4.50dB,alimiter=" in g
+    assert "eval=frame" in g  # the music's ducking envelope
+    assert _arg(cmd.argv, "-c:v") == ["libx265"] and _arg(cmd.argv, "-b:v") == ["6M"]
+    assert "-crf" not in cmd.argv and _arg(cmd.argv, "-tag:v") == ["hvc1"]
+    single = compile_filtergraph(edl, "o.webm", codec="vp9").argv
+    assert _arg(single, "-c:v") == ["libvpx-vp9"] and _arg(single, "-c:a") == ["libopus"]
+    assert "loudnorm=I=-23" in compile_filtergraph(edl, "o.mp4").filtergraph
+
+
+def test_bad_encode_and_overlay_settings_are_backend_errors():
+    with pytest.raises(BackendError, match="codec 'mpeg1' is not supported, available: h264"):
+        compile_filtergraph(_edl(encode=Encode(codec="mpeg1")), "o.mp4")
+    with pytest.raises(BackendError, match="text colour 'red;drawbox' is not"):
+        compile_filtergraph(_edl(overlays=(TextOverlay("x", 0, 5, color="red;drawbox"),)), "o")
+    with pytest.raises(BackendError, match="overlay position 'middle' is not one of center"):
+        compile_filtergraph(_edl(overlays=(TextOverlay("x", 0, 5, position="middle"),)), "o")
+
+
+def test_edl_v2_fields_round_trip_and_v1_upgrades():
+    edl = _edl(overlays=(TextOverlay("a:b 'c'\n", 0, 30, box="#00000080", position="0.5,0.2"),),
+               zoom_pulses=(ZoomPulse(40, 6, 0.1),), mix=AudioMix(-23.0, -2.0, 6.0),
+               encode=Encode("vp9", 30, "", "medium", "vp9_vaapi", "128k"),
+               events=(Event("/c/a.mp4", 0.0, 1.0, 0, 30, speed=Speed(((0, 1.0), (10, 2.0))),
+                             audio=EventAudio(True, -6.0)),
+                       Event("/c/b.mp4", 2.0, 2.5, 30, 45), Event("/c/a.mp4", 1.0, 2.0, 45, 75)))
+    d = edl_to_dict(edl)
+    assert d["version"] == 2 and edl_from_dict(d) == edl
+    d1 = edl_to_dict(_edl())
+    for key in ("zoom_pulses", "overlays", "mix", "encode"):
+        del d1[key]
+    d1["version"] = 1
+    old = edl_from_dict(d1)
+    assert old.version == 2 and old.overlays == () and old.mix == AudioMix()

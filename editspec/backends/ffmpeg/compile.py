@@ -236,7 +236,7 @@ def _event_chain(g: Graph, edl: EDL, ev: Event, idx: int, seek: float, pre: int,
             filter_text("scale", w=f"if(gt(dar,{ratio}),-2,{sw})",
                         h=f"if(gt(dar,{ratio}),{sh},-2)", out_range="tv"),
             filter_text("setsar", 1), filter_text("crop", sw, sh), filter_text("boxblur", 4),
-            filter_text("scale", w, h)])
+            filter_text("scale", w, h), filter_text("setsar", 1)])
         fit = Event(ev.clip, ev.src_in, ev.src_out, 0, 1, reframe=Reframe("letterbox"))
         fg = g.add([fg_in], _reframe_filters(fit, w, h, knots)[:2])
         src = g.add([bg, fg], [filter_text("overlay", "(W-w)/2", "(H-h)/2")])
@@ -479,7 +479,8 @@ def _audio(g: Graph, edl: EDL, inputs: _Inputs, audio_events: list[tuple[Event, 
             if ev.audio.gain_db:
                 af.append(filter_text("volume", f"{num(ev.audio.gain_db)}dB"))
             at = round(ev.rec_in * 48000 * fps.denominator / fps.numerator)
-            af += [filter_text("atrim", end=num(length)), filter_text("adelay", f"{at}S", all=1)]
+            af += [filter_text("atrim", end=num(length)), filter_text("adelay", f"{at}S", all=1),
+                   filter_text("asetpts", "N/SR/TB")]
             parts.append(g.add([f"{idx}:a:0"], af))
             spans.append((float(Fraction(ev.rec_in) / fps), float(Fraction(ev.rec_out) / fps)))
         src = parts[0] if len(parts) == 1 else g.add(parts, [filter_text(
@@ -497,18 +498,18 @@ def _audio(g: Graph, edl: EDL, inputs: _Inputs, audio_events: list[tuple[Event, 
                                                     duration="first")])
     target = edl.mix.loudness_lufs
     tail: list[str] = []
-    if measure:
-        tail = [filter_text("ebur128", framelog="quiet")]
-    elif target is not None and gain_db is not None:
+    if target is not None and gain_db is not None:
         limit = 10 ** (edl.mix.true_peak_db / 20)
         tail = [filter_text("volume", f"{gain_db:.2f}dB"),
                 filter_text("alimiter", limit=f"{limit:.4f}", level=0, latency=1,
                             attack=5, release=50)]
-    elif target is not None:
+    elif target is not None and not measure:
         tail = [filter_text("loudnorm", I=num(target), TP=num(edl.mix.true_peak_db), LRA=20),
                 filter_text("aresample", 48000)]
-    tail += [filter_text("apad", whole_dur=dur), filter_text("atrim", end=dur)] if not measure \
-        else []
+    if measure:
+        tail.append(filter_text("ebur128", framelog="quiet"))
+    else:
+        tail += [filter_text("apad", whole_dur=dur), filter_text("atrim", end=dur)]
     return g.add([mixed], tail or ["anull"], ["aout"])
 
 
@@ -523,7 +524,7 @@ def _duck_expr(spans: list[tuple[float, float]], duck_db: float, ramp_s: float =
     depth = 1 - 10 ** (-duck_db / 20)
     ons = "+".join(f"clip(min((t-{num(a - ramp_s)})/{num(ramp_s)},({num(b + ramp_s)}-t)/"
                    f"{num(ramp_s)}),0,1)" for a, b in merged)
-    return f"1-{depth:.6f}*({ons})"
+    return f"if(isnan(t),1,1-{depth:.6f}*({ons}))"
 
 
 def _encoder_args(edl: EDL, output: str, preset: str | None, crf: int | None,

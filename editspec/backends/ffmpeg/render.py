@@ -30,6 +30,11 @@ from editspec.errors import BackendError
 
 log = logging.getLogger(__name__)
 
+LOUDNESS_PASSES = 3
+"""Sound-only measurement passes at most before the render (each refines the gain)."""
+_NOISE = re.compile(r"Task finished with error code|Terminating thread|Could not open encoder "
+                    r"before EOF|Nothing was written into output|Error reinitializing filters|"
+                    r"Failed to configure output pad|Conversion failed|Error while filtering")
 _SUMMARY_I = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf) LUFS", re.S)
 
 
@@ -85,15 +90,17 @@ def unsafe_seek_clips(edl: EDL) -> list[str]:
 
 
 def measure_loudness(edl: EDL, unsafe_seek: list[str] | None = None,
-                     extra_audio_input: str | None = None) -> float | None:
-    """Return the integrated loudness (LUFS) of the EDL's mix before normalization.
+                     extra_audio_input: str | None = None,
+                     gain_db: float | None = None) -> float | None:
+    """Return the integrated loudness (LUFS) of the EDL's mix (sound only, no picture).
 
-    Returns None when the mix is silent.
+    With ``gain_db`` the mix is measured after that gain and the peak limiter, as the
+    render applies them. Returns None when the mix is silent.
     """
     from editspec.media import ffmpeg_exe
 
     cmd = compile_filtergraph(edl, "-", audio_only=True, unsafe_seek=unsafe_seek or (),
-                              extra_audio_input=extra_audio_input)
+                              extra_audio_input=extra_audio_input, loudness_gain_db=gain_db)
     proc = subprocess.run([ffmpeg_exe(), *cmd.argv], capture_output=True, text=True,
                           errors="replace")
     if proc.returncode != 0:
@@ -151,10 +158,15 @@ def prepare(edl: EDL, path: str, *, extra_audio_input: str | None = None,
     encoder = options.pop("encoder", None) or _pick_encoder(enc)
     unsafe = unsafe_seek_clips(edl)
     gain = None
-    if edl.mix.loudness_lufs is not None:
-        measured = measure_loudness(edl, unsafe, extra_audio_input)
-        gain = 0.0 if measured is None else max(-40.0, min(40.0,
-                                                           edl.mix.loudness_lufs - measured))
+    target = edl.mix.loudness_lufs
+    if target is not None:
+        gain = 0.0
+        # the peak limiter takes some loudness back: measure again with the gain applied
+        for _ in range(LOUDNESS_PASSES):
+            measured = measure_loudness(edl, unsafe, extra_audio_input, gain)
+            if measured is None or abs(target - measured) < 0.2:
+                break
+            gain = max(-40.0, min(40.0, gain + target - measured))
     return compile_filtergraph(edl, path, codec=enc.codec, encoder=encoder,  # type: ignore[arg-type]
                                loudness_gain_db=gain, unsafe_seek=unsafe,
                                extra_audio_input=extra_audio_input, **options)
@@ -272,6 +284,8 @@ def _tail(stderr: str, lines: int = 6, chars: int = 700) -> str:
     """The last relevant lines of ffmpeg's log, joined into one line."""
     rows = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
     rows = [r for r in rows if not r.startswith(("frame=", "size=", "Press [q]"))]
+    causes = [r for r in rows if not _NOISE.search(r)]
+    rows = causes or rows
     text = " | ".join(rows[-lines:]) or "no message"
     return text if len(text) <= chars else "..." + text[-chars:]
 
