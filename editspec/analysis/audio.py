@@ -166,12 +166,32 @@ def decode_audio(path: str, sr: int = SR) -> np.ndarray:
         detail = lines[-1] if lines else "ffmpeg failed"
         if "matches no streams" in err:
             detail = "it has no audio stream"
-        raise MediaError(f"{path}: cannot decode audio: {detail}")
-    y = np.frombuffer(proc.stdout, dtype=np.float32)
+        # Some real files trip ffmpeg's demuxer but not libsndfile (seen: an Ogg Vorbis
+        # song of hyperrogue-music that ffmpeg 9 rejects as "Invalid data").
+        y = _decode_with_soundfile(path, sr)
+        if y is None:
+            raise MediaError(f"{path}: cannot decode audio: {detail}")
+    else:
+        y = np.frombuffer(proc.stdout, dtype=np.float32)
     if len(y) < MIN_DURATION_S * sr:
         raise MediaError(f"{path}: audio is {len(y) / sr:.2f}s long; at least {MIN_DURATION_S:g}s "
                          "needed")
     return y
+
+
+def _decode_with_soundfile(path: str, sr: int) -> np.ndarray | None:
+    """Decode with libsndfile (wav, flac, ogg, mp3) and resample with soxr; None on failure."""
+    try:
+        import soundfile
+        import soxr
+
+        data, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    except Exception:
+        return None
+    mono = data.mean(axis=1)
+    if rate != sr:
+        mono = soxr.resample(mono, rate, sr, quality="HQ")
+    return np.ascontiguousarray(mono, dtype=np.float32)
 
 
 def default_tracker() -> str:
