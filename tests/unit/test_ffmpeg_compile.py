@@ -45,34 +45,49 @@ def test_backend_module_contract():
     assert callable(ffmpeg.write) and callable(ffmpeg.compile_filtergraph)
 
 
-def test_one_input_per_event_plus_music_and_exact_trims():
+def _seek_points(graph):
+    return [float(v) for v in re.findall(r"seek_point=([\d.]+)", graph)]
+
+
+def test_one_movie_source_per_event_plus_music_and_exact_trims():
     cmd = compile_filtergraph(_edl(), "out.mp4")
-    assert _arg(cmd.argv, "-i") == ["/c/a.mp4", "/c/b.mp4", "/c/a.mp4", "/m/song.ogg"]
+    assert _arg(cmd.argv, "-i") == ["/m/song.ogg"]
+    assert re.findall(r"movie=filename=([^:]+):", cmd.filtergraph) == [
+        "/c/a.mp4", "/c/b.mp4", "/c/a.mp4"]
     trims = [int(n) for n in re.findall(r"trim=end_frame=(\d+)", cmd.filtergraph)]
     assert trims == [30, 15, 30]
     assert sum(trims) == cmd.total_frames == 75
     assert "concat=n=3:v=1:a=0" in cmd.filtergraph
     assert cmd.filtergraph.count("fps=30000/1001:start_time=0:round=up") == 3
-    assert "crop=1080:1920" in cmd.filtergraph
+    assert "scale=1080:1920" in cmd.filtergraph and "crop=w=" in cmd.filtergraph
     assert cmd.argv[-1] == "out.mp4"
     assert _arg(cmd.argv, "-frames:v") == ["75"]
 
 
 def test_seeks_never_drop_the_frame_on_screen_and_keep_the_music_window():
-    cmd = compile_filtergraph(_edl(), "o.mp4")
-    # each event seeks to its src_in with -noaccurate_seek (the keyframe before it is
-    # decoded, earlier frames keep negative timestamps); src_in 0 does not seek
-    assert [float(s) for s in _arg(cmd.argv, "-ss")] == [2.0, 1.0, 12.5]
-    assert cmd.argv.count("-noaccurate_seek") == 2
+    cmd = compile_filtergraph(_edl(), "o.mp4", start_offsets={"/c/b.mp4": 0.5})
+    # each event seeks to the keyframe before its src_in and keeps every frame from
+    # there; timestamps are the clip's own, less its container start
+    assert _seek_points(cmd.filtergraph) == [0.0, 2.0, 1.0]
     assert "setpts=(T-0.0001)/1/TB" in cmd.filtergraph
+    assert "setpts=(T-2.5001)/1/TB" in cmd.filtergraph  # b.mp4 starts at 0.5 s
+    assert [float(s) for s in _arg(cmd.argv, "-ss")] == [12.5]
     duration = 75 * 1001 / 30000
     assert f"afade=t=out:st={duration - 1:.6f}".rstrip("0") in cmd.filtergraph
     assert f"atrim=end={duration:.6f}".rstrip("0") in cmd.filtergraph
 
 
+def test_input_reader_seeks_each_input_without_dropping_frames():
+    cmd = compile_filtergraph(_edl(), "o.mp4", reader="input")
+    assert _arg(cmd.argv, "-i") == ["/c/a.mp4", "/c/b.mp4", "/c/a.mp4", "/m/song.ogg"]
+    assert [float(s) for s in _arg(cmd.argv, "-ss")] == [2.0, 1.0, 12.5]
+    assert cmd.argv.count("-noaccurate_seek") == 2
+    assert "[1:v:0]settb=AVTB,setpts=(T-0.0001)/1/TB" in cmd.filtergraph
+
+
 def test_unsafe_seek_clips_decode_from_their_start():
     cmd = compile_filtergraph(_edl(), "o.mp4", unsafe_seek=["/c/a.mp4"])
-    assert [float(s) for s in _arg(cmd.argv, "-ss")] == [2.0, 12.5]
+    assert _seek_points(cmd.filtergraph) == [0.0, 2.0, 0.0]
     assert "setpts=(T-1.0001)/1/TB" in cmd.filtergraph  # a.mp4 from 1.0 s, read from 0
 
 
@@ -89,7 +104,7 @@ def test_transition_is_centred_on_the_cut():
     assert "trim=start_frame=0:end_frame=7" in g
     assert re.search(r"xfade=transition=fade:duration=0\.233567:offset=0", g)
     # b starts 3 output frames (0.1001 s) before its src_in
-    assert next(float(s) for s in _arg(cmd.argv, "-ss")) == pytest.approx(2.0 - 0.1001)
+    assert _seek_points(g)[1] == pytest.approx(2.0 - 0.1001)
     assert cmd.total_frames == 75
 
 
@@ -132,7 +147,8 @@ def test_overlays_zoom_audio_and_encoder_settings():
     # frames 40..45: the last 6 of event 2 (from frame 30) and the first of event 3
     assert g.count("zoompan=") == 2 and "between(in\\,10\\,15)" in g
     assert "between(in\\,-5\\,0)" in g
-    assert "[1:a:0]atrim=start=0:duration=0.5005" in g and "volume=-3dB" in g
+    assert _arg(cmd.argv, "-i") == ["/c/b.mp4", "/m/song.ogg"]  # b's sound: an input
+    assert "[0:a:0]atrim=start=0:duration=0.5005" in g and "volume=-3dB" in g
     assert "volume=-4.50dB,alimiter=" in g
     assert "eval=frame" in g  # the music's ducking envelope
     assert _arg(cmd.argv, "-c:v") == ["libx265"] and _arg(cmd.argv, "-b:v") == ["6M"]

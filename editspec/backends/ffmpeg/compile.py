@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import os
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -147,8 +147,6 @@ def _reframe_filters(ev: Event, w: int, h: int, chain_time: list[tuple[float, fl
     ratio = num(Fraction(w, h))
     mode = ev.reframe.mode
     if mode == "cover":
-        scale = filter_text("scale", w=f"if(gt(dar,{ratio}),ceil({h}*dar/2)*2,{w})",
-                            h=f"if(gt(dar,{ratio}),{h},ceil({w}/dar/2)*2)", out_range="tv")
         track = ev.reframe.track
         if track:
             ts = [chain_t for chain_t, _ in _track_times(track, chain_time)]
@@ -156,9 +154,10 @@ def _reframe_filters(ev: Event, w: int, h: int, chain_time: list[tuple[float, fl
             cy = _piecewise("t", ts, [p[2] for p in track])
         else:
             cx, cy = num(ev.reframe.center[0]), num(ev.reframe.center[1])
-        crop = filter_text("crop", w, h, f"max(0,min(iw-ow,({cx})*iw-ow/2))",
-                           f"max(0,min(ih-oh,({cy})*ih-oh/2))")
-        return [scale, filter_text("setsar", 1), crop]
+        # crop the output's aspect out of the source first, then scale only that
+        return [_cover_crop(ratio, f"max(0,min(iw-ow,({cx})*iw-ow/2))",
+                            f"max(0,min(ih-oh,({cy})*ih-oh/2))"),
+                filter_text("scale", w, h, out_range="tv"), filter_text("setsar", 1)]
     fit = filter_text("scale", w=f"if(gt(dar,{ratio}),{w},floor({h}*dar/2)*2)",
                       h=f"if(gt(dar,{ratio}),floor({w}/dar/2)*2,{h})", out_range="tv")
     if mode == "letterbox":
@@ -167,6 +166,13 @@ def _reframe_filters(ev: Event, w: int, h: int, chain_time: list[tuple[float, fl
     if mode == "fit-blur":
         return []  # built by _event_chain with a split
     raise BackendError(f"reframe mode {mode!r} is not cover, fit-blur or letterbox")
+
+
+def _cover_crop(ratio: str, x: str, y: str) -> str:
+    """Crop the largest region of display aspect ``ratio`` (w/h) from a source (SAR-aware)."""
+    wide = f"gt(iw*sar/ih,{ratio})"
+    return filter_text("crop", w=f"if({wide},floor(ih*{ratio}/sar/2)*2,iw)",
+                       h=f"if({wide},ih,floor(iw*sar/{ratio}/2)*2)", x=x, y=y)
 
 
 def _track_times(track: Sequence[tuple[float, float, float]],
@@ -202,9 +208,13 @@ def _pulse_filter(edl: EDL, first: int, n: int) -> str | None:
                        y="ih/2-ih/zoom/2", d=1, s=f"{w}x{h}", fps=rate)
 
 
-def _event_chain(g: Graph, edl: EDL, ev: Event, idx: int, seek: float, pre: int,
-                 post: int, fades: list[str]) -> str:
-    """Add the chain of one event (with ``pre``/``post`` handle frames); return its label."""
+def _event_chain(g: Graph, edl: EDL, ev: Event, source: tuple[list[str], list[str]], t0: float,
+                 pre: int, post: int, fades: list[str]) -> str:
+    """Add the chain of one event (with ``pre``/``post`` handle frames); return its label.
+
+    ``source`` is (input pads, source filters) of the picture; its frame timestamps are
+    ``T = source time - t0`` seconds.
+    """
     w, h = edl.size
     fps = edl.fps
     rate = f"{fps.numerator}/{fps.denominator}"
@@ -217,29 +227,30 @@ def _event_chain(g: Graph, edl: EDL, ev: Event, idx: int, seek: float, pre: int,
     knots = [(source_time(ev, k, fps), float(Fraction(k + pre) / fps)) for k in ks]
     if len(ev.speed.points) == 1:
         r = ev.speed.points[0][1]
-        off = ev.src_in + EPSILON_S - seek - pre * r / float(fps)
+        off = ev.src_in + EPSILON_S - t0 - pre * r / float(fps)
         setpts = f"(T-{num(off)})/{num(r)}/TB" if off >= 0 else f"(T+{num(-off)})/{num(r)}/TB"
     else:
         expr = _piecewise("ld(0)", [s for s, _ in knots], [c for _, c in knots])
-        setpts = f"st(0,T+{num(seek - EPSILON_S)});({expr})/TB"
-    filters = [filter_text("settb", "AVTB"), filter_text("setpts", setpts),
-               filter_text("fps", rate, start_time=0, round="up"),
+        setpts = f"st(0,T+{num(t0 - EPSILON_S)});({expr})/TB"
+    filters = [*source[1], filter_text("settb", "AVTB"), filter_text("setpts", setpts),
+               # one clone of the last frame lets fps show it in its slot at EOF
+               filter_text("tpad", stop_mode="clone", stop=1),
+               filter_text("fps", rate, start_time=0, round="up", eof_action="pass"),
                filter_text("tpad", stop_mode="clone", stop=n), filter_text("trim", end_frame=n)]
-    src = f"{idx}:v:0"
+    src = source[0]
     if ev.reframe.mode == "fit-blur":
-        timed = g.add([src], filters)
+        timed = g.add(src, filters)
         bg_in, fg_in = g.label("bg"), g.label("fg")
         g.add([timed], [filter_text("split", 2)], [bg_in, fg_in])
         sw, sh = max(2, w // 8 // 2 * 2), max(2, h // 8 // 2 * 2)
         ratio = num(Fraction(w, h))
         bg = g.add([bg_in], [
-            filter_text("scale", w=f"if(gt(dar,{ratio}),-2,{sw})",
-                        h=f"if(gt(dar,{ratio}),{sh},-2)", out_range="tv"),
-            filter_text("setsar", 1), filter_text("crop", sw, sh), filter_text("boxblur", 4),
+            _cover_crop(ratio, "(iw-ow)/2", "(ih-oh)/2"),
+            filter_text("scale", sw, sh, out_range="tv"), filter_text("boxblur", 4),
             filter_text("scale", w, h), filter_text("setsar", 1)])
         fit = Event(ev.clip, ev.src_in, ev.src_out, 0, 1, reframe=Reframe("letterbox"))
         fg = g.add([fg_in], _reframe_filters(fit, w, h, knots)[:2])
-        src = g.add([bg, fg], [filter_text("overlay", "(W-w)/2", "(H-h)/2")])
+        src = [g.add([bg, fg], [filter_text("overlay", "(W-w)/2", "(H-h)/2")])]
         filters = []
     else:
         filters += _reframe_filters(ev, w, h, knots)
@@ -248,7 +259,7 @@ def _event_chain(g: Graph, edl: EDL, ev: Event, idx: int, seek: float, pre: int,
         filters.append(pulse)
     filters += fades
     filters.append(filter_text("format", "yuv420p"))
-    return g.add([src], filters, [g.label("v")])
+    return g.add(src, filters, [g.label("v")])
 
 
 def _transition_kind(kind: str) -> tuple[str, str]:
@@ -277,6 +288,7 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
                         codec: str | None = None, bitrate: str | None = None,
                         encoder: str | None = None, loudness_gain_db: float | None = None,
                         unsafe_seek: Sequence[str] = (), decoder_threads: int = 2,
+                        reader: str = "movie", start_offsets: Mapping[str, float] | None = None,
                         extra_video: Sequence[str] = (), extra_audio_input: str | None = None,
                         audio_only: bool = False) -> RenderCommand:
     """Compile an EDL to ffmpeg arguments and one filtergraph.
@@ -298,7 +310,15 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
     unsafe_seek : sequence of str
         Clips whose keyframe seek decodes broken frames: read from their start.
     decoder_threads : int
-        Threads of each input's decoder (memory grows with inputs x threads).
+        Threads of each event's decoder.
+    reader : str
+        ``movie`` (default): each event's picture is a ``movie`` source inside the graph,
+        decoded only while it plays, so memory does not grow with the number of events;
+        ``input``: one ffmpeg input per event (``-ss S -noaccurate_seek -i``), all
+        decoding ahead at once.
+    start_offsets : mapping of str to float, optional
+        Container start time of each clip (s): ``movie`` sees raw timestamps, while
+        EDL source times count from the clip's start as ffmpeg inputs do.
     extra_video : sequence of str
         Filters appended to the picture (the preview's cut flashes).
     extra_audio_input : str, optional
@@ -319,6 +339,9 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
     from editspec.edl import check_edl
 
     check_edl(edl)
+    if reader not in ("movie", "input"):
+        raise BackendError(f"reader {reader!r} is not movie or input")
+    start_offsets = start_offsets or {}
     w, h = edl.size
     if w % 2 or h % 2:
         raise BackendError(f"output size {w}x{h} must be even for yuv420p")
@@ -369,17 +392,26 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         use_audio = ev.audio.use
         if audio_only and not use_audio:
             continue
+        seeks.append((ev.clip, seek))
         in_args = ["-threads", str(decoder_threads)]
         if seek > 0:
             in_args += ["-ss", num(seek), "-noaccurate_seek"]
-        idx = inputs.add(*in_args, "-t", span, "-i", ev.clip)
-        seeks.append((ev.clip, seek))
+        idx = -1
+        if use_audio or reader == "input":
+            idx = inputs.add(*in_args, "-t", span, "-i", ev.clip)
         if use_audio:
             audio_events.append((ev, idx, seek))
         if audio_only:
             continue
         n = pre + ev.frames + post
-        label = _event_chain(g, edl, ev, idx, seek, pre, post, fades)
+        if reader == "input":
+            source: tuple[list[str], list[str]] = ([f"{idx}:v:0"], [])
+            t0 = seek
+        else:  # decoded on demand inside the graph: only the playing segment decodes
+            source = ([], [filter_text("movie", filename=ev.clip, seek_point=num(seek),
+                                       dec_threads=decoder_threads)])
+            t0 = -float(start_offsets.get(ev.clip, 0.0))
+        label = _event_chain(g, edl, ev, source, t0, pre, post, fades)
         head = pre + b_in if mode_in == "xfade" else 0
         tail = a_out + post if mode_out == "xfade" else 0
         outs = []

@@ -73,6 +73,22 @@ def _seek_breaks(path: str, seek: float, mtime: float) -> bool:
     return proc.returncode != 0 or bool(proc.stderr.strip())
 
 
+@functools.cache
+def _format_start(path: str, mtime: float) -> float:
+    """The container's start time (s): ffmpeg inputs count source time from it."""
+    from editspec.media import ffmpeg_exe
+
+    text = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path],
+                          capture_output=True, text=True, errors="replace").stderr
+    m = re.search(r"Duration:.*?start:\s*(-?[\d.]+)", text)
+    return float(m.group(1)) if m else 0.0
+
+
+def start_offsets(edl: EDL) -> dict[str, float]:
+    """Container start time of every clip of the EDL (header only)."""
+    return {c: _format_start(c, os.path.getmtime(c)) for c in sorted({e.clip for e in edl.events})}
+
+
 def unsafe_seek_clips(edl: EDL) -> list[str]:
     """Return the clips whose keyframe seek decodes broken frames (read from the start).
 
@@ -169,6 +185,7 @@ def prepare(edl: EDL, path: str, *, extra_audio_input: str | None = None,
             gain = max(-40.0, min(40.0, gain + target - measured))
     return compile_filtergraph(edl, path, codec=enc.codec, encoder=encoder,  # type: ignore[arg-type]
                                loudness_gain_db=gain, unsafe_seek=unsafe,
+                               start_offsets=start_offsets(edl),
                                extra_audio_input=extra_audio_input, **options)
 
 
