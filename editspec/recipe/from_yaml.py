@@ -24,7 +24,7 @@ Pos = tuple[str, int, int]
 
 MAX_DEPTH = 64
 """Deepest nesting of mappings and lists a recipe may have."""
-MAX_NODES = 100_000
+MAX_NODES = 20_000
 """Most nodes a recipe may have once aliases are expanded."""
 
 

@@ -13,6 +13,7 @@ are errors.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -227,7 +228,9 @@ def convert_value(raw: Any, vtype: str) -> Any:
             raise ValueError(f"{raw!r} is not a {vtype}")
         try:
             num = float(raw) if vtype == "number" else int(str(raw).strip())
-        except (TypeError, ValueError):
+            if vtype == "number" and not math.isfinite(num):
+                raise ValueError(num)
+        except (TypeError, ValueError, OverflowError):
             raise ValueError(f"{str(raw)[:60]!r} is not a{'n' if vtype[0] == 'i' else ''} "
                              f"{vtype}") from None
         if vtype == "number" and num == int(num) and abs(num) < 2**53:

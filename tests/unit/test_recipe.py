@@ -126,3 +126,15 @@ def test_odd_size_rejected(folder):
     p = _write(folder, SMALLEST.replace("1080x1920", "1081x1920"))
     assert _messages(p) == [f"{p}:2:16: size 1081x1920 must have even width and height from 16 "
                             "to 8192 (H.264 needs even sizes, e.g. 1080x1920)"]
+
+
+def test_fuzz_regressions_are_recipe_errors(folder):
+    # found by bench/fuzz_recipes.py: a huge number default, an alias bomb, NUL bytes
+    huge = _write(folder, SMALLEST + "variables: {p: {type: number, default: 1"
+                  + "0" * 400 + "}}\n")
+    assert _messages(huge)[0] == f"{huge}:6:40: variable 'p': default '1{'0' * 59}' is not a number"
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 9))
+    assert "more than 20000 values" in _messages(_write(folder, bomb))[0]
+    assert _messages(_write(folder, "version: 1\x00\n"))[0].endswith(
+        "1:11: YAML syntax: character U+0000 is not allowed in YAML")
