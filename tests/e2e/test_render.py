@@ -68,6 +68,8 @@ def media(tmp_path_factory):
         "-pix_fmt", "yuvj420p", "-q:v", "2", p["mjpeg"])
     _ff("-f", "lavfi", "-i", "color=red:s=160x90:r=30:d=2[l];color=blue:s=160x90:r=30:d=2[r];"
         "[l][r]hstack", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv444p", p["split"])
+    p["rot"] = str(d / "rot.mp4")  # a phone clip: landscape pixels, shown rotated 90
+    _ff("-display_rotation", "90", "-i", p["split"], "-c", "copy", p["rot"])
     _ff("-f", "lavfi", "-i", "color=gray:s=64x64:r=30:d=3", "-f", "lavfi", "-i",
         "sine=f=440:d=3:sample_rate=48000", "-c:v", "libx264", "-c:a", "aac", "-shortest",
         p["tone"])
@@ -197,6 +199,20 @@ def test_reframe_modes_and_subject_track(media, tmp_path):
     assert f[17, :40].mean() > 40  # fit-blur: the bars are a blurred copy
     assert f[17, H // 2, 10: W // 2 - 10, 0].mean() > 150  # ... under the sharp picture
     assert mean[20][0] > 200 and mean[49][2] > 200  # the track pans from red to blue
+
+
+def test_rotated_phone_clip_is_shown_upright(media, tmp_path):
+    out = _render(_edl([(media["rot"], 0.0, 5)]), str(tmp_path / "rot.mp4"))
+    rgb = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", out, "-f", "rawvideo", "-pix_fmt",
+                          "rgb24", "-"], capture_output=True, check=True).stdout
+    got = np.frombuffer(rgb, np.uint8).reshape(-1, H, W, 3)[0].astype(int)
+    # ffmpeg's own autorotation of the same file is the truth
+    truth = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", media["rot"], "-frames:v", "1",
+                            "-vf", f"scale={W}:{H}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                           capture_output=True, check=True).stdout
+    want = np.frombuffer(truth, np.uint8).reshape(H, W, 3).astype(int)
+    assert want[: H // 3].mean(axis=(0, 1))[2] > 200  # blue on top once upright
+    assert np.abs(got - want)[8:-8].mean() < 8
 
 
 def test_text_and_image_overlays_show_only_in_their_frames(media, tmp_path):

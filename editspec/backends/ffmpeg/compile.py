@@ -54,6 +54,11 @@ PRESETS: dict[str, tuple[int, int]] = {
     "16:9-4k": (3840, 2160), "4k": (3840, 2160)}
 """Output size presets (width, height)."""
 
+ROTATE = {90: [filter_text("transpose", "clock")], 180: [filter_text("hflip"),
+                                                         filter_text("vflip")],
+          270: [filter_text("transpose", "cclock")]}
+"""Filters that show a clip upright, by its clockwise display rotation."""
+
 VIDEO_CODECS = {"h264": "libx264", "h265": "libx265", "vp9": "libvpx-vp9", "av1": "libsvtav1"}
 """EDL codec names → software encoders."""
 
@@ -289,6 +294,7 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
                         encoder: str | None = None, loudness_gain_db: float | None = None,
                         unsafe_seek: Sequence[str] = (), decoder_threads: int = 2,
                         reader: str = "movie", start_offsets: Mapping[str, float] | None = None,
+                        rotations: Mapping[str, int] | None = None,
                         extra_video: Sequence[str] = (), extra_audio_input: str | None = None,
                         audio_only: bool = False) -> RenderCommand:
     """Compile an EDL to ffmpeg arguments and one filtergraph.
@@ -319,6 +325,9 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
     start_offsets : mapping of str to float, optional
         Container start time of each clip (s): ``movie`` sees raw timestamps, while
         EDL source times count from the clip's start as ffmpeg inputs do.
+    rotations : mapping of str to int, optional
+        Clockwise display rotation of phone clips (90, 180, 270): ``movie`` does not
+        autorotate as ffmpeg inputs do.
     extra_video : sequence of str
         Filters appended to the picture (the preview's cut flashes).
     extra_audio_input : str, optional
@@ -409,7 +418,8 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
             t0 = seek
         else:  # decoded on demand inside the graph: only the playing segment decodes
             source = ([], [filter_text("movie", filename=ev.clip, seek_point=num(seek),
-                                       dec_threads=decoder_threads)])
+                                       dec_threads=decoder_threads),
+                           *ROTATE.get((rotations or {}).get(ev.clip, 0), [])])
             t0 = -float(start_offsets.get(ev.clip, 0.0))
         label = _event_chain(g, edl, ev, source, t0, pre, post, fades)
         head = pre + b_in if mode_in == "xfade" else 0

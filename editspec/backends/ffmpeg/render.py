@@ -74,19 +74,22 @@ def _seek_breaks(path: str, seek: float, mtime: float) -> bool:
 
 
 @functools.cache
-def _format_start(path: str, mtime: float) -> float:
-    """The container's start time (s): ffmpeg inputs count source time from it."""
+def _header(path: str, mtime: float) -> tuple[float, int]:
+    """(container start time in s, clockwise display rotation in degrees) of a clip."""
     from editspec.media import ffmpeg_exe
 
     text = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path],
                           capture_output=True, text=True, errors="replace").stderr
     m = re.search(r"Duration:.*?start:\s*(-?[\d.]+)", text)
-    return float(m.group(1)) if m else 0.0
+    r = re.search(r"rotation of (-?[\d.]+) degrees", text)
+    return (float(m.group(1)) if m else 0.0,
+            round(-float(r.group(1))) % 360 if r else 0)
 
 
-def start_offsets(edl: EDL) -> dict[str, float]:
-    """Container start time of every clip of the EDL (header only)."""
-    return {c: _format_start(c, os.path.getmtime(c)) for c in sorted({e.clip for e in edl.events})}
+def clip_facts(edl: EDL) -> tuple[dict[str, float], dict[str, int]]:
+    """Container start time and display rotation of every clip of the EDL (header only)."""
+    facts = {c: _header(c, os.path.getmtime(c)) for c in sorted({e.clip for e in edl.events})}
+    return ({c: f[0] for c, f in facts.items()}, {c: f[1] for c, f in facts.items() if f[1]})
 
 
 def unsafe_seek_clips(edl: EDL) -> list[str]:
@@ -173,6 +176,7 @@ def prepare(edl: EDL, path: str, *, extra_audio_input: str | None = None,
     enc = edl.encode if codec is None else dataclasses.replace(edl.encode, codec=str(codec))
     encoder = options.pop("encoder", None) or _pick_encoder(enc)
     unsafe = unsafe_seek_clips(edl)
+    starts, rotations = clip_facts(edl)
     gain = None
     target = edl.mix.loudness_lufs
     if target is not None:
@@ -185,7 +189,7 @@ def prepare(edl: EDL, path: str, *, extra_audio_input: str | None = None,
             gain = max(-40.0, min(40.0, gain + target - measured))
     return compile_filtergraph(edl, path, codec=enc.codec, encoder=encoder,  # type: ignore[arg-type]
                                loudness_gain_db=gain, unsafe_seek=unsafe,
-                               start_offsets=start_offsets(edl),
+                               start_offsets=starts, rotations=rotations,
                                extra_audio_input=extra_audio_input, **options)
 
 
