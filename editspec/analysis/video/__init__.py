@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from editspec.analysis.video.shots import ShotParams
     from editspec.analysis.video.tracks import Tracks
 
-ANALYZER_VERSION = "video-0.2"
+ANALYZER_VERSION = "video-0.3"
 TRACK_FPS = 10
 """Rate of the tracks in the JSON form, per second."""
 

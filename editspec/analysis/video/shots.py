@@ -7,16 +7,21 @@ where new shots start and the gradual transitions around them.
   plus twice its motion-compensated residual (so a pan, which shifts the picture but
   keeps its colours, scores low). A cut is a local maximum above an absolute floor
   and ``hard_ratio`` times the median score of the surrounding ``window_s``
-  (an adaptive threshold in the manner of PySceneDetect's AdaptiveDetector). A
-  candidate whose picture comes back within ``flash_s`` (a camera flash, a few white
-  frames) is no cut.
+  (an adaptive threshold in the manner of PySceneDetect's AdaptiveDetector). Next to
+  heavy motion, where that median is high, a cut also stands when the mini frames show
+  a break: a jump several times its neighbours' steps that does not continue their
+  motion. A candidate whose picture comes back within ``flash_s``, abruptly or after
+  brighter frames (a camera flash), is no cut; one that comes back gradually is a shot
+  jumping back in time, a cut.
 - **Fades through black.** A short run of black frames between two non-black
   stretches is one transition, cut at the run's middle.
 - **Dissolves.** Each frame is fitted as a blend of the frames ``gradual_k_s``
   before and after it (:func:`~editspec.analysis._video_kernels.blend_fit`). Over a
   dissolve the fit is good while the two ends differ a lot, and the total change
-  along the way is no more than the net change; motion fails one of the two. The
-  cut is the middle of the run of such frames.
+  along the way is no more than the net change; motion fails one of the two. Where
+  the shots around move as much as the dissolve changes, the blend weight must fall in
+  a straight line through the middle (motion makes it wander). The cut is where the
+  weight crosses 0.5.
 
 Twin-comparison (Zhang, Kankanhalli, Smoliar 1993) and the variance/blend models of
 gradual transitions (Alattar 1993; Lienhart 2001) are the ancestors.
@@ -47,6 +52,14 @@ class ShotParams:
     """... and this many times both its neighbours (or the pair's outer neighbours)."""
     hard_over_dissolve: float = 0.5
     """A hard cut scoring this much inside a dissolve's span wins over the dissolve."""
+    break_min_jump: float = 6.0
+    """A cut next to heavy motion: its mini-frame jump (0..255) is at least this ..."""
+    break_ratio: float = 2.5
+    """... this many times the steps just before and after it ..."""
+    break_growth: float = 1.3
+    """... one frame further on either side is at most this much further away ..."""
+    break_min_residual: float = 0.25
+    """... and the motion-compensated residual is at least this fraction of the jump."""
     window_s: float = 0.5
     """Half-width of the adaptive window, seconds."""
     flash_s: float = 0.3
@@ -60,7 +73,14 @@ class ShotParams:
     gradual_max_variation: float = 4.0
     """Largest total variation along the way, as a multiple of the net change."""
     gradual_peak: float = 1.6
-    """The net change across a dissolve is this many times that within the shots around it."""
+    """The net change across a dissolve is this many times that within the shots around it,
+    or the blend weight falls in a straight line with a close fit:"""
+    gradual_ramp_span: float = 4.0
+    """... falling at least 1 / (this x k) a frame ..."""
+    gradual_ramp_r2: float = 0.95
+    """... as straight as this (R² of a line over the middle third of 2k) ..."""
+    gradual_ramp_residual: float = 0.4
+    """... with a blend-fit residual of at most this fraction of the net change."""
     black_mean: float = 26.0
     """A black frame's mean luma is at most this (video black is 16) ..."""
     black_std: float = 10.0
@@ -111,6 +131,7 @@ def detect_hard_cuts(feat: FrameFeatures, params: ShotParams = ShotParams(),
     w = max(2, round(params.window_s * fps))
     flash = max(2, round(params.flash_s * fps))
     mini = feat.mini[keep]
+    residual = feat.motion[keep, 3]
     out = []
     for i in np.flatnonzero(s >= params.hard_min):
         if i == 0 or s[i] < s[max(0, i - 2):i + 3].max():
@@ -127,23 +148,71 @@ def detect_hard_cuts(feat: FrameFeatures, params: ShotParams = ShotParams(),
                 continue
         around = np.concatenate([s[max(1, i - w):i], s[i + 1:i + w + 1]])
         base = float(np.median(around)) if len(around) else 0.0
-        if s[i] < params.hard_ratio * base + params.hard_margin:
-            continue
         jump = mini_distance(mini[i - 1], mini[i])
         if jump < params.hard_min_jump:  # the same picture, brighter or darker
             continue
-        back = False
-        for j in range(i + 1, min(n, i + flash + 1)):  # the old picture returns: flash start
-            if mini_distance(mini[i - 1], mini[j]) < 0.4 * jump:
-                back = True
-                break
-        for j in range(max(0, i - 1 - flash), i - 1):  # the picture before a flash returns
-            if back or mini_distance(mini[j], mini[i]) < 0.4 * jump:
-                back = True
-                break
-        if not back:
+        if s[i] < params.hard_ratio * base + params.hard_margin and not _is_discontinuity(
+                mini, residual, i, jump, params):
+            continue
+        if not _is_flash(mini, feat.luma[keep, 0], i, jump, flash):
             out.append(int(keep[i]))
     return np.array(out, dtype=np.int64)
+
+
+def _is_discontinuity(mini: np.ndarray, residual: np.ndarray, i: int, jump: float,
+                      params: ShotParams) -> bool:
+    """Whether the change into frame ``i`` is a break, not a step of continuing motion.
+
+    Next to a shot full of motion the median test rejects a cut (the surrounding scores
+    are high). A cut still stands out on the mini frames: the jump is large and several
+    times each neighbour's own step (AdaptiveDetector's ratio, Castellano 2022), and it does
+    not continue the motion around it: motion adds up (frame ``i - 2`` is much further
+    from ``i`` than ``i - 1`` is; ``i + 1`` much further from ``i - 1`` than ``i`` is)
+    while a cut's two sides are equally far from each other. And the camera moving does
+    not explain it (a shaking camera's steps come and go without adding up).
+    """
+    from editspec.analysis._video_kernels import mini_distance
+
+    n = mini.shape[0]
+    if jump < params.break_min_jump or i < 2 or i + 1 >= n:
+        return False
+    if residual[i] < params.break_min_residual * jump:
+        return False
+    before = mini_distance(mini[i - 2], mini[i - 1])
+    after = mini_distance(mini[i], mini[i + 1])
+    if jump < params.break_ratio * max(before, after):
+        return False
+    grown = max(mini_distance(mini[i - 2], mini[i]), mini_distance(mini[i - 1], mini[i + 1]))
+    return grown <= params.break_growth * jump
+
+
+def _is_flash(mini: np.ndarray, luma: np.ndarray, i: int, jump: float, reach: int) -> bool:
+    """Whether the change into frame ``i`` starts or ends a flash, not a cut.
+
+    A flash is an excursion: the picture before it comes back within ``reach`` frames,
+    and it comes back abruptly (the frame before the return is far from it) or the
+    frames away are brighter (a flash fading out). A shot that jumps back a little in
+    time also comes back to a picture seen just before, but gradually, as the shot
+    plays on: that is a cut.
+    """
+    from editspec.analysis._video_kernels import mini_distance
+
+    n = mini.shape[0]
+    close = 0.4 * jump
+
+    def excursion(ref: int, first: int, last: int) -> bool:
+        # frames first..last differ from ref: abruptly entered and left, or brighter
+        bright = float(luma[first:last + 1].min()) >= float(luma[ref]) + 10.0
+        return bright or mini_distance(mini[last], mini[ref]) >= jump - close
+
+    for j in range(i + 1, min(n, i + reach + 1)):  # the old picture returns: flash start
+        if mini_distance(mini[i - 1], mini[j]) < close and excursion(i - 1, i, j - 1):
+            return True
+    for j in range(max(0, i - 1 - reach), i - 1):  # the picture before a flash returns
+        if mini_distance(mini[j], mini[i]) < close and excursion(i, j + 1, i - 1) and \
+                mini_distance(mini[j], mini[j + 1]) >= jump - close:
+            return True
+    return False
 
 
 def detect_fades(feat: FrameFeatures, params: ShotParams = ShotParams()
@@ -203,8 +272,12 @@ def detect_dissolves(feat: FrameFeatures, params: ShotParams = ShotParams(),
     after = net[np.clip(t + 2 * k, 0, n - 1)]
     baseline = np.maximum(np.where(t - 2 * k >= 0, before, after),
                           np.where(t + 2 * k <= n - 1, after, before))
+    # under heavy motion the shots around change as much as the dissolve; its blend still
+    # fits closely, with the weight falling in a straight line through the middle
+    ramp = _alpha_ramp(fit[:, 2], max(2, k // 3), k, params)
+    strong = ramp & (fit[:, 1] <= params.gradual_ramp_residual * net)
     ok = ((t - k >= 0) & (t + k <= n - 1) & (net >= params.gradual_min_change)
-          & (net >= params.gradual_peak * baseline)
+          & ((net >= params.gradual_peak * baseline) | strong)
           & (fit[:, 1] <= params.gradual_max_residual * net)
           & ((tv[b] - tv[a]) <= params.gradual_max_variation * net))
     black = is_black(feat, params)
@@ -217,7 +290,7 @@ def detect_dissolves(feat: FrameFeatures, params: ShotParams = ShotParams(),
             i += 1
             continue
         j = i
-        while j + 1 < n and ok[j + 1]:
+        while j + 1 < n and (ok[j + 1] or (j + 2 < n and ok[j + 2])):  # bridge 1-frame gaps
             j += 1
         alpha = fit[i:j + 1, 2]
         between = int(((alpha > 0.15) & (alpha < 0.85)).sum())
@@ -244,6 +317,31 @@ def detect_dissolves(feat: FrameFeatures, params: ShotParams = ShotParams(),
                 hi += 1
             out.append((lo, c, hi))
         i = j + 1
+    return out
+
+
+def _alpha_ramp(alpha: np.ndarray, h: int, k: int, params: ShotParams) -> np.ndarray:
+    """Where the blend weight falls in a straight line over ``t - h .. t + h``.
+
+    A least-squares line through the weights of the ``2h + 1`` frames: it falls at
+    least ``1 / (gradual_ramp_span * k)`` a frame (a dissolve no longer than that), fits
+    with R² ≥ ``gradual_ramp_r2``, and the middle frame is between 0.25 and 0.75.
+    """
+    n = len(alpha)
+    out = np.zeros(n, dtype=bool)
+    if n < 2 * h + 1:
+        return out
+    x = np.arange(-h, h + 1, dtype=np.float64)
+    win = np.lib.stride_tricks.sliding_window_view(alpha.astype(np.float64), 2 * h + 1)
+    mean = win.mean(axis=1)
+    slope = (win * x).sum(axis=1) / (x * x).sum()
+    pred = mean[:, None] + slope[:, None] * x
+    ss_res = ((win - pred) ** 2).sum(axis=1)
+    ss_tot = ((win - mean[:, None]) ** 2).sum(axis=1)
+    r2 = 1.0 - ss_res / np.maximum(ss_tot, 1e-12)
+    mid = win[:, h]
+    falls = slope <= -1.0 / (params.gradual_ramp_span * k)
+    out[h:n - h] = falls & (r2 >= params.gradual_ramp_r2) & (mid > 0.25) & (mid < 0.75)
     return out
 
 
