@@ -131,6 +131,20 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--strict", action="store_true",
                    help="exit 3 when any hard cut is off its planned frame")
 
+    rp = sub.add_parser("report", help="write an HTML timeline of an edit: song, cuts, shots, "
+                                       "rules, and a render with its beat-grid check")
+    rp.add_argument("source", help="recipe (.yaml, .edit) or EDL (.json)")
+    rp.add_argument("-o", "--output", required=True, help="HTML file to write (.html)")
+    rp.add_argument("--video", metavar="RENDER",
+                    help="a render of the edit: played in the page (referenced relative to "
+                         "the report) and beat-grid checked")
+    rp.add_argument("--embed-video", action="store_true",
+                    help="inline the render in the page (up to 8 MB) instead of referencing it")
+    rp.add_argument("--no-check", action="store_true", help="skip the render's beat-grid check")
+    rp.add_argument("--no-thumbnails", action="store_true", help="no shot thumbnails")
+    rp.add_argument("--no-cache", action="store_true", help="recompute analyses")
+    _add_recipe_options(rp)
+
     d = sub.add_parser("demo", help="make demo media and render an example edit")
     d.add_argument("-o", "--output-dir", default="out", help="folder for media and results (out)")
     d.add_argument("--size", default="1080x1920", help="output size WxH (1080x1920)")
@@ -398,6 +412,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """``editspec report``: one self-contained HTML timeline of an edit."""
+    from editspec import report
+
+    if args.embed_video and not args.video:
+        raise EditspecError("--embed-video needs --video RENDER")
+    edl = _load_edl_or_plan(args.source, no_cache=args.no_cache, args=args)
+    t0 = time.perf_counter()
+    report.write(edl, args.output, video=args.video, embed_video=args.embed_video,
+                 check=not args.no_check, thumbnails=not args.no_thumbnails,
+                 use_cache=not args.no_cache)
+    _say(f"wrote {args.output} ({os.path.getsize(args.output) / 1e6:.2f} MB, "
+         f"{len(edl.cuts)} cuts) in {time.perf_counter() - t0:.1f}s")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """``editspec demo``: make media, plan, render and export."""
     from editspec.backends import ffmpeg as ffmpeg_backend
@@ -458,7 +488,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 COMMANDS = {"check": cmd_check, "analyze": cmd_analyze, "shots": cmd_shots, "validate": cmd_validate,
             "schema": cmd_schema, "fmt": cmd_fmt,
             "plan": cmd_plan, "render": cmd_render, "preview": cmd_preview,
-            "export": cmd_export, "demo": cmd_demo,
+            "export": cmd_export, "demo": cmd_demo, "report": cmd_report,
             "train": cmd_train}
 
 

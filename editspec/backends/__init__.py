@@ -23,6 +23,7 @@ BUILTIN: dict[str, str] = {
     "fcp7": "editspec.backends.fcp7",
     "fcpxml": "editspec.backends.fcpxml",
     "mlt": "editspec.backends.mlt",
+    "report": "editspec.report",
 }
 ENTRY_POINT_GROUP = "editspec.backends"
 
