@@ -43,7 +43,7 @@ def test_dry_run_prints_the_graph_and_a_command(edl_file, tmp_path, capsys):
     assert "libx265" in out and "scale=1080:1080" in out and "concat=n=2" in out
     assert not (tmp_path / "o.mp4").exists()
     proc = _run("render", str(edl_file), "-o", str(tmp_path / "o.mp4"), "--dry-run")
-    assert proc.returncode == 0 and "movie=filename=" in proc.stdout
+    assert proc.returncode == 0 and "-noaccurate_seek" in proc.stdout
 
 
 def test_render_writes_the_video_with_the_options(edl_file, tmp_path):

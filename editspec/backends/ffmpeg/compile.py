@@ -54,6 +54,9 @@ PRESETS: dict[str, tuple[int, int]] = {
     "16:9-4k": (3840, 2160), "4k": (3840, 2160)}
 """Output size presets (width, height)."""
 
+DECODER_THREADS_UP_TO = 40
+"""Edits with at most this many events give each decoder 2 threads, longer ones 1."""
+
 ROTATE = {90: [filter_text("transpose", "clock")], 180: [filter_text("hflip"),
                                                          filter_text("vflip")],
           270: [filter_text("transpose", "cclock")]}
@@ -292,8 +295,8 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
                         crf: int | None = None, audio_bitrate: str | None = None,
                         codec: str | None = None, bitrate: str | None = None,
                         encoder: str | None = None, loudness_gain_db: float | None = None,
-                        unsafe_seek: Sequence[str] = (), decoder_threads: int = 2,
-                        reader: str = "movie", start_offsets: Mapping[str, float] | None = None,
+                        unsafe_seek: Sequence[str] = (), decoder_threads: int | None = None,
+                        reader: str = "input", start_offsets: Mapping[str, float] | None = None,
                         rotations: Mapping[str, int] | None = None,
                         extra_video: Sequence[str] = (), extra_audio_input: str | None = None,
                         audio_only: bool = False) -> RenderCommand:
@@ -315,13 +318,13 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         step); None with a loudness target: single-pass ``loudnorm``.
     unsafe_seek : sequence of str
         Clips whose keyframe seek decodes broken frames: read from their start.
-    decoder_threads : int
-        Threads of each event's decoder.
+    decoder_threads : int, optional
+        Threads of each event's decoder; default 2, or 1 above 40 events (every input
+        decodes ahead, so memory grows with events x threads).
     reader : str
-        ``movie`` (default): each event's picture is a ``movie`` source inside the graph,
-        decoded only while it plays, so memory does not grow with the number of events;
-        ``input``: one ffmpeg input per event (``-ss S -noaccurate_seek -i``), all
-        decoding ahead at once.
+        ``input`` (default): one ffmpeg input per event (``-ss S -noaccurate_seek -i``),
+        each decoding ahead in its own thread; ``movie``: a ``movie`` source inside the
+        graph per event, decoded in the graph's thread (measured slower, and no smaller).
     start_offsets : mapping of str to float, optional
         Container start time of each clip (s): ``movie`` sees raw timestamps, while
         EDL source times count from the clip's start as ffmpeg inputs do.
@@ -351,6 +354,8 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
     if reader not in ("movie", "input"):
         raise BackendError(f"reader {reader!r} is not movie or input")
     start_offsets = start_offsets or {}
+    if decoder_threads is None:
+        decoder_threads = 2 if len(edl.events) <= DECODER_THREADS_UP_TO else 1
     w, h = edl.size
     if w % 2 or h % 2:
         raise BackendError(f"output size {w}x{h} must be even for yuv420p")
