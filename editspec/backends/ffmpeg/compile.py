@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from editspec.backends.ffmpeg import drawtext
+from editspec.backends.ffmpeg.audio import audio_chains
+from editspec.backends.ffmpeg.encode import audio_codec_args, encoder_args
 from editspec.backends.ffmpeg.graph import Graph, filter_text, num
 from editspec.edl import EDL, Event, ImageOverlay, Reframe, Speed, TextOverlay
 from editspec.errors import BackendError
@@ -61,9 +63,6 @@ ROTATE = {90: [filter_text("transpose", "clock")], 180: [filter_text("hflip"),
                                                          filter_text("vflip")],
           270: [filter_text("transpose", "cclock")]}
 """Filters that show a clip upright, by its clockwise display rotation."""
-
-VIDEO_CODECS = {"h264": "libx264", "h265": "libx265", "vp9": "libvpx-vp9", "av1": "libsvtav1"}
-"""EDL codec names → software encoders."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,7 +459,7 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         vout = _overlays(g, edl, inputs, vout)
         final = [*extra_video, filter_text("format", "yuv420p")]
         g.add([vout], final, ["vout"])
-    aout = _audio(g, edl, inputs, audio_events, duration, loudness_gain_db, extra_audio_input,
+    aout = audio_chains(g, edl, inputs, audio_events, duration, loudness_gain_db, extra_audio_input,
                   measure=audio_only)
     graph = g.text()
     args: list[str] = ["-y", "-hide_banner", "-nostdin", "-loglevel", "error", *inputs.args,
@@ -470,9 +469,9 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
                 "-filter_complex", graph, "-map", f"[{aout}]", "-f", "null", "-"]
         return RenderCommand(args, graph, 0, tuple(seeks))
     args += ["-map", "[vout]", "-map", f"[{aout}]",
-             *_encoder_args(edl, output, preset, crf, codec, bitrate, encoder),
+             *encoder_args(edl, output, preset, crf, codec, bitrate, encoder),
              "-r", rate, "-fps_mode", "cfr", "-frames:v", str(total),
-             *_audio_codec_args(edl, output, audio_bitrate), "-t", dur]
+             *audio_codec_args(edl, output, audio_bitrate), "-t", dur]
     if output.lower().endswith((".mp4", ".mov", ".m4v")):
         args += ["-movflags", "+faststart"]
     args.append(output)
@@ -489,142 +488,6 @@ def _overlays(g: Graph, edl: EDL, inputs: _Inputs, label: str) -> str:
             img = g.add([f"{idx}:v:0"], drawtext.image_filters(o, w))
             label = g.add([label, img], [drawtext.overlay_filter(o, w, h)])
     return label
-
-
-def _audio(g: Graph, edl: EDL, inputs: _Inputs, audio_events: list[tuple[Event, int, float]],
-           duration: Fraction, gain_db: float | None, extra: str | None, measure: bool) -> str:
-    """Music window, clips' own sound (ducking the music), loudness; return the label."""
-    dur = num(duration)
-    fmt = filter_text("aformat", sample_fmts="fltp", sample_rates=48000,
-                      channel_layouts="stereo")
-    if edl.music is not None:
-        idx = inputs.add("-ss", num(edl.music.start), "-t", dur, "-i", edl.music.path)
-        af = [filter_text("asetpts", "PTS-STARTPTS"), fmt]
-        if edl.music.fade_in > 0:
-            af.append(filter_text("afade", t="in", st=0, d=num(edl.music.fade_in)))
-        if edl.music.fade_out > 0:
-            fo = min(edl.music.fade_out, float(duration))
-            af.append(filter_text("afade", t="out", st=num(float(duration) - fo), d=num(fo)))
-        af += [filter_text("apad", whole_dur=dur), filter_text("atrim", end=dur)]
-        music = g.add([f"{idx}:a:0"], af, [g.label("music")])
-    else:
-        idx = inputs.add("-f", "lavfi", "-t", dur, "-i", "anullsrc=r=48000:cl=stereo")
-        music = g.add([f"{idx}:a:0"], [filter_text("atrim", end=dur)], [g.label("music")])
-    fps = edl.fps
-    mixed = music
-    if audio_events:
-        parts = []
-        spans = []
-        for ev, idx, seek in audio_events:
-            start = ev.src_in - seek
-            r = sum(v for _, v in ev.speed.points) / len(ev.speed.points)
-            length = float(Fraction(ev.frames) / fps)
-            af = [filter_text("atrim", start=num(max(0.0, start)), duration=num(length * r)),
-                  filter_text("asetpts", "PTS-STARTPTS"), fmt]
-            if abs(r - 1) > 1e-6:
-                af.append(filter_text("atempo", num(r)))
-            if ev.audio.gain_db:
-                af.append(filter_text("volume", f"{num(ev.audio.gain_db)}dB"))
-            at = round(ev.rec_in * 48000 * fps.denominator / fps.numerator)
-            af += [filter_text("atrim", end=num(length)), filter_text("adelay", f"{at}S", all=1),
-                   filter_text("asetpts", "N/SR/TB")]
-            parts.append(g.add([f"{idx}:a:0"], af))
-            spans.append((float(Fraction(ev.rec_in) / fps), float(Fraction(ev.rec_out) / fps)))
-        src = parts[0] if len(parts) == 1 else g.add(parts, [filter_text(
-            "amix", inputs=len(parts), normalize=0, duration="longest", dropout_transition=0)])
-        src = g.add([src], [filter_text("apad", whole_dur=dur), filter_text("atrim", end=dur)])
-        duck = edl.mix.duck_db
-        if duck > 0:
-            music = g.add([music], [filter_text("volume", _duck_expr(spans, duck), eval="frame")])
-        mixed = g.add([music, src], [filter_text("amix", inputs=2, normalize=0,
-                                                  duration="first")])
-    if extra:
-        idx = inputs.add("-i", extra)
-        click = g.add([f"{idx}:a:0"], [fmt, filter_text("apad", whole_dur=dur)])
-        mixed = g.add([mixed, click], [filter_text("amix", inputs=2, normalize=0,
-                                                    duration="first")])
-    target = edl.mix.loudness_lufs
-    tail: list[str] = []
-    if target is not None and gain_db is not None:
-        limit = 10 ** (edl.mix.true_peak_db / 20)
-        tail = [filter_text("volume", f"{gain_db:.2f}dB"),
-                filter_text("alimiter", limit=f"{limit:.4f}", level=0, latency=1,
-                            attack=5, release=50)]
-    elif target is not None and not measure:
-        tail = [filter_text("loudnorm", I=num(target), TP=num(edl.mix.true_peak_db), LRA=20),
-                filter_text("aresample", 48000)]
-    if measure:
-        tail.append(filter_text("ebur128", framelog="quiet"))
-    else:
-        tail += [filter_text("apad", whole_dur=dur), filter_text("atrim", end=dur)]
-    return g.add([mixed], tail or ["anull"], ["aout"])
-
-
-def _duck_expr(spans: list[tuple[float, float]], duck_db: float, ramp_s: float = 0.15) -> str:
-    """Music gain over time: ``-duck_db`` inside the spans, linear ramps of ``ramp_s``."""
-    merged: list[list[float]] = []
-    for a, b in sorted(spans):
-        if merged and a <= merged[-1][1] + 2 * ramp_s:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    depth = 1 - 10 ** (-duck_db / 20)
-    ons = "+".join(f"clip(min((t-{num(a - ramp_s)})/{num(ramp_s)},({num(b + ramp_s)}-t)/"
-                   f"{num(ramp_s)}),0,1)" for a, b in merged)
-    return f"if(isnan(t),1,1-{depth:.6f}*({ons}))"
-
-
-def _encoder_args(edl: EDL, output: str, preset: str | None, crf: int | None,
-                  codec: str | None, bitrate: str | None, encoder: str | None) -> list[str]:
-    enc = edl.encode
-    codec = codec or enc.codec
-    preset = preset or enc.preset
-    crf = enc.crf if crf is None else crf
-    bitrate = enc.bitrate if bitrate is None else bitrate
-    if codec not in VIDEO_CODECS:
-        raise BackendError(f"codec {codec!r} is not supported, available: "
-                           f"{', '.join(VIDEO_CODECS)}")
-    name = encoder or VIDEO_CODECS[codec]
-    args = ["-c:v", name]
-    quality = ["-b:v", bitrate] if bitrate else []
-    if name in ("libx264", "libx265"):
-        args += ["-preset", preset]
-        if not bitrate:
-            quality = ["-crf", str(crf if crf is not None else 20)]
-        if name == "libx265":
-            args += ["-x265-params", "log-level=error"]
-            if output.lower().endswith((".mp4", ".mov", ".m4v")):
-                args += ["-tag:v", "hvc1"]
-    elif name == "libvpx-vp9":
-        speed = {"ultrafast": 8, "superfast": 8, "veryfast": 7, "faster": 6, "fast": 5,
-                 "medium": 4, "slow": 2, "slower": 1, "veryslow": 0}.get(preset, 6)
-        args += ["-deadline", "realtime" if speed >= 7 else "good", "-cpu-used", str(speed),
-                 "-row-mt", "1"]
-        if not bitrate:
-            quality = ["-crf", str(crf if crf is not None else 32), "-b:v", "0"]
-    elif name == "libsvtav1":
-        speed = {"ultrafast": 12, "superfast": 11, "veryfast": 10, "faster": 9, "fast": 8,
-                 "medium": 6, "slow": 4, "slower": 3, "veryslow": 2}.get(preset, 8)
-        args += ["-preset", str(speed)]
-        if not bitrate:
-            quality = ["-crf", str(crf if crf is not None else 32)]
-    elif not bitrate:  # hardware encoders: constant quality where they take one
-        q = str(crf if crf is not None else 23)
-        if "nvenc" in name:
-            quality = ["-rc", "vbr", "-cq", q, "-b:v", "0"]
-        elif "qsv" in name:
-            quality = ["-global_quality", q]
-        elif "vaapi" in name:
-            quality = ["-qp", q]
-        else:
-            quality = ["-q:v", q]
-    return [*args, *quality, "-pix_fmt", "yuv420p", "-color_range", "tv"]
-
-
-def _audio_codec_args(edl: EDL, output: str, audio_bitrate: str | None) -> list[str]:
-    rate = audio_bitrate or edl.encode.audio_bitrate
-    codec = "libopus" if output.lower().endswith(".webm") else "aac"
-    return ["-c:a", codec, "-b:a", rate, "-ar", "48000", "-ac", "2"]
 
 
 def format_command(cmd: RenderCommand) -> str:

@@ -23,7 +23,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from editspec.backends.ffmpeg.compile import VIDEO_CODECS, RenderCommand, compile_filtergraph
+from editspec.backends.ffmpeg.compile import RenderCommand, compile_filtergraph
+from editspec.backends.ffmpeg.encode import VIDEO_CODECS
 from editspec.backends.ffmpeg.graph import filter_text
 from editspec.edl import EDL, Encode, TextOverlay
 from editspec.errors import BackendError

@@ -1,0 +1,99 @@
+"""The sound of a render: music window, clips' own sound, ducking and loudness.
+
+Part of :mod:`editspec.backends.ffmpeg.compile` (pure: builds filtergraph chains).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from editspec.backends.ffmpeg.graph import Graph, filter_text, num
+from editspec.edl import EDL, Event
+
+if TYPE_CHECKING:
+    from editspec.backends.ffmpeg.compile import _Inputs
+
+
+def audio_chains(g: Graph, edl: EDL, inputs: _Inputs,
+                 audio_events: list[tuple[Event, int, float]], duration: Fraction,
+                 gain_db: float | None, extra: str | None, measure: bool) -> str:
+    """Music window, clips' own sound (ducking the music), loudness; return the label."""
+    dur = num(duration)
+    fmt = filter_text("aformat", sample_fmts="fltp", sample_rates=48000,
+                      channel_layouts="stereo")
+    if edl.music is not None:
+        idx = inputs.add("-ss", num(edl.music.start), "-t", dur, "-i", edl.music.path)
+        af = [filter_text("asetpts", "PTS-STARTPTS"), fmt]
+        if edl.music.fade_in > 0:
+            af.append(filter_text("afade", t="in", st=0, d=num(edl.music.fade_in)))
+        if edl.music.fade_out > 0:
+            fo = min(edl.music.fade_out, float(duration))
+            af.append(filter_text("afade", t="out", st=num(float(duration) - fo), d=num(fo)))
+        af += [filter_text("apad", whole_dur=dur), filter_text("atrim", end=dur)]
+        music = g.add([f"{idx}:a:0"], af, [g.label("music")])
+    else:
+        idx = inputs.add("-f", "lavfi", "-t", dur, "-i", "anullsrc=r=48000:cl=stereo")
+        music = g.add([f"{idx}:a:0"], [filter_text("atrim", end=dur)], [g.label("music")])
+    fps = edl.fps
+    mixed = music
+    if audio_events:
+        parts = []
+        spans = []
+        for ev, idx, seek in audio_events:
+            start = ev.src_in - seek
+            r = sum(v for _, v in ev.speed.points) / len(ev.speed.points)
+            length = float(Fraction(ev.frames) / fps)
+            af = [filter_text("atrim", start=num(max(0.0, start)), duration=num(length * r)),
+                  filter_text("asetpts", "PTS-STARTPTS"), fmt]
+            if abs(r - 1) > 1e-6:
+                af.append(filter_text("atempo", num(r)))
+            if ev.audio.gain_db:
+                af.append(filter_text("volume", f"{num(ev.audio.gain_db)}dB"))
+            at = round(ev.rec_in * 48000 * fps.denominator / fps.numerator)
+            af += [filter_text("atrim", end=num(length)), filter_text("adelay", f"{at}S", all=1),
+                   filter_text("asetpts", "N/SR/TB")]
+            parts.append(g.add([f"{idx}:a:0"], af))
+            spans.append((float(Fraction(ev.rec_in) / fps), float(Fraction(ev.rec_out) / fps)))
+        src = parts[0] if len(parts) == 1 else g.add(parts, [filter_text(
+            "amix", inputs=len(parts), normalize=0, duration="longest", dropout_transition=0)])
+        src = g.add([src], [filter_text("apad", whole_dur=dur), filter_text("atrim", end=dur)])
+        duck = edl.mix.duck_db
+        if duck > 0:
+            music = g.add([music], [filter_text("volume", duck_expr(spans, duck), eval="frame")])
+        mixed = g.add([music, src], [filter_text("amix", inputs=2, normalize=0,
+                                                  duration="first")])
+    if extra:
+        idx = inputs.add("-i", extra)
+        click = g.add([f"{idx}:a:0"], [fmt, filter_text("apad", whole_dur=dur)])
+        mixed = g.add([mixed, click], [filter_text("amix", inputs=2, normalize=0,
+                                                    duration="first")])
+    target = edl.mix.loudness_lufs
+    tail: list[str] = []
+    if target is not None and gain_db is not None:
+        limit = 10 ** (edl.mix.true_peak_db / 20)
+        tail = [filter_text("volume", f"{gain_db:.2f}dB"),
+                filter_text("alimiter", limit=f"{limit:.4f}", level=0, latency=1,
+                            attack=5, release=50)]
+    elif target is not None and not measure:
+        tail = [filter_text("loudnorm", I=num(target), TP=num(edl.mix.true_peak_db), LRA=20),
+                filter_text("aresample", 48000)]
+    if measure:
+        tail.append(filter_text("ebur128", framelog="quiet"))
+    else:
+        tail += [filter_text("apad", whole_dur=dur), filter_text("atrim", end=dur)]
+    return g.add([mixed], tail or ["anull"], ["aout"])
+
+
+def duck_expr(spans: list[tuple[float, float]], duck_db: float, ramp_s: float = 0.15) -> str:
+    """Music gain over time: ``-duck_db`` inside the spans, linear ramps of ``ramp_s``."""
+    merged: list[list[float]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1] + 2 * ramp_s:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    depth = 1 - 10 ** (-duck_db / 20)
+    ons = "+".join(f"clip(min((t-{num(a - ramp_s)})/{num(ramp_s)},({num(b + ramp_s)}-t)/"
+                   f"{num(ramp_s)}),0,1)" for a, b in merged)
+    return f"if(isnan(t),1,1-{depth:.6f}*({ons}))"

@@ -1,0 +1,64 @@
+"""Encoder arguments of a render: codecs, quality, presets, hardware encoders."""
+
+from __future__ import annotations
+
+from editspec.edl import EDL
+from editspec.errors import BackendError
+
+VIDEO_CODECS = {"h264": "libx264", "h265": "libx265", "vp9": "libvpx-vp9", "av1": "libsvtav1"}
+"""EDL codec names → software encoders."""
+
+
+def encoder_args(edl: EDL, output: str, preset: str | None, crf: int | None,
+                 codec: str | None, bitrate: str | None, encoder: str | None) -> list[str]:
+    """Return the video encoder arguments (``edl.encode`` with the overrides given)."""
+    enc = edl.encode
+    codec = codec or enc.codec
+    preset = preset or enc.preset
+    crf = enc.crf if crf is None else crf
+    bitrate = enc.bitrate if bitrate is None else bitrate
+    if codec not in VIDEO_CODECS:
+        raise BackendError(f"codec {codec!r} is not supported, available: "
+                           f"{', '.join(VIDEO_CODECS)}")
+    name = encoder or VIDEO_CODECS[codec]
+    args = ["-c:v", name]
+    quality = ["-b:v", bitrate] if bitrate else []
+    if name in ("libx264", "libx265"):
+        args += ["-preset", preset]
+        if not bitrate:
+            quality = ["-crf", str(crf if crf is not None else 20)]
+        if name == "libx265":
+            args += ["-x265-params", "log-level=error"]
+            if output.lower().endswith((".mp4", ".mov", ".m4v")):
+                args += ["-tag:v", "hvc1"]
+    elif name == "libvpx-vp9":
+        speed = {"ultrafast": 8, "superfast": 8, "veryfast": 7, "faster": 6, "fast": 5,
+                 "medium": 4, "slow": 2, "slower": 1, "veryslow": 0}.get(preset, 6)
+        args += ["-deadline", "realtime" if speed >= 7 else "good", "-cpu-used", str(speed),
+                 "-row-mt", "1"]
+        if not bitrate:
+            quality = ["-crf", str(crf if crf is not None else 32), "-b:v", "0"]
+    elif name == "libsvtav1":
+        speed = {"ultrafast": 12, "superfast": 11, "veryfast": 10, "faster": 9, "fast": 8,
+                 "medium": 6, "slow": 4, "slower": 3, "veryslow": 2}.get(preset, 8)
+        args += ["-preset", str(speed)]
+        if not bitrate:
+            quality = ["-crf", str(crf if crf is not None else 32)]
+    elif not bitrate:  # hardware encoders: constant quality where they take one
+        q = str(crf if crf is not None else 23)
+        if "nvenc" in name:
+            quality = ["-rc", "vbr", "-cq", q, "-b:v", "0"]
+        elif "qsv" in name:
+            quality = ["-global_quality", q]
+        elif "vaapi" in name:
+            quality = ["-qp", q]
+        else:
+            quality = ["-q:v", q]
+    return [*args, *quality, "-pix_fmt", "yuv420p", "-color_range", "tv"]
+
+
+def audio_codec_args(edl: EDL, output: str, audio_bitrate: str | None) -> list[str]:
+    """Return the audio encoder arguments: AAC, or Opus in WebM."""
+    rate = audio_bitrate or edl.encode.audio_bitrate
+    codec = "libopus" if output.lower().endswith(".webm") else "aac"
+    return ["-c:a", codec, "-b:a", rate, "-ar", "48000", "-ac", "2"]
