@@ -7,7 +7,7 @@ import pytest
 from editspec.errors import RecipeErrors
 from editspec.recipe import load_recipe, loads_recipe
 from editspec.recipe.dsl_print import data_to_dsl, data_to_yaml
-from editspec.recipe.from_dsl import parse_dsl, grammar_text
+from editspec.recipe.from_dsl import grammar_text, parse_dsl
 from editspec.recipe.from_yaml import parse_yaml
 
 FULL_DSL = """\
