@@ -162,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int, default=None, help="training epochs (default of train.py)")
     t.add_argument("--workers", type=int, default=2, help="corpus rendering processes (2)")
     t.add_argument("--fresh", action="store_true", help="ignore the training checkpoint")
+    t.add_argument("--stop-after", type=int, default=None, metavar="N",
+                   help="stop after N epochs, writing the best so far (a later run resumes)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -476,9 +478,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.epochs is not None:
         tc = train.TrainConfig(seed=args.seed, epochs=args.epochs)
     meta = train.train(tc, output=args.output, resume=not args.fresh,
-                       progress=not args.no_progress)
-    if meta is None:
-        return EXIT_INTERNAL
+                       progress=not args.no_progress, stop_after=args.stop_after)
     _say(f"wrote {args.output}: best epoch {meta['best_epoch']}, validation beat F "
          f"{meta['val_beat_f_peaks']:.3f}, downbeat F {meta['val_downbeat_f_peaks']:.3f} "
          f"(peak picking), {meta['train_seconds']:.0f}s of training")

@@ -41,6 +41,13 @@ class GRUConfig:
     """Mel bands."""
     fmin: float = 30.0
     """Lowest mel frequency, Hz."""
+    harm_n_fft: int = 4096
+    """STFT window of the harmonic stream, samples (bass notes and chords, for downbeats)."""
+    harm_bands: int = 0
+    """Semitone bands of the harmonic stream from :attr:`harm_fmin`; 0 (the shipped model):
+    none. 72 covers A1..G#7."""
+    harm_fmin: float = 55.0
+    """Centre of the lowest semitone band, Hz (A1)."""
     conv_channels: int = 64
     """Channels of the front convolution (kernel 3 over time)."""
     hidden: int = 64
@@ -59,8 +66,8 @@ class GRUConfig:
 
     @property
     def n_inputs(self) -> int:
-        """Feature dimensions per frame (log-mel and its positive difference)."""
-        return 2 * self.n_mels
+        """Feature dimensions per frame (log-mel, its positive difference, semitone bands)."""
+        return 2 * self.n_mels + self.harm_bands
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> GRUConfig:
@@ -70,7 +77,8 @@ class GRUConfig:
 
 
 def features(y: np.ndarray, cfg: GRUConfig) -> np.ndarray:
-    """Return the network input: log-mel in 0..1 and its positive first difference.
+    """Return the network input: log-mel in 0..1, its positive first difference and
+    log semitone bands in 0..1 (a long window that resolves bass notes and chords).
 
     Parameters
     ----------
@@ -81,23 +89,48 @@ def features(y: np.ndarray, cfg: GRUConfig) -> np.ndarray:
 
     Returns
     -------
-    np.ndarray [shape=(1 + n // cfg.hop, 2 * cfg.n_mels)], float32
-        Frame ``j`` is centred on sample ``j * cfg.hop``. The log-mel is in dB below the
+    np.ndarray [shape=(1 + n // cfg.hop, cfg.n_inputs)], float32
+        Frame ``j`` is centred on sample ``j * cfg.hop``. Bands are in dB below the
         song's loudest bin, floored at -80 dB and scaled to 0..1, so the level of the
         recording does not matter.
     """
     from editspec.analysis.features import power_spectrogram
 
-    power = power_spectrogram(np.asarray(y, dtype=np.float32), n_fft=cfg.n_fft, hop=cfg.hop)
-    mel = _mel_basis(cfg) @ power
-    db = 10.0 * np.log10(np.maximum(mel, 1e-10))
-    db = np.maximum(db - db.max(), -80.0)
-    x = (db / 80.0 + 1.0).astype(np.float32)
+    y = np.asarray(y, dtype=np.float32)
+    power = power_spectrogram(y, n_fft=cfg.n_fft, hop=cfg.hop)
+    x = _log01(_mel_basis(cfg) @ power)
     diff = np.maximum(np.diff(x, axis=1, prepend=x[:, :1]), 0.0)
-    return np.ascontiguousarray(np.vstack([x, diff]).T)
+    parts = [x, diff]
+    if cfg.harm_bands > 0:
+        hp = power_spectrogram(y, n_fft=cfg.harm_n_fft, hop=cfg.hop)
+        parts.append(_log01(_semitone_basis(cfg) @ hp))
+    return np.ascontiguousarray(np.vstack(parts).T)
 
 
-_MEL: dict[tuple[int, int, int, float], np.ndarray] = {}
+def _log01(bands: np.ndarray) -> np.ndarray:
+    db = 10.0 * np.log10(np.maximum(bands, 1e-10))
+    db = np.maximum(db - db.max(), -80.0)
+    return (db / 80.0 + 1.0).astype(np.float32)
+
+
+def _semitone_basis(cfg: GRUConfig) -> np.ndarray:
+    """Triangular filters one semitone apart (each spans its neighbours' centres), area 1."""
+    key = ("semi", cfg.sr, cfg.harm_n_fft, cfg.harm_bands, cfg.harm_fmin)
+    if key not in _MEL:
+        freqs = np.arange(cfg.harm_n_fft // 2 + 1) * cfg.sr / cfg.harm_n_fft
+        centres = cfg.harm_fmin * 2.0 ** (np.arange(-1, cfg.harm_bands + 1) / 12.0)
+        basis = np.zeros((cfg.harm_bands, len(freqs)), np.float32)
+        for k in range(cfg.harm_bands):
+            lo, c, hi = centres[k], centres[k + 1], centres[k + 2]
+            w = np.maximum(0.0, np.minimum((freqs - lo) / (c - lo), (hi - freqs) / (hi - c)))
+            if w.sum() == 0:  # narrower than a bin: take the nearest bin
+                w[int(np.argmin(np.abs(freqs - c)))] = 1.0
+            basis[k] = w / w.sum()
+        _MEL[key] = basis
+    return _MEL[key]
+
+
+_MEL: dict[tuple[Any, ...], np.ndarray] = {}
 
 
 def _mel_basis(cfg: GRUConfig) -> np.ndarray:

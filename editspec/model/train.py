@@ -179,7 +179,7 @@ def _feature_stats(data: _Set) -> tuple[np.ndarray, np.ndarray]:
 
 def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None = None,
           resume: bool = True, progress: bool = True, corpus_root: str | None = None,
-          stop_after: int | None = None) -> dict[str, Any] | None:
+          stop_after: int | None = None) -> dict[str, Any]:
     """Train the network on the corpus and write the best epoch's weights to ``output``.
 
     Parameters
@@ -197,13 +197,14 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     corpus_root : str, optional
         Corpus folder (default :func:`editspec.model.data.corpus_dir`).
     stop_after : int, optional
-        Stop (as if interrupted) once this many epochs are done; a later call resumes.
+        Stop (as if interrupted) once this many epochs are done and write the best epoch
+        so far; a later call without it resumes and finishes the run.
 
     Returns
     -------
-    dict or None
-        The metadata written into the weights file (metrics, settings, times); None when
-        stopped by ``stop_after`` before the last epoch.
+    dict
+        The metadata written into the weights file (metrics, settings, times;
+        ``stopped_after`` when ``stop_after`` ended the run early).
 
     Raises
     ------
@@ -248,6 +249,8 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     bar = tqdm(total=tc.epochs * steps_per_epoch, initial=state["epoch"] * steps_per_epoch,
                desc="train", unit="step", disable=not progress, dynamic_ncols=True)
     for epoch in range(state["epoch"], tc.epochs):
+        if stop_after is not None and epoch >= stop_after:
+            break
         t0 = time.time()
         rng = np.random.default_rng([tc.seed, epoch])
         torch.manual_seed(tc.seed * 1000 + epoch)
@@ -278,9 +281,6 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
                         val_down_f=f"{metrics['downbeat_f']:.3f}")
         _save_atomic({"settings": settings, "model": model.state_dict(), "optim": opt.state_dict(),
                       "sched": sched.state_dict(), **state}, last)
-        if stop_after is not None and state["epoch"] >= stop_after and state["epoch"] < tc.epochs:
-            bar.close()
-            return None
     bar.close()
     if state["best_state"] is not None:
         model.load_state_dict(state["best_state"])
@@ -293,6 +293,8 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
             "train_seconds": round(state["elapsed_s"] + 0.0, 1),
             "wall_seconds_this_run": round(time.time() - t_start, 1),
             "history": json.dumps(state["history"])}
+    if state["epoch"] < tc.epochs:
+        meta["stopped_after"] = state["epoch"]
     _save_atomic(checkpoint_dict(model, meta), output)
     return meta
 
