@@ -44,8 +44,10 @@ def main() -> int:
     args = ap.parse_args()
 
     dirs = data.fetch_packages(PACKAGES, data.corpus_dir())
+    # the music, not the sound effects: files over 500 kB
     files = sorted(os.path.join(b, f) for d in dirs.values() for b, _, fs in os.walk(d)
-                   for f in fs if f.lower().endswith((".ogg", ".mp3", ".flac", ".wav")))
+                   for f in fs if f.lower().endswith((".ogg", ".mp3", ".flac", ".wav"))
+                   and os.path.getsize(os.path.join(b, f)) > 500_000)
     rng = np.random.default_rng(args.seed)
     pick = sorted(rng.choice(len(files), size=min(args.songs, len(files)), replace=False))
     print(f"{len(files)} recordings; analyzing {len(pick)} (first {args.seconds:g} s of each)")
