@@ -35,7 +35,8 @@ def _say(msg: str) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every subcommand."""
     p = _Parser(prog="editspec", description="Cut video to music from a short recipe.",
-                epilog="backends: ffmpeg (render .mp4), otio (.otio). "
+                epilog="backends: ffmpeg (render .mp4 .mov .mkv), otio, cmx3600, fcp7, fcpxml, "
+                       "mlt (export), report (.html). "
                        "Exit codes: 0 ok, 2 bad input, 1 internal error.")
     p.add_argument("--version", action="version", version=f"editspec {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
