@@ -55,8 +55,9 @@ def media(tmp_path_factory):
     idx = "geq=lum='16+2*N':cb={cb}:cr={cr}"
     _ff("-f", "lavfi", "-i", "color=black:s=64x64:r=30:d=3.6," + idx.format(cb=128, cr=128),
         "-c:v", "libx264", "-qp", "0", "-g", "15", p["a"])
+    # one keyframe only (long GOP, as phones write): every seek decodes from the start
     _ff("-f", "lavfi", "-i", "color=black:s=64x64:r=25:d=4," + idx.format(cb=80, cr=170),
-        "-c:v", "libx264", "-qp", "0", "-g", "12", p["b"])
+        "-c:v", "libx264", "-qp", "0", "-g", "250", p["b"])
     # VFR phone clip: the first frame is held for half a second before 30 fps starts
     _ff("-f", "lavfi", "-i", "color=black:s=64x64:r=30:d=2," + idx.format(cb=170, cr=80)
         + ",setpts='if(eq(N,0),0,PTS+15)'", "-fps_mode", "passthrough", "-enc_time_base",

@@ -401,7 +401,9 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         src_start = min(source_time(ev, -pre, fps), ev.src_in)
         src_end = max(source_time(ev, ev.frames + post, fps), ev.src_out)
         seek = 0.0 if ev.clip in unsafe_seek else max(0.0, src_start)
-        span = num(src_end - seek + 1.0)
+        # -t with -noaccurate_seek counts from the keyframe decoding starts at, which
+        # may be long before the seek point: bound by the source end from time 0
+        span = num(src_end + 1.0)
         use_audio = ev.audio.use
         if audio_only and not use_audio:
             continue
