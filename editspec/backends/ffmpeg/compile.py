@@ -56,8 +56,9 @@ PRESETS: dict[str, tuple[int, int]] = {
     "16:9-4k": (3840, 2160), "4k": (3840, 2160)}
 """Output size presets (width, height)."""
 
-DECODER_THREADS_UP_TO = 40
-"""Edits with at most this many events give each decoder 2 threads, longer ones 1."""
+DECODER_THREADS_UP_TO = 16
+"""Edits with at most this many events give each decoder 2 threads, longer ones 1
+(every input decodes ahead: memory grows with inputs x threads)."""
 
 ROTATE = {90: [filter_text("transpose", "clock")], 180: [filter_text("hflip"),
                                                          filter_text("vflip")],
@@ -318,7 +319,7 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
     unsafe_seek : sequence of str
         Clips whose keyframe seek decodes broken frames: read from their start.
     decoder_threads : int, optional
-        Threads of each event's decoder; default 2, or 1 above 40 events (every input
+        Threads of each event's decoder; default 2, or 1 above 16 events (every input
         decodes ahead, so memory grows with events x threads).
     reader : str
         ``input`` (default): one ffmpeg input per event (``-ss S -noaccurate_seek -i``),
