@@ -24,6 +24,9 @@ def analyze_recipe(recipe: Recipe, *, use_cache: bool = True, tracker: str | Non
 
     audio = analyze_audio(recipe.music.path, tracker=tracker, use_cache=use_cache)
     paths = list(recipe.clip_paths)
+    for end in (recipe.intro, recipe.outro):
+        if end is not None and end.path not in paths:
+            paths.append(end.path)
     results = analyze_clips(paths, workers=workers, use_cache=use_cache)
     clips = {a.path: a for a in results}
     missing = [p for p in paths if p not in clips]

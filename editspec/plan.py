@@ -463,6 +463,41 @@ def musical_markers(audio: AudioAnalysis, fps: Fraction, start_s: float,
     return {"markers": tuple(markers)}
 
 
+def end_clips(recipe: Recipe, clips: dict[str, Any], fps: Fraction, duration_frames: int,
+              events: tuple[Event, ...]) -> dict[str, Any]:
+    """Play the intro and outro clips as they are: the intro from frame 0 to the planned
+    cut nearest its length, the outro from the planned cut nearest its length before the
+    end; the music plays on under both, and both end on a musical cut."""
+    evs = list(events)
+    for which in ("intro", "outro"):
+        clip = getattr(recipe, which)
+        if clip is None:
+            continue
+        info = clips.get(clip.path)
+        if info is None:
+            raise MediaError(f"{clip.path}: the {which} clip was not analyzed")
+        want = clip.duration_s or info.duration
+        cuts = [e.rec_in for e in evs[1:]]
+        if which == "intro":
+            fits = [c for c in cuts if c / float(fps) <= info.duration + 1e-6]
+            if not fits:
+                raise _error(clip.span, f"the {which} clip ({info.duration:.2f}s) is shorter than "
+                                        "the first shot")
+            end = min(fits, key=lambda c: (abs(c / float(fps) - want), c))
+            evs = [Event(clip.path, 0.0, round(end / float(fps), 6), 0, end, why="intro")] + \
+                [e for e in evs if e.rec_in >= end]
+        else:
+            fits = [c for c in cuts if (duration_frames - c) / float(fps) <= info.duration + 1e-6]
+            if not fits:
+                raise _error(clip.span, f"the {which} clip ({info.duration:.2f}s) is shorter than "
+                                        "the last shot")
+            start = min(fits, key=lambda c: (abs((duration_frames - c) / float(fps) - want), -c))
+            evs = [e for e in evs if e.rec_out <= start] + \
+                [Event(clip.path, 0.0, round((duration_frames - start) / float(fps), 6), start,
+                       duration_frames, why="outro")]
+    return {"events": tuple(evs)}
+
+
 PASSES: tuple[Callable[..., dict[str, Any]], ...] = (
     music_window,
     rule_targets,
@@ -470,6 +505,7 @@ PASSES: tuple[Callable[..., dict[str, Any]], ...] = (
     usable_segments,
     assign_footage,
     place_transitions,
+    end_clips,
     reframe_events,
     zoom_pulses,
     place_overlays,
@@ -501,10 +537,15 @@ def plan_edit(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any]) -> ED
         names = inspect.signature(step).parameters
         values.update(step(**{n: values[n] for n in names}))
     events = values["events"]
-    explain = [{"time": round(c["time"], 4), "frame": c["frame"], "event": c["event"],
-                "energy": round(c["energy"], 3), "salience": round(c["salience"], 3),
-                "clip": ev.clip, "src_in": ev.src_in, "rule": c["rule"]}
-               for c, ev in zip(values["cuts"], events[1:], strict=True)]
+    by_frame = {c["frame"]: c for c in values["cuts"]}
+    explain = []
+    for ev in events[1:]:
+        c = by_frame.get(ev.rec_in)
+        if c is None:  # an outro's cut that no rule placed cannot happen: it starts on a cut
+            continue
+        explain.append({"time": round(c["time"], 4), "frame": c["frame"], "event": c["event"],
+                        "energy": round(c["energy"], 3), "salience": round(c["salience"], 3),
+                        "clip": ev.clip, "src_in": ev.src_in, "rule": c["rule"]})
     edl = EDL(
         fps=values["fps"], size=(recipe.output.width, recipe.output.height),
         duration_frames=values["duration_frames"],

@@ -210,3 +210,27 @@ def test_reframe_follows_the_subject_track():
         t0, x0, _ = e.reframe.track[0]
         assert t0 == pytest.approx(e.src_in, abs=1e-3)
         assert x0 == pytest.approx(0.2 + 0.6 * e.src_in * 30 / 899, abs=0.01)
+
+
+def test_intro_and_outro_play_whole_and_end_on_cuts():
+    from editspec.ir import EndClip
+
+    clips = _clips(("a.mp4", "b.mp4", "c.mp4", "intro.mp4", "outro.mp4"))
+    clips["intro.mp4"] = VideoInfo("intro.mp4", 2.2, Fraction(30), 640, 360, False)
+    clips["outro.mp4"] = VideoInfo("outro.mp4", 3.0, Fraction(30), 640, 360, False)
+    recipe = dataclasses.replace(_recipe(duration=20.0), intro=EndClip("intro.mp4"),
+                                 outro=EndClip("outro.mp4", duration_s=1.5))
+    edl = plan_edit(recipe, _audio(), clips)
+    plain = plan_edit(_recipe(duration=20.0), _audio(), _clips())
+    first, last = edl.events[0], edl.events[-1]
+    assert first.clip == "intro.mp4" and first.rec_in == 0 and first.src_in == 0.0
+    assert last.clip == "outro.mp4" and last.rec_out == edl.duration_frames
+    # both end or start on a cut the plan made anyway, the nearest to their lengths
+    assert first.rec_out in plain.cuts and last.rec_in in plain.cuts
+    # the intro has 2.2 s of footage: it ends on the last planned cut before that
+    assert first.rec_out == max(c for c in plain.cuts if c / 30 <= 2.2)
+    # the outro is asked to last 1.5 s: it starts on the planned cut nearest that
+    near = min(plain.cuts, key=lambda c: abs((600 - c) / 30 - 1.5))
+    assert last.rec_in == near
+    assert [e.rec_in for e in edl.events[1:-1]] == [c for c in plain.cuts
+                                                     if first.rec_out <= c < last.rec_in]
