@@ -68,6 +68,9 @@ def main() -> None:
     rows = [
         ("power spectrogram", lambda: ft.power_spectrogram(y, n_fft=n_fft),
          lambda: np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop, pad_mode="constant")) ** 2),
+        ("log-mel from power (mel kernel)", lambda: ft.log_mel(P, n_mels=ft.ONSET_N_MELS),
+         lambda: librosa.power_to_db(librosa.feature.melspectrogram(
+             S=P_ref, sr=ft.SR, n_mels=ft.ONSET_N_MELS), ref=np.max, top_db=80.0)),
         ("onset envelope (from log-mel)", lambda: ft.onset_strength(mel_db),
          lambda: librosa.onset.onset_strength(S=mel_db, lag=1, max_size=1, center=False)),
         ("onset envelope (from audio)",

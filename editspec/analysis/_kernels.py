@@ -161,3 +161,26 @@ def bar_pointer_viterbi(log_beat: np.ndarray, log_down: np.ndarray, log_none: np
         out_f[c] = frames[count - 1 - c]
         out_k[c] = index[count - 1 - c]
     return score, out_f, out_k
+
+
+@njit(float32[:, ::1](float32[:, ::1], float32[:, ::1], int64[::1], int64[::1]), cache=True,
+      nogil=True, fastmath=True)
+def mel_project(power_tf: np.ndarray, weights: np.ndarray, lo: np.ndarray,
+                hi: np.ndarray) -> np.ndarray:  # pragma: no cover - numba
+    """Mel band energies from a frames-major power spectrogram, using each filter's support.
+
+    ``power_tf`` is (frames, bins); filter ``m`` is nonzero on bins ``lo[m]..hi[m]-1`` with
+    weights ``weights[m, lo[m]:hi[m]]``. Returns (mels, frames): the same numbers as
+    ``weights @ power_tf.T`` in a tenth of the work (a filter touches a few bins).
+    """
+    n_frames = power_tf.shape[0]
+    n_mels = weights.shape[0]
+    out = np.empty((n_mels, n_frames), dtype=np.float32)
+    for t in range(n_frames):
+        row = power_tf[t]
+        for m in range(n_mels):
+            acc = np.float32(0.0)
+            for k in range(lo[m], hi[m]):
+                acc += weights[m, k] * row[k]
+            out[m, t] = acc
+    return out
