@@ -80,8 +80,8 @@ def _ranks(x: np.ndarray) -> np.ndarray:
 
 def assign_segments(slots: list[Slot], segments: list[Segment], fps: float, *,
                     match_motion: float = 1.0, hero_bonus: float = 0.6, must_bonus: float = 5.0,
-                    spread: float = 0.15, rng: np.random.Generator | None = None
-                    ) -> tuple[list[Assignment], int]:
+                    spread: float = 0.15, rng: np.random.Generator | None = None,
+                    method: str = "hungarian") -> tuple[list[Assignment], int]:
     """Assign a piece of footage to every slot.
 
     Parameters
@@ -102,6 +102,9 @@ def assign_segments(slots: list[Slot], segments: list[Segment], fps: float, *,
         Extra cost of each further piece taken from the same clip.
     rng : np.random.Generator, optional
         Breaks ties with a tiny jitter (seeded, so results are reproducible).
+    method : {"hungarian", "greedy"}
+        ``hungarian`` solves the assignment exactly; ``greedy`` gives each slot in turn the
+        cheapest piece left (the baseline ``bench/plan.py`` measures it against).
 
     Returns
     -------
@@ -165,7 +168,18 @@ def assign_segments(slots: list[Slot], segments: list[Segment], fps: float, *,
         cost[:, p] -= must_bonus
     if rng is not None:
         cost = cost + rng.uniform(0, 1e-6, size=cost.shape)
-    rows, cols = linear_sum_assignment(cost)
+    if method == "greedy":
+        free = np.ones(cost.shape[1], dtype=bool)
+        cols = np.empty(len(slots), dtype=np.int64)
+        for i in range(len(slots)):
+            row = np.where(free, cost[i], np.inf)
+            cols[i] = int(np.argmin(row))
+            free[cols[i]] = False
+        rows = np.arange(len(slots))
+    elif method == "hungarian":
+        rows, cols = linear_sum_assignment(cost)
+    else:
+        raise ValueError(f"method={method!r} is not one of hungarian, greedy")
     chosen = np.empty(len(slots), dtype=np.int64)
     chosen[rows] = cols
     if np.any(cost[rows, cols] > 1e5):

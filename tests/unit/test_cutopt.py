@@ -100,3 +100,18 @@ def test_hero_first_must_include_and_small_pool():
     assert reused == 4 and sum(a.reused for a in out) == 4
     with pytest.raises(ValueError, match="long enough"):
         assign_segments([Slot(300, 0.5)], tiny, FPS)
+
+
+def test_hungarian_is_never_worse_than_greedy():
+    rng = np.random.default_rng(7)
+    slots = [Slot(int(f), float(e)) for f, e in zip(rng.integers(12, 40, 40),
+                                                     rng.uniform(0, 1, 40), strict=True)]
+    segs = [Segment(f"c{i}.mp4", 0.0, 6.0, float(m)) for i, m in enumerate(rng.uniform(0, 1, 8))]
+    energy = [s.energy for s in slots]
+    rho = {}
+    for method in ("hungarian", "greedy"):
+        out, _ = assign_segments(slots, segs, FPS, method=method)
+        rho[method] = spearmanr(energy, [segs[a.segment].motion for a in out]).statistic
+    assert rho["hungarian"] >= rho["greedy"] - 0.05
+    with pytest.raises(ValueError, match="method='x' is not one of hungarian, greedy"):
+        assign_segments(slots, segs, FPS, method="x")
