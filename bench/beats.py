@@ -130,9 +130,9 @@ def main() -> None:
     args = ap.parse_args()
     trackers = args.trackers.split(",")
     if "gru" in trackers:
-        from editspec.model.infer import weights_available
+        from editspec.model.infer import weights_shipped
 
-        if not weights_available():
+        if not weights_shipped():
             print("no GRU weights installed: skipping the gru tracker")
             trackers.remove("gru")
     bench_corpus(args.limit, trackers)
