@@ -194,6 +194,29 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--stop-after", type=int, default=None, metavar="N",
                    help="stop after N epochs, writing the best so far (a later run resumes)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    ln = sub.add_parser("learn", help="learn a cutting style from edited videos (or an editor's "
+                                      "corrections) into a style file for `cuts: {style: FILE}`")
+    ln.add_argument("folder", nargs="?", help="folder of edited videos (music in the soundtrack, "
+                                              "or a music file of the same stem beside each)")
+    ln.add_argument("-o", "--output", default=None, help="style file to write (.pt)")
+    ln.add_argument("--report", nargs="?", const=True, default=None, metavar="STYLE",
+                    help="print held-out precision/recall/F1 against an every-downbeat baseline "
+                         "and the style's statistics: of STYLE, or of the style just learned")
+    ln.add_argument("--from-otio", action="append", default=[], metavar="TIMELINE",
+                    help="an editor's corrected timeline (OTIO) of a plan: its moved, added and "
+                         "removed cuts become examples (repeatable, each with --plan)")
+    ln.add_argument("--plan", action="append", default=[], metavar="EDL",
+                    help="the EDL JSON editspec planned, one per --from-otio")
+    ln.add_argument("--base", default=None, metavar="STYLE",
+                    help="start from this style (fine-tune) instead of from scratch")
+    ln.add_argument("--seed", type=int, default=0, help="seed of the split and the weights (0)")
+    ln.add_argument("--epochs", type=int, default=None, help="most epochs (300)")
+    ln.add_argument("--val-share", type=float, default=None,
+                    help="share of the videos held out, by video (0.25)")
+    ln.add_argument("--json", action="store_true", help="print the style's summary as JSON")
+    ln.add_argument("--no-cache", action="store_true", help="recompute analyses, ignoring the cache")
+    ln.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
 
@@ -530,11 +553,69 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_learn(args: argparse.Namespace) -> int:
+    """``editspec learn``: a cutting style from edited videos and corrected timelines."""
+    if isinstance(args.report, str) and args.folder is None and not args.from_otio:
+        from editspec.style.infer import format_report
+        from editspec.style.model import read_style_file
+
+        summary = read_style_file(args.report)["summary"]
+        print(json.dumps(summary, indent=2, default=str) if args.json else format_report(summary))
+        return EXIT_OK
+    if args.folder is None and not args.from_otio:
+        raise EditspecError("learn needs a folder of edited videos or --from-otio TIMELINE "
+                            "--plan EDL (or --report STYLE to show a style's report)")
+    if len(args.from_otio) != len(args.plan):
+        raise EditspecError(f"--from-otio given {len(args.from_otio)} times and --plan "
+                            f"{len(args.plan)} times; give one --plan per --from-otio")
+    if not args.output:
+        raise EditspecError("learn needs -o STYLE.pt, the style file to write")
+    if args.val_share is not None and not 0.0 <= args.val_share < 1.0:
+        raise EditspecError(f"--val-share {args.val_share:g} must be in 0..1 (exclusive of 1)")
+    if args.epochs is not None and args.epochs < 1:
+        raise EditspecError(f"--epochs {args.epochs} must be at least 1")
+    from editspec.style import data
+
+    examples = [] if args.folder is None else data.examples_from_folder(
+        args.folder, use_cache=not args.no_cache, progress=not args.no_progress)
+    corrections, counts = [], {"kept": 0, "moved": 0, "added": 0, "removed": 0}
+    for tl, plan in zip(args.from_otio, args.plan, strict=True):
+        ex, change = data.example_from_correction(tl, plan, use_cache=not args.no_cache)
+        corrections.append(ex)
+        for k, v in change.to_dict().items():
+            counts[k] += v
+    base = args.base
+    if base is None and args.folder is None and os.path.isfile(args.output):
+        base = args.output  # corrections alone refine the style already there
+    from editspec.style import train  # torch: only now
+
+    cfg = train.LearnConfig(seed=args.seed)
+    if args.epochs is not None or args.val_share is not None:
+        import dataclasses
+
+        cfg = dataclasses.replace(cfg, epochs=args.epochs or cfg.epochs,
+                                  val_share=cfg.val_share if args.val_share is None
+                                  else args.val_share)
+    summary = train.learn_style(examples, args.output, cfg=cfg, corrections=corrections,
+                                base=base, correction_counts=counts if corrections else None,
+                                progress=not args.no_progress)
+    held = summary.get("held_out", {}).get("style", {})
+    _say(f"wrote {args.output}: {len(examples)} videos, {len(corrections)} corrected timelines"
+         + (f", held-out F1 {held['f1']:.3f}" if held else ""))
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    elif args.report:
+        from editspec.style.infer import format_report
+
+        print(format_report(summary))
+    return EXIT_OK
+
+
 COMMANDS = {"check": cmd_check, "analyze": cmd_analyze, "shots": cmd_shots, "validate": cmd_validate,
             "schema": cmd_schema, "fmt": cmd_fmt,
             "plan": cmd_plan, "render": cmd_render, "preview": cmd_preview,
             "export": cmd_export, "demo": cmd_demo, "report": cmd_report,
-            "train": cmd_train, "batch": cmd_batch}
+            "train": cmd_train, "batch": cmd_batch, "learn": cmd_learn}
 
 
 def _print_error(exc: EditspecError, mode: str) -> None:

@@ -154,6 +154,9 @@ class Cuts:
     """The named pattern the rules came from, if any."""
     span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of the ``cuts`` block."""
+    style: str | None = None
+    """A learned cutting style (``editspec learn``): path of its ``.pt`` file, resolved
+    relative to the recipe; its per-beat cut probability replaces the cut salience."""
 
     @property
     def default_rule(self) -> CutRule:

@@ -203,9 +203,14 @@ def place_cuts(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: flo
     from editspec.cutopt import CandidateGrid, candidate_grid, choose_cuts
 
     cuts = recipe.cuts
+    salience_at = audio.salience_at
+    if cuts.style is not None:  # learned style (issue 12, editspec/style): its cut probability
+        from editspec.style.infer import style_salience
+
+        salience_at = style_salience(cuts.style, audio)
     grid = candidate_grid(audio.beats, audio.downbeats,
                           [(s.start, s.label) for s in audio.sections], audio.onsets,
-                          audio.onset_strength, audio.salience_at, start_s, duration_frames,
+                          audio.onset_strength, salience_at, start_s, duration_frames,
                           float(fps), phrase_bars=cuts.phrase_bars)
     idx = np.clip(np.round(grid.times / 0.01).astype(np.int64), 0, len(grid_t) - 1)
     rule_of = rule_at[idx]
@@ -224,10 +229,15 @@ def place_cuts(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: flo
     strict = len(cuts.rules) == 1 and not recipe.energy.density
     min_frames = max(1, time_to_frame(cuts.min_shot_s, fps))
     max_frames = time_to_frame(cuts.max_shot_s, fps) if cuts.max_shot_s else None
+    dp_grid, dp_options = sub, {"length_weight": 12.0 if strict else 4.0}
+    if cuts.style is not None:  # learned style: cut where it would, the interval a soft target
+        from editspec.style.infer import style_dp
+
+        dp_grid, dp_options = style_dp(sub)
     try:
-        chosen = choose_cuts(sub, duration_frames, target_at[idx[keep]], float(fps),
+        chosen = choose_cuts(dp_grid, duration_frames, target_at[idx[keep]], float(fps),
                              min_frames=min_frames, max_frames=max_frames, must=must,
-                             length_weight=12.0 if strict else 4.0)
+                             **dp_options)
     except ValueError as exc:
         raise _error(cuts.span, f"cannot place cuts: {exc}",
                      hint="loosen cuts.min_shot / cuts.max_shot or choose another unit") from None

@@ -300,9 +300,12 @@ class _Compiler:
             self.error((*p, "max_shot"), f"max_shot {max_shot:g}s is shorter than min_shot "
                                          f"{min_shot:g}s", code="out-of-range")
         rules_ir = tuple(self.rule(rp, spec, min_shot) for rp, spec in specs)
+        style = c.get("style")
+        style_path = None if style is None else self.file((*p, "style"), style, "style file")
         return Cuts(rules_ir, min_shot_s=min_shot, max_shot_s=max_shot,
                     snap_to_downbeat=bool(c.get("snap_to_downbeat", False)),
-                    phrase_bars=int(c.get("phrase_bars", 4)), pattern=pattern, span=self.span(p))
+                    phrase_bars=int(c.get("phrase_bars", 4)), pattern=pattern, span=self.span(p),
+                    style=style_path)
 
     def energy(self) -> EnergyMap:
         e = self.data.get("energy", {})

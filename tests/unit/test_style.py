@@ -1,0 +1,154 @@
+"""Style learning pieces with stated ground truth: labels, matching, alignment, file format."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from editspec.errors import ModelError
+
+
+def test_label_beats_within_one_frame():
+    from editspec.style.data import label_beats
+
+    beats = np.array([15, 30, 45, 60])
+    assert label_beats(beats, np.array([14, 32, 60])).tolist() == [1, 0, 0, 1]
+
+
+def test_history_from_labels_counts_beats_since_the_last_cut():
+    from editspec.style.data import MAX_HISTORY_BEATS, history_from_labels
+
+    h = history_from_labels(np.array([0, 1, 0, 0], np.float32))
+    assert [int(np.argmax(r[:MAX_HISTORY_BEATS])) + 1 for r in h] == [1, 2, 1, 2]
+
+
+def test_match_and_score_cuts():
+    from editspec.style.infer import match_cuts, score_cuts
+
+    assert match_cuts([10, 21, 40], [11, 20, 30]) == (2, 1, 1)  # 10-11, 21-20; 40 false, 30 missed
+    s = score_cuts([([10, 20], [10, 20]), ([5], [50])])
+    assert (s["hits"], s["false"], s["missed"]) == (2, 1, 1)
+    assert s["precision"] == pytest.approx(2 / 3, abs=1e-4)
+    assert s["f1"] == pytest.approx(2 / 3, abs=1e-4)
+
+
+def test_align_cuts_sorts_kept_moved_added_removed():
+    from editspec.style.data import align_cuts
+
+    c = align_cuts([30, 60, 90, 120], [31, 66, 150], beat_frames=15)
+    assert c.kept == (30,) and c.moved == ((60, 66),) and c.added == (150,)
+    assert c.removed == (90, 120)
+
+
+def test_style_dp_cuts_where_the_style_would():
+    from editspec.cutopt import CandidateGrid, choose_cuts
+    from editspec.style.infer import style_dp
+
+    frames = np.arange(15, 300, 15)
+    p = np.where(frames % 60 == 0, 0.95, 0.05)
+    grid = CandidateGrid(frames / 30.0, frames, np.full(len(frames), 2), p,
+                         tuple("beat" for _ in frames))
+    dp_grid, opts = style_dp(grid)
+    chosen = choose_cuts(dp_grid, 300, np.full(len(frames), 0.5), 30.0, **opts)
+    assert frames[chosen].tolist() == [60, 120, 180, 240]
+
+
+@pytest.fixture
+def tiny_style(tmp_path):
+    import torch
+
+    from editspec.style.data import MUSIC_FEATURES
+    from editspec.style.model import StyleConfig, StyleGRU, save_style
+
+    torch.manual_seed(0)
+    path = str(tmp_path / "s.pt")
+    save_style(StyleGRU(StyleConfig()), torch.zeros(len(MUSIC_FEATURES)),
+               torch.ones(len(MUSIC_FEATURES)), {"data": {"train_videos": 3}}, path)
+    return path
+
+
+def test_style_file_round_trip_weights_only(tiny_style):
+    import torch
+
+    from editspec.style.data import MUSIC_FEATURES
+    from editspec.style.infer import predict_beats
+    from editspec.style.model import load_style
+
+    blob = torch.load(tiny_style, weights_only=True)
+    assert blob["format"] == "editspec-style" and blob["config"]["hidden"] == 24
+    model, mean, std, summary = load_style(tiny_style)
+    assert summary == {"data": {"train_videos": 3}}
+    x = np.random.default_rng(0).standard_normal((20, len(MUSIC_FEATURES))).astype(np.float32)
+    p = predict_beats(model, mean, std, x)
+    assert p.shape == (20,) and np.all((p >= 0) & (p <= 1))
+
+
+def test_style_of_another_version_is_refused(tiny_style):
+    import torch
+
+    from editspec.style.model import load_style
+
+    blob = torch.load(tiny_style, weights_only=True)
+    blob["version"] = 99
+    torch.save(blob, tiny_style)
+    with pytest.raises(ModelError, match=r"style file version 99 is not supported"):
+        load_style(tiny_style)
+
+
+def test_corrupt_style_file_raises_model_error(tmp_path):
+    from editspec.style.model import load_style
+
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"\x00garbage")
+    with pytest.raises(ModelError, match=r"not a readable style file"):
+        load_style(str(bad))
+    with pytest.raises(ModelError, match=r"no such style file"):
+        load_style(str(tmp_path / "none.pt"))
+
+
+def test_learn_cli_bad_input_exits_2(tmp_path, capsys):
+    from editspec.cli import main
+
+    assert main(["learn", "--report", str(tmp_path / "none.pt")]) == 2
+    assert capsys.readouterr().err.strip() == f"{tmp_path / 'none.pt'}: no such style file"
+    assert main(["learn", str(tmp_path)]) == 2
+    assert "learn needs -o STYLE.pt" in capsys.readouterr().err
+    assert main(["learn", str(tmp_path), "-o", str(tmp_path / "s.pt")]) == 2
+    assert capsys.readouterr().err.strip() == f"{tmp_path}: holds no edited video " \
+        "(.mp4, .mov, .m4v, .mkv, .webm, .avi)"
+    proc = subprocess.run([sys.executable, "-m", "editspec", "learn", "--from-otio", "x.otio",
+                           "-o", str(tmp_path / "s.pt")], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_recipe_style_resolves_relative_to_the_recipe(tmp_path):
+    from editspec.recipe import load_recipe
+
+    (tmp_path / "mine.pt").write_bytes(b"x")
+    for name, text in (("r.yaml", "version: 1\noutput: {size: 160x90, fps: 30, duration: 5s}\n"
+                                  "music: {file: s.wav}\nclips: [c.mp4]\n"
+                                  "cuts: {every: 2 beats, style: mine.pt}\n"),
+                       ("r.edit", "version 1\noutput { size 160x90; fps 30; duration 5s }\n"
+                                  "music s.wav\nclips c.mp4\n"
+                                  "cuts { every 2 beats; style mine.pt }\n")):
+        (tmp_path / name).write_text(text)
+        r = load_recipe(str(tmp_path / name), check_files=False)
+        assert r.cuts.style == str(tmp_path / "mine.pt")
+    r = load_recipe(str(tmp_path / "r.yaml"), check_files=False)
+    assert r.cuts.rules[0].every == 2
+
+
+def test_missing_style_file_is_a_recipe_error(tmp_path):
+    from editspec.errors import RecipeErrors
+    from editspec.recipe import load_recipe
+
+    (tmp_path / "s.wav").write_bytes(b"")
+    (tmp_path / "r.yaml").write_text("version: 1\noutput: {size: 160x90, fps: 30, duration: 5s}\n"
+                                     "music: {file: s.wav}\nclips: [s.wav]\n"
+                                     "cuts: {style: none.pt}\n")
+    with pytest.raises(RecipeErrors, match=r"style file 'none.pt' does not exist"):
+        load_recipe(str(tmp_path / "r.yaml"))
