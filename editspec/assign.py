@@ -138,12 +138,11 @@ def assign_segments(slots: list[Slot], segments: list[Segment], fps: float, *,
         per_clip[segments[si].clip] = per_clip.get(segments[si].clip, 0) + 1
     if not pieces:
         raise ValueError(f"no usable footage is long enough for a {longest:.2f}s shot")
-    reused = 0
-    if len(pieces) < len(slots):
-        reused = len(slots) - len(pieces)
-        base = list(pieces)
-        while len(pieces) < len(slots):
-            pieces.extend((si, st, idx + 1000) for si, st, idx in base)
+    # Reuse copies of every piece, priced high: taken only when fresh footage cannot fill a
+    # slot (too few pieces, or too few long enough for the longer slots).
+    base = list(pieces)
+    for _ in range(max(1, -(-len(slots) // len(base)))):
+        pieces.extend((si, st, idx + 1000) for si, st, idx in base)
     energy_rank = _ranks(np.array([s.energy for s in slots]))
     motion = np.array([segments[si].motion for si, _, _ in pieces])
     motion_rank = _ranks(motion)
@@ -189,7 +188,7 @@ def assign_segments(slots: list[Slot], segments: list[Segment], fps: float, *,
     chosen = _separate_neighbours(chosen, [segments[pieces[c][0]].clip for c in range(len(pieces))],
                                   cost)
     out = [Assignment(pieces[c][0], float(pieces[c][1]), pieces[c][2] >= 1000) for c in chosen]
-    return out, reused
+    return out, sum(a.reused for a in out)
 
 
 def _separate_neighbours(chosen: np.ndarray, piece_clip: list[str], cost: np.ndarray,

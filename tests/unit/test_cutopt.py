@@ -115,3 +115,12 @@ def test_hungarian_is_never_worse_than_greedy():
     assert rho["hungarian"] >= rho["greedy"] - 0.05
     with pytest.raises(ValueError, match="method='x' is not one of hungarian, greedy"):
         assign_segments(slots, segs, FPS, method="x")
+
+
+def test_reuse_when_pieces_are_many_but_too_short():
+    slots = [Slot(60, 0.5) for _ in range(8)]  # 2 s each
+    segs = [Segment("long.mp4", 0.0, 10.0, 0.5)] + \
+        [Segment(f"s{i}.mp4", 0.0, 0.5, 0.5) for i in range(10)]
+    out, reused = assign_segments(slots, segs, FPS)
+    assert reused == 3  # the long clip has 5 fresh 2 s pieces; short clips cannot fill a slot
+    assert all(segs[a.segment].clip == "long.mp4" for a in out)
