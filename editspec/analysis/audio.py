@@ -44,6 +44,10 @@ ENERGY_FPS = 25.0
 """Rate of the published energy and salience curves, frames per second."""
 MIN_DURATION_S = 1.0
 TRACKERS = ("dp", "gru")
+GRU_OBS_LAMBDA = 8.0
+"""Bar-pointer HMM ``observation_lambda`` for the GRU's activations (see ``_analyze``)."""
+GRU_DP_DOWN_MIX = 0.3
+"""Share of the dp tracker's downbeat cue in the GRU's downbeat activation (``_analyze``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +241,12 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
     if tracker not in TRACKERS:
         raise ValueError(f"tracker={tracker!r} is not one of {', '.join(TRACKERS)}")
     params = {"sr": SR, "hop": HOP, "tracker": tracker, "meters": list(meters)}
+    if tracker == "gru":  # the GRU's results depend on its weights and decoder settings
+        from editspec.model.infer import weights_path
+
+        st = os.stat(weights_path()) if os.path.isfile(weights_path()) else None
+        params["gru"] = [GRU_OBS_LAMBDA, GRU_DP_DOWN_MIX,
+                         [st.st_size, st.st_mtime_ns] if st else None]
     key = None
     if y is None and use_cache:
         if not os.path.isfile(path):
@@ -276,6 +286,25 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
         down_act = _fit(acts.downbeat, n)
         salience = _fit(acts.salience, n)
         beat_only = np.clip(beat_act - down_act, 0, 1)
+        # Decoder input for the GRU (values chosen on the corpus's validation split, never
+        # on test; models/MODEL_CARD.md). (1) The downbeat share of each beat mixes the
+        # GRU's own (down / beat) with the dp tracker's bass-onset + harmonic-change cue,
+        # GRU_DP_DOWN_MIX of the latter: the downbeat head alone fires on many beats.
+        # (2) The GRU's peaks are ~5 frames wide, so a beat emits over 1 / GRU_OBS_LAMBDA
+        # of the beat interval instead of the decoder's default 1/16.
+        if GRU_DP_DOWN_MIX > 0:
+            from scipy.ndimage import maximum_filter1d
+
+            bass = ft.onset_strength(onset_mel[ft.mel_frequencies(ONSET_N_MELS) < 200.0])
+            harm = bt.harmonic_change(chroma, FPS * HOP / HARMONY_HOP)
+            harm = np.interp(np.arange(n), np.arange(len(harm)) * HARMONY_HOP / HOP, harm)
+            bass = np.clip(bass / (maximum_filter1d(bass, int(4 * FPS)) + 1e-9), 0, 1)
+            dp_share = 0.7 * np.clip(0.5 * bass + 0.5 * harm, 0, 1)  # as onset_activations
+            share = ((1 - GRU_DP_DOWN_MIX) * np.clip(down_act / (beat_act + 1e-3), 0, 1)
+                     + GRU_DP_DOWN_MIX * dp_share)
+            down_act = beat_act * share
+            beat_only = beat_act - down_act
+        decode_kw = {"observation_lambda": GRU_OBS_LAMBDA}
     else:
         bass = ft.onset_strength(onset_mel[ft.mel_frequencies(ONSET_N_MELS) < 200.0])
         harm = bt.harmonic_change(chroma, FPS * HOP / HARMONY_HOP)
@@ -284,7 +313,8 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
         beat_act = beat_only + down_act
         salience = np.convolve(down_act, np.hanning(9) / np.hanning(9).sum(), mode="same")
         salience = salience / (salience.max() + 1e-9)
-    track = bt.decode_bar_pointer(beat_only, down_act, FPS, meters=meters)
+        decode_kw = {}
+    track = bt.decode_bar_pointer(beat_only, down_act, FPS, meters=meters, **decode_kw)
     keep = bt.trim_silent_beats(track.frames, beat_act)
     frames = bt.refine_beats(track.frames[keep], onset.astype(np.float64) + beat_act)
     is_down = track.is_downbeat[keep]

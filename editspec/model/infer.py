@@ -60,10 +60,12 @@ def weights_path() -> str:
 
 
 SHIPPED_IS_DEFAULT = False
-"""Whether the shipped weights should be the analyzer's default tracker. Not yet: on the
-held-out test songs they beat the ``dp`` tracker on beats but not on downbeats, and they
-miss the metre or tempo octave of some synthesized songs (models/MODEL_CARD.md). Flip it
-when a model beats ``dp`` on both."""
+"""Whether the shipped weights should be the analyzer's default tracker. Not yet: with the
+GRU's decoder settings (``GRU_OBS_LAMBDA``, ``GRU_DP_DOWN_MIX`` in
+:mod:`editspec.analysis.audio`) they beat the ``dp`` tracker on beats and downbeats of
+the held-out test songs, but put the downbeats of the synthesized songs of
+tests/unit/test_audio.py on the wrong beat (3/4 and tempo-change cases fail;
+models/MODEL_CARD.md). Flip it when a model passes those too."""
 
 
 def weights_shipped() -> bool:

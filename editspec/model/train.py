@@ -49,8 +49,9 @@ class TrainConfig:
     """AdamW weight decay."""
     head_weights: tuple[float, float, float] = (1.0, 1.0, 0.5)
     """Loss weight of the beat, downbeat and salience heads."""
-    pos_weight: float = 4.0
-    """Weight of positive frames of beat and downbeat (they are rare)."""
+    pos_weight: float | tuple[float, float] = 4.0
+    """Weight of positive frames of beat and downbeat (they are rare); a pair gives the
+    beat and the downbeat head their own weights."""
     threads: int = 2
     """torch CPU threads."""
     model: GRUConfig = field(default_factory=GRUConfig)
@@ -150,7 +151,8 @@ def _batches(data: _Set, tc: TrainConfig, rng: np.random.Generator):
 def _loss(logits: torch.Tensor, y: torch.Tensor, tc: TrainConfig) -> torch.Tensor:
     mask = (y >= 0).float()
     yt = y.clamp(min=0)
-    pw = torch.tensor([tc.pos_weight, tc.pos_weight, 1.0])
+    pb, pd = (tc.pos_weight, tc.pos_weight) if np.isscalar(tc.pos_weight) else tc.pos_weight
+    pw = torch.tensor([float(pb), float(pd), 1.0])
     per = nn.functional.binary_cross_entropy_with_logits(logits, yt, pos_weight=pw,
                                                          reduction="none")
     hw = torch.tensor(tc.head_weights)
