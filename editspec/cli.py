@@ -12,6 +12,7 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -91,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", required=True, help="video file to write (.mp4)")
     r.add_argument("--dry-run", action="store_true", help="print the ffmpeg command, render nothing")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--memory", type=float, default=None, metavar="MB",
+                   help="memory budget of one ffmpeg pass; longer edits render in segments "
+                        "joined without re-encoding (default 900)")
     r.add_argument("--preset", default=None,
                    help="encoder preset (default: the EDL's, veryfast)")
     r.add_argument("--crf", type=int, default=None, help="quality, lower is better (EDL's, 20)")
@@ -410,16 +414,43 @@ def cmd_render(args: argparse.Namespace) -> int:
     from editspec.backends import ffmpeg as backend
 
     edl = _render_edl(_load_edl_or_plan(args.source, args=args), args)
+    if args.memory is not None and args.memory <= 0:
+        raise EditspecError(f"--memory {args.memory:g} must be > 0 MB")
     if args.dry_run:
-        cmd = backend.compile_filtergraph(edl, args.output)
-        print("# filtergraph\n" + cmd.filtergraph + "\n# command\n"
-              + backend.format_command(cmd))
+        _print_render_commands(edl, args.output, args.memory)
         return EXIT_OK
     t0 = time.perf_counter()
-    backend.write(edl, args.output, progress=not args.no_progress)
+    backend.write(edl, args.output, progress=not args.no_progress, memory_mb=args.memory)
     _say(f"wrote {args.output} ({edl.duration_frames} frames, {len(edl.events)} shots) "
          f"in {time.perf_counter() - t0:.1f}s")
     return EXIT_OK
+
+
+def _print_render_commands(edl: Any, output: str, memory_mb: float | None) -> None:
+    """Print the filtergraph and command of each pass the render would run."""
+    from editspec.backends import ffmpeg as backend
+    from editspec.backends.ffmpeg import segments
+
+    ranges = segments.segment_ranges(
+        edl, segments.events_per_pass(edl, memory_mb or segments.MEMORY_MB))
+    if len(ranges) == 1:
+        cmd = backend.compile_filtergraph(edl, output)
+        print("# filtergraph\n" + cmd.filtergraph + "\n# command\n"
+              + backend.format_command(cmd))
+        return
+    folder = output + ".segments"
+    passes = segments.compile_segments(edl, output, folder, ranges)
+    print(f"# {len(edl.events)} events in {len(ranges)} segments (memory budget "
+          f"{memory_mb or segments.MEMORY_MB:g} MB per pass); files in {folder}/")
+    named = [("sound", passes.sound)] + [(f"picture {i + 1}: events {k0}..{k1 - 1}", p)
+                                          for i, ((k0, k1), p) in enumerate(
+                                              zip(ranges, passes.parts, strict=True))]
+    print(f"mkdir -p {shlex.quote(folder)}")
+    for name, cmd in named:  # a shell script: the graphs as comments (they are in the commands)
+        graph = "\n".join("#   " + line for line in cmd.filtergraph.splitlines())
+        print(f"# {name}: filtergraph\n{graph}\n" + backend.format_command(cmd))
+    print(f"# join: {passes.listing[0]} lists the parts\ncat > {shlex.quote(passes.listing[0])}"
+          f" <<'EOF'\n{passes.listing[1]}EOF\n" + backend.format_command(passes.join))
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

@@ -376,3 +376,45 @@ def test_h264_444_keyframe_seek_never_renders_garbage(tmp_path):
                            "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
     diff = np.abs(np.frombuffer(got, np.uint8).astype(int) - np.frombuffer(want, np.uint8))
     assert diff.mean() < 6  # the frames decoded from the start, not green garbage
+
+
+def test_a_long_edit_rendered_in_segments_is_the_single_pass_picture(media, demo_song, tmp_path,
+                                                                     caplog):
+    import logging
+
+    song, _ = demo_song
+    lengths = (7, 13, 5, 11, 1, 9, 3, 8, 6, 10, 4, 12)
+    clips = [(media["a"], 30.0, 128), (media["b"], 25.0, 80)]
+    events, want_u, want_idx = [], [], []
+    for i, n in enumerate(lengths):
+        clip, cfps, u = clips[i % 2]
+        src_in = round((i * 7 % 40) / cfps, 6)
+        events.append((clip, src_in, n))
+        want_u += [u] * n
+        want_idx += _expected(cfps, src_in, n)
+    total = sum(lengths)
+    edl = _edl(events, music=MusicRef(song, 2.0, 0.2, 0.3), mix=AudioMix(loudness_lufs=-16.0),
+               overlays=(TextOverlay("seg", 3, total - 3, size=28, box="#ff0000",
+                                     position="center"),))
+    single = _render(edl, str(tmp_path / "single.mp4"))
+    caplog.set_level(logging.INFO, logger="editspec.backends.ffmpeg.render")
+    segmented = str(tmp_path / "segmented.mp4")
+    ffmpeg.write(edl, segmented, progress=False, memory_mb=1.0)  # 4 events per segment
+    assert "12 events rendered in 3 segments" in caplog.text
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".editspec-segments-")]
+    a, b = _planes(single), _planes(segmented)
+    assert len(b) == total
+    assert np.abs(a.astype(int) - b.astype(int)).mean(axis=1).max() < 2.0
+    y = b[:, : W * H].astype(float)
+    u = b[:, W * H: W * H + W * H // 4].mean(axis=1)
+    # every cut on its frame, overlays across the joins; the box covers the centre rows
+    v = b[:, W * H + W * H // 4:].reshape(-1, H // 2, W // 2).astype(float)
+    boxed = v[:, H // 4 - 3: H // 4 + 3, W // 4 - 10: W // 4 + 10].mean(axis=(1, 2)) > 200
+    assert boxed.tolist() == [3 <= i < total - 3 for i in range(total)]
+    plain = [i for i in range(total) if not 3 <= i < total - 3]
+    assert [round(u[i]) for i in plain] == [want_u[i] for i in plain]
+    assert [round((y[i].mean() - 16) / 2) for i in plain] == [want_idx[i] for i in plain]
+    assert _loudness(segmented) == pytest.approx(-16.0, abs=1.0)
+    from editspec.media import probe
+
+    assert probe(segmented).duration == pytest.approx(total / 30, abs=0.05)

@@ -46,6 +46,26 @@ def test_dry_run_prints_the_graph_and_a_command(edl_file, tmp_path, capsys):
     assert proc.returncode == 0 and "-noaccurate_seek" in proc.stdout
 
 
+def test_dry_run_of_a_segmented_render_is_a_script_that_renders_it(edl_file, tmp_path):
+    edl = read_edl(str(edl_file))
+    clip = edl.events[0].clip
+    events = tuple(Event(clip, 0.1 * i, 0.1 * i + 0.2, 6 * i, 6 * i + 6) for i in range(9))
+    long = EDL(fps=edl.fps, size=edl.size, duration_frames=54, music=None, events=events,
+               mix=edl.mix, encode=edl.encode)
+    path = tmp_path / "long.json"
+    write_edl(long, str(path))
+    out = tmp_path / "o.mp4"
+    proc = _run("render", str(path), "-o", str(out), "--dry-run", "--memory", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "9 events in 3 segments" in proc.stdout and not out.exists()
+    script = tmp_path / "render.sh"
+    script.write_text(proc.stdout)
+    subprocess.run(["bash", str(script)], check=True, capture_output=True)
+    assert decoded_duration(str(out))[0] == 54
+    bad = _run("render", str(path), "-o", str(out), "--memory", "0")
+    assert bad.returncode == 2 and "--memory" in bad.stderr
+
+
 def test_render_writes_the_video_with_the_options(edl_file, tmp_path):
     out = tmp_path / "o.mp4"
     proc = _run("render", str(edl_file), "-o", str(out), "--no-progress", "--size", "64x112",

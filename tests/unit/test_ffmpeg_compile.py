@@ -1,5 +1,6 @@
 """The ffmpeg backend's pure compile step, checked without running ffmpeg."""
 
+import itertools
 import re
 from fractions import Fraction
 
@@ -183,3 +184,85 @@ def test_edl_v2_fields_round_trip_and_v1_upgrades():
     d1["version"] = 1
     old = edl_from_dict(d1)
     assert old.version == 2 and old.overlays == () and old.mix == AudioMix()
+
+
+def _long_edl(n=40, **kw):
+    events, pos = [], 0
+    for i in range(n):
+        length = 5 + i % 7
+        events.append(Event(f"/c/{'ab'[i % 2]}.mp4", 0.1 * i, 0.1 * i + length / 30, pos,
+                            pos + length, **(kw.pop(f"e{i}", {}))))
+        pos += length
+    return EDL(fps=Fraction(30), size=(1080, 1920), duration_frames=pos, music=None,
+               events=tuple(events), **kw)
+
+
+def test_segments_tile_the_edit_and_respect_the_limit():
+    from editspec.backends.ffmpeg.segments import segment_ranges
+
+    edl = _long_edl(40)
+    assert segment_ranges(edl, 40) == [(0, 40)]
+    for limit in (4, 7, 13, 39):
+        ranges = segment_ranges(edl, limit)
+        assert ranges[0][0] == 0 and ranges[-1][1] == 40
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+        assert all(0 < k1 - k0 <= limit for k0, k1 in ranges)
+        assert len(ranges) == -(-40 // limit)  # as few segments as the limit allows
+
+
+def test_segments_never_start_inside_a_dissolve_a_flash_or_a_zoom_pulse():
+    from editspec.backends.ffmpeg.segments import can_split_before, segment_ranges
+
+    base = _long_edl(40)
+    pulse_at = base.events[12].rec_in - 2
+    edl = _long_edl(40, e10={"transition": Transition("crossfade", 4)},
+                    e20={"transition": Transition("flash", 4)},
+                    e30={"transition": Transition("cut", 0)},
+                    zoom_pulses=(ZoomPulse(pulse_at, 6),))
+    assert not can_split_before(edl, 10) and not can_split_before(edl, 20)
+    assert not can_split_before(edl, 12) and can_split_before(edl, 30)
+    for limit in (4, 5, 10, 11):
+        starts = [k0 for k0, _ in segment_ranges(edl, limit)]
+        assert not {10, 12, 20} & set(starts)
+
+
+def test_a_segment_is_an_edl_of_its_own():
+    from editspec.backends.ffmpeg.segments import segment_ranges, sub_edl
+    from editspec.edl import check_edl
+
+    base = _long_edl(24)
+    edl = _long_edl(24, e8={"transition": Transition("cut", 0)}, overlays=(
+        TextOverlay("whole", 0, base.duration_frames), TextOverlay("early", 3, 20)),
+        zoom_pulses=(ZoomPulse(base.events[9].rec_in, 4),))
+    ranges = segment_ranges(edl, 8)
+    subs = [sub_edl(edl, k0, k1) for k0, k1 in ranges]
+    for (k0, _), sub in zip(ranges, subs, strict=True):
+        check_edl(sub)
+        f0 = edl.events[k0].rec_in
+        assert sub.events[0].transition is None
+        assert [e.clip for e in sub.events] == [e.clip for e in edl.events[k0:k0 + len(sub.events)]]
+        assert all(o.rec_out <= sub.duration_frames for o in sub.overlays)
+        assert [z.frame + f0 for z in sub.zoom_pulses] == [
+            z.frame for z in edl.zoom_pulses if f0 <= z.frame < f0 + sub.duration_frames]
+    assert sum(s.duration_frames for s in subs) == edl.duration_frames
+    assert [o.text for o in subs[0].overlays] == ["whole", "early"]
+    assert [o.text for o in subs[1].overlays] == ["whole"]
+    picture = compile_filtergraph(subs[1], "part.mp4", streams="v")
+    assert "-an" in picture.argv and "[aout]" not in picture.filtergraph
+
+
+def test_sound_pass_encodes_for_the_final_container():
+    sound = compile_filtergraph(_edl(), "sound.webm", streams="a", loudness_gain_db=-2.0)
+    assert _arg(sound.argv, "-c:a") == ["libopus"] and "-vn" in sound.argv
+    assert "[vout]" not in sound.filtergraph and "volume=-2.00dB" in sound.filtergraph
+
+
+def test_passes_grow_with_the_budget_and_shrink_with_the_picture():
+    from editspec.backends.ffmpeg.segments import MIN_EVENTS, events_per_pass
+
+    tall = _long_edl(4)
+    small = EDL(fps=Fraction(30), size=(360, 640), duration_frames=5, music=None,
+                events=(Event("/c/a.mp4", 0, 1, 0, 5),))
+    assert events_per_pass(tall, 2000) > events_per_pass(tall, 900) >= MIN_EVENTS
+    assert events_per_pass(small, 900) > 4 * events_per_pass(tall, 900)
+    assert events_per_pass(tall, 1) == MIN_EVENTS

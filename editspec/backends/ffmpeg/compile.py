@@ -299,7 +299,7 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
                         reader: str = "input", start_offsets: Mapping[str, float] | None = None,
                         rotations: Mapping[str, int] | None = None,
                         extra_video: Sequence[str] = (), extra_audio_input: str | None = None,
-                        audio_only: bool = False) -> RenderCommand:
+                        audio_only: bool = False, streams: str = "av") -> RenderCommand:
     """Compile an EDL to ffmpeg arguments and one filtergraph.
 
     Parameters
@@ -338,6 +338,10 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
     audio_only : bool
         Compile only the sound, measured by ``ebur128`` into the null muxer (the render
         step's loudness pass).
+    streams : str
+        What ``output`` gets: ``av`` (default) picture and sound, ``v`` the picture only
+        (a segment of a segmented render), ``a`` the sound only, encoded for the final
+        container that ``output``'s suffix names (its sound pass).
 
     Returns
     -------
@@ -353,6 +357,10 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
     check_edl(edl)
     if reader not in ("movie", "input"):
         raise BackendError(f"reader {reader!r} is not movie or input")
+    if streams not in ("av", "v", "a"):
+        raise BackendError(f"streams {streams!r} is not av, v or a")
+    if streams == "a":
+        audio_only = True
     start_offsets = start_offsets or {}
     if decoder_threads is None:
         decoder_threads = 2 if len(edl.events) <= DECODER_THREADS_UP_TO else 1
@@ -462,19 +470,24 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         vout = _overlays(g, edl, inputs, vout)
         final = [*extra_video, filter_text("format", "yuv420p")]
         g.add([vout], final, ["vout"])
-    aout = audio_chains(g, edl, inputs, audio_events, duration, loudness_gain_db, extra_audio_input,
-                  measure=audio_only)
+    aout = "" if streams == "v" else audio_chains(
+        g, edl, inputs, audio_events, duration, loudness_gain_db, extra_audio_input,
+        measure=audio_only and streams != "a")
     graph = g.text()
     args: list[str] = ["-y", "-hide_banner", "-nostdin", "-loglevel", "error", *inputs.args,
                        "-filter_complex", graph]
+    if streams == "a":
+        args += ["-map", f"[{aout}]", "-vn", *audio_codec_args(edl, output, audio_bitrate),
+                 "-t", dur, output]
+        return RenderCommand(args, graph, 0, tuple(seeks))
     if audio_only:
         args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *inputs.args,
                 "-filter_complex", graph, "-map", f"[{aout}]", "-f", "null", "-"]
         return RenderCommand(args, graph, 0, tuple(seeks))
-    args += ["-map", "[vout]", "-map", f"[{aout}]",
+    args += ["-map", "[vout]", *(["-map", f"[{aout}]"] if aout else []),
              *encoder_args(edl, output, preset, crf, codec, bitrate, encoder),
              "-r", rate, "-fps_mode", "cfr", "-frames:v", str(total),
-             *audio_codec_args(edl, output, audio_bitrate), "-t", dur]
+             *(audio_codec_args(edl, output, audio_bitrate) if aout else ["-an"]), "-t", dur]
     if output.lower().endswith((".mp4", ".mov", ".m4v")):
         args += ["-movflags", "+faststart"]
     args.append(output)

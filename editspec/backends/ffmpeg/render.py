@@ -158,6 +158,14 @@ def prepare(edl: EDL, path: str, *, extra_audio_input: str | None = None,
     BackendError
         When a clip, the music or an overlay image is missing, or the codec is absent.
     """
+    settings = _settings(edl, extra_audio_input, options)
+    return compile_filtergraph(edl, path, extra_audio_input=extra_audio_input,  # type: ignore[arg-type]
+                               **settings)
+
+
+def _settings(edl: EDL, extra_audio_input: str | None, options: dict[str, object]
+              ) -> dict[str, object]:
+    """Check the inputs, pick the encoder, measure loudness: the compile options."""
     missing = [ev.clip for ev in edl.events if not os.path.isfile(ev.clip)]
     if missing:
         raise BackendError(f"clip {missing[0]} does not exist")
@@ -173,6 +181,7 @@ def prepare(edl: EDL, path: str, *, extra_audio_input: str | None = None,
             if not probe(ev.clip).has_audio:
                 raise BackendError(f"event at frame {ev.rec_in} uses the sound of {ev.clip}, "
                                    f"which has no audio stream")
+    options = dict(options)
     codec = options.pop("codec", None)
     enc = edl.encode if codec is None else dataclasses.replace(edl.encode, codec=str(codec))
     encoder = options.pop("encoder", None) or _pick_encoder(enc)
@@ -188,15 +197,14 @@ def prepare(edl: EDL, path: str, *, extra_audio_input: str | None = None,
             if measured is None or abs(target - measured) < 0.2:
                 break
             gain = max(-40.0, min(40.0, gain + target - measured))
-    return compile_filtergraph(edl, path, codec=enc.codec, encoder=encoder,  # type: ignore[arg-type]
-                               loudness_gain_db=gain, unsafe_seek=unsafe,
-                               start_offsets=starts, rotations=rotations,
-                               extra_audio_input=extra_audio_input, **options)
+    return {"codec": enc.codec, "encoder": encoder, "loudness_gain_db": gain,
+            "unsafe_seek": unsafe, "start_offsets": starts, "rotations": rotations, **options}
 
 
 def write(edl: EDL, path: str, *, progress: bool = True,
-          on_progress: Callable[[int], None] | None = None, **options: object) -> None:
-    """Render an EDL to a video file in one ffmpeg pass.
+          on_progress: Callable[[int], None] | None = None, memory_mb: float | None = None,
+          **options: object) -> None:
+    """Render an EDL to a video file: one ffmpeg pass, or segments when it is long.
 
     Parameters
     ----------
@@ -208,6 +216,11 @@ def write(edl: EDL, path: str, *, progress: bool = True,
         Show a progress bar with ETA on stderr.
     on_progress : callable, optional
         Called with the frames written so far, after each progress report.
+    memory_mb : float, optional
+        Memory budget of one ffmpeg pass (default
+        :data:`~editspec.backends.ffmpeg.segments.MEMORY_MB`): an edit with more events
+        than one pass can hold in it is rendered as picture segments joined without
+        re-encoding (:mod:`~editspec.backends.ffmpeg.segments`).
     **options
         Passed to :func:`~editspec.backends.ffmpeg.compile.compile_filtergraph`
         (``preset``, ``crf``, ``codec``, ``bitrate``, ``encoder``, ``decoder_threads``).
@@ -217,13 +230,59 @@ def write(edl: EDL, path: str, *, progress: bool = True,
     BackendError
         When an input is missing or ffmpeg fails (the tail of its log is in the message).
     KeyboardInterrupt
-        After stopping ffmpeg and removing the temporary file.
+        After stopping ffmpeg and removing the temporary files.
     """
+    from editspec.backends.ffmpeg import segments
     from editspec.fsutil import atomic_path
 
+    ranges = segments.segment_ranges(
+        edl, segments.events_per_pass(edl, memory_mb or segments.MEMORY_MB))
     with atomic_path(path) as tmp:
-        cmd = prepare(edl, tmp, **options)
-        run(cmd, path, progress=progress, on_progress=on_progress)
+        if len(ranges) == 1:
+            cmd = prepare(edl, tmp, **options)
+            run(cmd, path, progress=progress, on_progress=on_progress)
+        else:
+            _write_segments(edl, path, tmp, ranges, progress, on_progress, options)
+
+
+def _write_segments(edl: EDL, path: str, tmp: str, ranges: list[tuple[int, int]],
+                    progress: bool, on_progress: Callable[[int], None] | None,
+                    options: dict[str, object]) -> None:
+    """Render the sound, then the picture segment by segment; join them into ``tmp``."""
+    from editspec.backends.ffmpeg import segments
+
+    settings = _settings(edl, None, options)
+    log.info("%s: %d events rendered in %d segments", path, len(edl.events), len(ranges))
+    bar = _bar(edl.duration_frames) if progress else None
+    try:
+        with tempfile.TemporaryDirectory(prefix=".editspec-segments-",
+                                         dir=os.path.dirname(os.path.abspath(tmp))) as td:
+            passes = segments.compile_segments(edl, tmp, td, ranges, **settings)
+            run(passes.sound, path, progress=False)
+            done = 0
+            for part in passes.parts:
+                def report(frames: int, base: int = done) -> None:
+                    if bar is not None:
+                        bar.update(base + frames - bar.n)
+                    if on_progress is not None:
+                        on_progress(base + frames)
+
+                run(part, path, progress=False, on_progress=report)
+                done += part.total_frames
+            with open(passes.listing[0], "w", encoding="utf-8") as fh:
+                fh.write(passes.listing[1])
+            run(passes.join, path, progress=False)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _bar(total: int):  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="frame", desc="render", leave=False, dynamic_ncols=True,
+                bar_format="{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} frames "
+                           "[{elapsed}<{remaining} ETA, {rate_fmt}]")
 
 
 def preview(edl: EDL, path: str, *, height: int = 480, progress: bool = True,
@@ -324,13 +383,7 @@ def run(cmd: RenderCommand, path: str, *, progress: bool = True,
     from editspec.media import ffmpeg_exe
 
     argv = [ffmpeg_exe(), *cmd.argv[:-1], "-progress", "pipe:1", "-nostats", cmd.argv[-1]]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=cmd.total_frames, unit="frame", desc="render", leave=False,
-                   dynamic_ncols=True, bar_format="{desc} {percentage:3.0f}%|{bar}| "
-                   "{n_fmt}/{total_fmt} frames [{elapsed}<{remaining} ETA, {rate_fmt}]")
+    bar = _bar(cmd.total_frames) if progress else None
     log_lines: collections.deque[str] = collections.deque(maxlen=200)
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             errors="replace")
