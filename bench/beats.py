@@ -5,7 +5,9 @@ corpus``; exact labels from the MIDI tempo and metre maps; split by song). Print
 tracker, the mean over songs of beat F-measure (±70 ms), CMLt, AMLt, downbeat
 F-measure and tempo accuracy (within 4 %; and allowing half/double), plus seconds per
 song and the speed ratio to ``librosa.beat.beat_track`` measured in the same run.
-Then section boundary hit rate (±1 bar) on synthesized songs whose form is known.
+Then section boundary hit rate (±1 bar) on synthesized songs whose form is known, and
+on whole held-out MIDI songs (rendered once into the corpus folder) at the bars where
+their instrumentation changes (read from the MIDI).
 
 Run: ``.venv/bin/python bench/beats.py [--limit N] [--trackers dp,gru,librosa]``
 """
@@ -122,11 +124,120 @@ def bench_sections() -> None:
           f"{total} true")
 
 
+def instrumentation_boundaries(pm, downbeats: np.ndarray, window: int = 2,
+                               threshold: float = 0.5, spacing: int = 4) -> list[int]:
+    """Bars where the set of sounding instruments changes and stays changed.
+
+    Bar ``i`` is a boundary when the instruments with note onsets in bars ``i-window..i-1``
+    and in ``i..i+window-1`` overlap by a Jaccard index under ``threshold``; of boundaries
+    closer than ``spacing`` bars the clearest change is kept.
+    """
+    edges = np.append(downbeats, np.inf)
+    n = len(downbeats)
+    sets = [set() for _ in range(n)]
+    for k, ins in enumerate(pm.instruments):
+        key = ("drums" if ins.is_drum else ins.program // 8, k)  # instrument family + track
+        for note in ins.notes:
+            i = int(np.searchsorted(edges, note.start + 0.03, side="right")) - 1
+            if 0 <= i < n:
+                sets[i].add(key)
+    cands = []
+    for i in range(window, n - window + 1):
+        before = set().union(*sets[i - window:i])
+        after = set().union(*sets[i:i + window])
+        union = before | after
+        if not before or not after or not union:
+            continue
+        jac = len(before & after) / len(union)
+        if jac < threshold:
+            cands.append((jac, i))
+    kept: list[int] = []
+    for _, i in sorted(cands):
+        if all(abs(i - j) >= spacing for j in kept):
+            kept.append(i)
+    return sorted(kept)
+
+
+def bench_sections_midi(n_songs: int, max_s: float = 480.0) -> None:
+    """Section boundaries on whole held-out MIDI songs: hits (±1 bar) at instrumentation changes."""
+    import hashlib
+    import os
+    import subprocess
+    import tempfile
+
+    import warnings
+
+    import soundfile
+
+    from editspec.analysis.audio import SR, analyze_audio
+    from editspec.model import data
+
+    warnings.filterwarnings("ignore", module="pretty_midi")
+
+    manifest = data.load_manifest()
+    songs = sorted({e["song"] for e in manifest["renders"] if e["split"] == "test"})
+    root = data.corpus_dir()
+    fonts = dict(data.find_soundfonts({p: os.path.join(root, "pkgs", p)
+                                       for p in data.SOUNDFONT_PACKAGES}))
+    sf_path = fonts.get("FluidR3_GM") or next(iter(fonts.values()))
+    synth = data.find_fluidsynth(root)
+    cache = os.path.join(root, "whole-songs")
+    os.makedirs(cache, exist_ok=True)
+    hits = total = found = near = used = 0
+    per_song = []
+    for path in songs:
+        if used >= n_songs:
+            break
+        loaded = data.load_song(path)
+        if loaded is None:
+            continue
+        pm, song = loaded
+        if song.end_s > max_s:
+            continue
+        ref = instrumentation_boundaries(pm, song.downbeats)
+        if not ref:
+            continue
+        key = hashlib.sha1(open(path, "rb").read()).hexdigest()[:16]
+        wav = os.path.join(cache, f"{key}.flac")
+        if not os.path.isfile(wav):
+            with tempfile.TemporaryDirectory() as td:
+                out = os.path.join(td, "s.wav")
+                subprocess.run([synth.exe, "-ni", "-q", "-g", "0.5", "-r", str(SR), "-T", "wav",
+                                "-F", out, sf_path, path], env=synth.env, check=True,
+                               capture_output=True, timeout=600)
+                y, sr = soundfile.read(out, dtype="float32", always_2d=True)
+                soundfile.write(wav, y.mean(axis=1), sr)
+        y, sr = soundfile.read(wav, dtype="float32")
+        assert sr == SR
+        a = analyze_audio(path, y=y, tracker="dp", use_cache=False)
+        est = [s.start for s in a.sections[1:]]
+        bars = song.downbeats
+        bar_s = float(np.median(np.diff(bars)))
+        ref_t = [float(bars[i]) for i in ref]
+        h = sum(any(abs(r - e) <= bar_s * 1.01 for e in est) for r in ref_t)
+        nr = sum(any(abs(r - e) <= bar_s * 1.01 for r in ref_t) for e in est)
+        hits, total, found, near, used = hits + h, total + len(ref_t), found + len(est), \
+            near + nr, used + 1
+        per_song.append((os.path.basename(path), len(ref_t), h, len(est), nr))
+    if not total:
+        print("\nsections on MIDI songs: no held-out song with instrumentation changes")
+        return
+    print(f"\nsections on {used} whole held-out MIDI songs (rendered with {os.path.basename(sf_path)}"
+          f"; reference: {total} bars where the instrumentation changes): boundary hit rate "
+          f"(±1 bar) {hits}/{total} = {hits / total:.2f}; precision {near}/{found} = "
+          f"{near / max(1, found):.2f} of the boundaries found are at such a change")
+    for name, nref, h, nest, nr in per_song:
+        print(f"  {name:28s} changes {nref:2d} hit {h:2d}   found {nest:2d} at a change {nr:2d}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="at most N test renders")
     ap.add_argument("--trackers", default="dp,gru,librosa")
     ap.add_argument("--no-sections", action="store_true")
+    ap.add_argument("--sections-only", action="store_true", help="only the section benchmarks")
+    ap.add_argument("--section-songs", type=int, default=20,
+                    help="whole held-out MIDI songs for the section benchmark")
     args = ap.parse_args()
     trackers = args.trackers.split(",")
     if "gru" in trackers:
@@ -135,9 +246,11 @@ def main() -> None:
         if not weights_shipped():
             print("no GRU weights installed: skipping the gru tracker")
             trackers.remove("gru")
-    bench_corpus(args.limit, trackers)
+    if not args.sections_only:
+        bench_corpus(args.limit, trackers)
     if not args.no_sections:
         bench_sections()
+        bench_sections_midi(args.section_songs)
 
 
 if __name__ == "__main__":
