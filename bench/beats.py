@@ -164,7 +164,6 @@ def bench_sections_midi(n_songs: int, max_s: float = 480.0) -> None:
     import os
     import subprocess
     import tempfile
-
     import warnings
 
     import soundfile
@@ -197,7 +196,8 @@ def bench_sections_midi(n_songs: int, max_s: float = 480.0) -> None:
         ref = instrumentation_boundaries(pm, song.downbeats)
         if not ref:
             continue
-        key = hashlib.sha1(open(path, "rb").read()).hexdigest()[:16]
+        with open(path, "rb") as fh:
+            key = hashlib.sha1(fh.read()).hexdigest()[:16]
         wav = os.path.join(cache, f"{key}.flac")
         if not os.path.isfile(wav):
             with tempfile.TemporaryDirectory() as td:
@@ -222,10 +222,11 @@ def bench_sections_midi(n_songs: int, max_s: float = 480.0) -> None:
     if not total:
         print("\nsections on MIDI songs: no held-out song with instrumentation changes")
         return
-    print(f"\nsections on {used} whole held-out MIDI songs (rendered with {os.path.basename(sf_path)}"
-          f"; reference: {total} bars where the instrumentation changes): boundary hit rate "
-          f"(±1 bar) {hits}/{total} = {hits / total:.2f}; precision {near}/{found} = "
-          f"{near / max(1, found):.2f} of the boundaries found are at such a change")
+    print(f"\nsections on {used} whole held-out MIDI songs (rendered with "
+          f"{os.path.basename(sf_path)}; reference: {total} bars where the instrumentation "
+          f"changes): boundary hit rate (±1 bar) {hits}/{total} = {hits / total:.2f}; "
+          f"precision {near}/{found} = {near / max(1, found):.2f} of the boundaries found "
+          f"are at such a change")
     for name, nref, h, nest, nr in per_song:
         print(f"  {name:28s} changes {nref:2d} hit {h:2d}   found {nest:2d} at a change {nr:2d}")
 
