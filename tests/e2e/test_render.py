@@ -326,6 +326,18 @@ def test_ctrl_c_stops_ffmpeg_and_leaves_no_file(media, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         ffmpeg.write(edl, str(target), progress=False, on_progress=interrupt)
     assert os.listdir(tmp_path) == []
+    # a segmented render stops in its second part: no part, sound or output is left
+    long = _edl([(media["a" if i % 2 else "b"], 0.1 * i, 20) for i in range(10)])
+    seen: list[int] = []
+
+    def later(frames: int) -> None:
+        seen.append(frames)
+        if frames > 80:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ffmpeg.write(long, str(target), progress=False, on_progress=later, memory_mb=1.0)
+    assert max(seen) > 80 and os.listdir(tmp_path) == []
 
 
 def test_ffmpeg_failure_is_one_message_with_the_log_tail(tmp_path):
