@@ -91,6 +91,16 @@ def main() -> None:
           f"{beat_track:.3f}s")
     print(f"ratio beat_track / whole analysis: {beat_track / whole:.2f}x "
           f"({'faster' if whole < beat_track else 'slower'} than librosa's beat tracker alone)")
+    from editspec.model.infer import weights_shipped
+
+    if weights_shipped():
+        A.analyze_audio("warm", y=y[: ft.SR * 5], tracker="gru", use_cache=False)
+        gru = median_time(lambda: A.analyze_audio("bench", y=y, tracker="gru", use_cache=False),
+                          args.runs)
+        print(f"whole analysis, gru tracker (the same, GRU activations included):        "
+              f"{gru:.3f}s")
+        print(f"ratio beat_track / whole gru analysis: {beat_track / gru:.2f}x "
+              f"({'faster' if gru < beat_track else 'slower'} than librosa's beat tracker alone)")
 
 
 if __name__ == "__main__":

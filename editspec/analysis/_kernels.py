@@ -184,3 +184,33 @@ def mel_project(power_tf: np.ndarray, weights: np.ndarray, lo: np.ndarray,
                 acc += weights[m, k] * row[k]
             out[m, t] = acc
     return out
+
+
+@njit(types.boolean[::1](float64[::1], int64, int64, int64, int64, float64, int64), cache=True,
+      nogil=True)
+def peak_pick(x: np.ndarray, pre_max: int, post_max: int, pre_avg: int, post_avg: int,
+              delta: float, wait: int) -> np.ndarray:  # pragma: no cover - numba
+    """Peaks of ``x``: the same picks as ``librosa.util.peak_pick`` (Böck et al. 2012).
+
+    Frame ``n`` is a peak when ``x[n]`` is the maximum of ``x[n-pre_max : n+post_max]``,
+    at least ``delta`` above the mean of ``x[n-pre_avg : n+post_avg]``, and more than
+    ``wait`` frames after the previous peak (greedy, left to right).
+    """
+    n_x = x.shape[0]
+    peaks = np.zeros(n_x, dtype=np.bool_)
+    if n_x == 0:
+        return peaks
+    first = x[0] >= np.max(x[:min(post_max, n_x)])
+    first = first and x[0] >= np.mean(x[:min(post_avg, n_x)]) + delta
+    peaks[0] = first
+    n = wait + 1 if first else 1
+    while n < n_x:
+        if x[n] != np.max(x[max(0, n - pre_max):min(n + post_max, n_x)]):
+            n += 1
+            continue
+        if x[n] < np.mean(x[max(0, n - pre_avg):min(n + post_avg, n_x)]) + delta:
+            n += 1
+            continue
+        peaks[n] = True
+        n += wait + 1
+    return peaks

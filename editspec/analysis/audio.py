@@ -264,8 +264,6 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
 
 
 def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) -> AudioAnalysis:
-    import librosa
-
     from editspec.analysis import beats as bt
     from editspec.analysis import features as ft
     from editspec.analysis.sections import bar_features, find_sections
@@ -332,11 +330,11 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
     energy = np.interp(t_out, t_in, energy_frames).astype(np.float32)
     sal_out = np.interp(t_out, t_in, _smooth_max(salience, int(FPS / ENERGY_FPS))).astype(np.float32)
     # onsets: peaks of the envelope above its local mean
-    peaks = librosa.util.peak_pick(onset.astype(np.float64), pre_max=3, post_max=3, pre_avg=10,
-                                   post_avg=10, delta=float(np.std(onset)) * 0.5, wait=5)
+    peaks = ft.peak_pick(onset, pre_max=3, post_max=3, pre_avg=10, post_avg=10,
+                         delta=float(np.std(onset)) * 0.5, wait=5)
     strength = onset[peaks] / (onset.max() + 1e-9)
     # sections over bar-synchronous chroma + MFCC + loudness
-    mfcc = librosa.feature.mfcc(S=ft.log_mel(power), n_mfcc=13)[1:]
+    mfcc = ft.mfcc(ft.log_mel(power), n_mfcc=13)[1:]
     bar_frames = np.round(downbeats * SR / HARMONY_HOP).astype(np.int64)
     if len(bar_frames) >= 2:
         m = power.shape[1]

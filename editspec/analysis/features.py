@@ -29,11 +29,10 @@ ONSET_N_MELS = 64
 """Mel bands of the onset features."""
 
 
-@functools.cache
 def _mel_basis(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
-    import librosa
+    from editspec.analysis import filters
 
-    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels).astype(np.float32)
+    return filters.mel(sr, n_fft, n_mels)
 
 
 @functools.cache
@@ -127,17 +126,52 @@ def onset_strength(mel_db: np.ndarray, lag: int = 1) -> np.ndarray:
 
 
 def chroma(power: np.ndarray, sr: int = SR) -> np.ndarray:
-    """Return a chromagram [shape=(12, n_frames)] from a power spectrogram (librosa's filters)."""
-    import librosa
+    """Return a chromagram [shape=(12, n_frames)] from a power spectrogram.
 
-    return librosa.feature.chroma_stft(S=power, sr=sr, n_fft=(power.shape[0] - 1) * 2, tuning=0.0)
+    Equal to ``librosa.feature.chroma_stft(S=power, sr=sr, tuning=0.0)``: librosa's
+    chroma filter bank (cached, :mod:`editspec.analysis.filters`), each frame scaled to
+    a maximum of 1 (frames of zeros stay zero).
+    """
+    from editspec.analysis import filters
+
+    raw = filters.chroma(sr, (power.shape[0] - 1) * 2) @ power
+    peak = np.abs(raw).max(axis=0)
+    peak[peak < np.finfo(raw.dtype).tiny] = 1.0
+    return raw / peak
+
+
+def peak_pick(x: np.ndarray, *, pre_max: int, post_max: int, pre_avg: int, post_avg: int,
+              delta: float, wait: int) -> np.ndarray:
+    """Return the indices of the peaks of ``x`` (numba kernel).
+
+    The same picks as ``librosa.util.peak_pick`` with the same arguments (Böck, Krebs
+    and Schedl 2012): a local maximum over ``pre_max``/``post_max`` frames, ``delta``
+    above the local mean over ``pre_avg``/``post_avg`` frames, ``wait`` frames after
+    the previous peak.
+    """
+    from editspec.analysis._kernels import peak_pick as kernel
+
+    hits = kernel(np.ascontiguousarray(x, dtype=np.float64), int(pre_max), int(post_max),
+                  int(pre_avg), int(post_avg), float(delta), int(wait))
+    return np.flatnonzero(hits)
+
+
+def mfcc(mel_db: np.ndarray, n_mfcc: int = 13) -> np.ndarray:
+    """Return MFCCs [shape=(n_mfcc, n_frames)] of a log-mel spectrogram (dB).
+
+    Equal to ``librosa.feature.mfcc(S=mel_db, n_mfcc=n_mfcc)``: the orthonormal DCT-II
+    over bands, first ``n_mfcc`` coefficients.
+    """
+    import scipy.fft
+
+    return scipy.fft.dct(mel_db, axis=0, type=2, norm="ortho")[:n_mfcc]
 
 
 def mel_frequencies(n_mels: int, sr: int = SR) -> np.ndarray:
     """Return the centre frequency in Hz of each mel band."""
-    import librosa
+    from editspec.analysis import filters
 
-    return librosa.mel_frequencies(n_mels=n_mels + 2, fmax=sr / 2)[1:-1]
+    return filters.mel_frequencies(n_mels + 2, sr / 2)[1:-1]
 
 
 _K_SHELF_HZ, _K_SHELF_DB, _K_HP_HZ = 1681.97, 3.9998, 38.1355

@@ -136,10 +136,9 @@ _MEL: dict[tuple[Any, ...], np.ndarray] = {}
 def _mel_basis(cfg: GRUConfig) -> np.ndarray:
     key = (cfg.sr, cfg.n_fft, cfg.n_mels, cfg.fmin)
     if key not in _MEL:
-        import librosa
+        from editspec.analysis import filters  # librosa's, cached on disk
 
-        _MEL[key] = librosa.filters.mel(sr=cfg.sr, n_fft=cfg.n_fft, n_mels=cfg.n_mels,
-                                        fmin=cfg.fmin).astype(np.float32)
+        _MEL[key] = filters.mel(cfg.sr, cfg.n_fft, cfg.n_mels, float(cfg.fmin))
     return _MEL[key]
 
 

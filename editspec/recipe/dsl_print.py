@@ -288,8 +288,15 @@ def data_to_yaml(data: Any) -> str:
     class _Dumper(yaml.SafeDumper):
         pass
 
+    from editspec.recipe.from_yaml import _Loader
+
+    reader = _Loader("")  # the recipe loader's resolver: "0E0" reads as a number there
+
     def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
         style = '"' if any(ch in value for ch in "\n\r\t") or value != value.strip() else None
+        if style is None and reader.resolve(yaml.ScalarNode, value, (True, False)) != \
+                "tag:yaml.org,2002:str":
+            style = "'"
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     _Dumper.add_representer(str, _str)

@@ -140,3 +140,13 @@ def test_schema_errors_point_into_the_dsl(folder):
         load_recipe(str(p))
     assert [e.format() for e in info.value.errors] == [
         f"{p}:4:8: unknown key 'evry' in cuts (did you mean 'every'?)"]
+
+
+@pytest.mark.parametrize("text", ["0E0", "-3E+2", "1e5", "12", "true", "null", ".5", "0x1F"])
+def test_yaml_printer_quotes_strings_the_loader_would_read_as_numbers(text):
+    from editspec.recipe.dsl_print import data_to_yaml
+    from editspec.recipe.from_yaml import parse_yaml
+
+    doc = {"version": 1, "overlays": [{"text": text}]}
+    back, _ = parse_yaml(data_to_yaml(doc), "r.yaml")
+    assert back == doc
