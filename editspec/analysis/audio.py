@@ -279,7 +279,7 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
     if tracker == "gru":
         from editspec.model.infer import activations
 
-        acts = activations(y, SR)
+        acts = activations(y, SR, power=onset_power, power_hop=HOP)
         beat_act = _fit(acts.beat, n)
         down_act = _fit(acts.downbeat, n)
         salience = _fit(acts.salience, n)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import os
+
 import numpy as np
 
 from editspec.analysis.features import FPS
@@ -230,8 +232,17 @@ def decode_bar_pointer(beat_act: np.ndarray, down_act: np.ndarray, fps: float = 
     scores: dict[int, float] = {}
     best: tuple[float, np.ndarray, np.ndarray, int] | None = None
     lb, ld, ln = np.log(b), np.log(d), np.log(none)
-    for bpb in meters:
-        score, frames, index = bar_pointer_viterbi(lb, ld, ln, intervals, bpb, trans, region, lo, hi)
+    def run(bpb: int) -> tuple[float, np.ndarray, np.ndarray]:
+        return bar_pointer_viterbi(lb, ld, ln, intervals, bpb, trans, region, lo, hi)
+
+    if len(meters) > 1 and (os.cpu_count() or 1) > 1:  # the kernel releases the GIL
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(meters)) as pool:
+            results = list(pool.map(run, meters))
+    else:
+        results = [run(bpb) for bpb in meters]
+    for bpb, (score, frames, index) in zip(meters, results, strict=True):
         scores[bpb] = float(score)
         if best is None or score > best[0]:
             best = (float(score), frames, index, bpb)

@@ -76,7 +76,8 @@ class GRUConfig:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
-def features(y: np.ndarray, cfg: GRUConfig) -> np.ndarray:
+def features(y: np.ndarray, cfg: GRUConfig, *, power: np.ndarray | None = None,
+             power_hop: int = 0) -> np.ndarray:
     """Return the network input: log-mel in 0..1, its positive first difference and
     log semitone bands in 0..1 (a long window that resolves bass notes and chords).
 
@@ -86,6 +87,11 @@ def features(y: np.ndarray, cfg: GRUConfig) -> np.ndarray:
         Mono audio at ``cfg.sr``.
     cfg : GRUConfig
         Front-end parameters.
+    power, power_hop : np.ndarray, int, optional
+        A power spectrogram of ``y`` made with ``cfg.n_fft`` at hop ``power_hop``, a
+        divisor of ``cfg.hop`` (frame ``j`` centred on sample ``j * power_hop``), e.g.
+        the analyzer's onset spectrogram: its frames at ``cfg.hop`` are used instead of
+        a new STFT (the same numbers).
 
     Returns
     -------
@@ -97,7 +103,13 @@ def features(y: np.ndarray, cfg: GRUConfig) -> np.ndarray:
     from editspec.analysis.features import power_spectrogram
 
     y = np.asarray(y, dtype=np.float32)
-    power = power_spectrogram(y, n_fft=cfg.n_fft, hop=cfg.hop)
+    n_frames = 1 + len(y) // cfg.hop
+    fits = (power is not None and power_hop > 0 and cfg.hop % power_hop == 0
+            and power.shape[0] == cfg.n_fft // 2 + 1 and power.shape[1] == 1 + len(y) // power_hop)
+    if fits:
+        power = power[:, :: cfg.hop // power_hop][:, :n_frames]  # type: ignore[index]
+    else:  # none given, or another FFT size or hop: a new STFT
+        power = power_spectrogram(y, n_fft=cfg.n_fft, hop=cfg.hop)
     x = _log01(_mel_basis(cfg) @ power)
     diff = np.maximum(np.diff(x, axis=1, prepend=x[:, :1]), 0.0)
     parts = [x, diff]

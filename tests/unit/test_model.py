@@ -265,3 +265,19 @@ def test_train_without_corpus_is_a_clear_error(tmp_path):
                        match="no corpus; build it with `editspec train --build-corpus`"):
         train(TrainConfig(model=TINY), output=str(tmp_path / "x.pt"),
               corpus_root=str(tmp_path / "nothing"), progress=False)
+
+
+def test_network_features_reuse_the_onset_spectrogram_exactly():
+    from editspec.analysis.features import ONSET_N_FFT, power_spectrogram
+    from editspec.model.gru import GRUConfig, features
+
+    cfg = GRUConfig()
+    rng = np.random.default_rng(0)
+    for n in (22050 * 2, 22050 * 2 + 255, 22050 * 2 + 511, 22050 * 2 + 767):
+        y = rng.standard_normal(n).astype(np.float32) * 0.1
+        power = power_spectrogram(y, n_fft=ONSET_N_FFT, hop=256)
+        assert cfg.n_fft == ONSET_N_FFT
+        assert np.array_equal(features(y, cfg, power=power, power_hop=256), features(y, cfg))
+    # a spectrogram that does not fit (other hop) is ignored, not misread
+    wrong = power_spectrogram(y, n_fft=ONSET_N_FFT, hop=384)
+    assert np.array_equal(features(y, cfg, power=wrong, power_hop=384), features(y, cfg))
