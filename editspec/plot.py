@@ -15,7 +15,12 @@ if TYPE_CHECKING:
 COLORS = {
     "wave": "#9aa5b1", "energy": "#e4572e", "salience": "#7b2cbf", "beat": "#2e86ab",
     "downbeat": "#1b1b1e", "grid": "#e5e7eb", "text": "#1f2933",
+    # video (shots --plot): cut kinds, motion and quality curves
+    "cut": "#1b1b1e", "fade": "#7b2cbf", "dissolve": "#2e86ab", "motion": "#9aa5b1",
+    "local": "#e4572e", "camera": "#2e86ab", "shake": "#e4572e", "sharpness": "#1b1b1e",
+    "exposure": "#f4a259", "usable": "#2a9d8f", "centre_x": "#7b2cbf", "centre_y": "#2a9d8f",
 }
+"""The palette of every editspec figure (``analyze --plot``, ``shots --plot``, the report)."""
 SECTION_COLORS = ("#fde68a", "#bfdbfe", "#c7f9cc", "#fbcfe8", "#ddd6fe", "#fed7aa")
 
 

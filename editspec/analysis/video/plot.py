@@ -14,7 +14,6 @@ import numpy as np
 if TYPE_CHECKING:
     from editspec.analysis.video import VideoAnalysis
 
-KIND_COLORS = {"cut": "#1b1b1e", "fade": "#7b2cbf", "dissolve": "#2e86ab"}
 
 
 def plot_shots(analysis: VideoAnalysis, path: str) -> None:
@@ -27,11 +26,10 @@ def plot_shots(analysis: VideoAnalysis, path: str) -> None:
     path : str
         PNG file to write.
     """
-    import matplotlib
+    from editspec.plot import COLORS as C
+    from editspec.plot import _pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     tr = analysis.tracks
     fps = float(analysis.fps)
     n = analysis.n_frames
@@ -39,12 +37,12 @@ def plot_shots(analysis: VideoAnalysis, path: str) -> None:
     fig, axes = plt.subplots(4, 1, figsize=(11, 7.5), sharex=True,
                              gridspec_kw={"height_ratios": [1.2, 1, 1, 1]})
     ax = axes[0]
-    ax.plot(t, analysis.frame_motion, color="#9aa5b1", lw=0.8, label="frame difference")
+    ax.plot(t, analysis.frame_motion, color=C["motion"], lw=0.8, label="frame difference")
     if tr is not None:
-        ax.plot(t, tr.local, color="#e4572e", lw=0.8, label="local motion")
+        ax.plot(t, tr.local, color=C["local"], lw=0.8, label="local motion")
     for c, kind, span in zip(analysis.cut_frames, analysis.cut_kinds, analysis.transitions,
                              strict=True):
-        color = KIND_COLORS.get(str(kind), "#1b1b1e")
+        color = C.get(str(kind), C["cut"])
         ax.axvline(c / fps, color=color, lw=1.2)
         if span[1] > span[0]:
             for a in axes:
@@ -55,21 +53,21 @@ def plot_shots(analysis: VideoAnalysis, path: str) -> None:
     ax.legend(loc="upper right", fontsize=7, frameon=False)
     if tr is not None:
         speed = np.hypot(tr.camera[:, 0], tr.camera[:, 1])
-        axes[1].plot(t, speed, color="#2e86ab", lw=0.8, label="camera speed")
-        axes[1].plot(t, tr.shake, color="#e4572e", lw=0.8, label="shake")
+        axes[1].plot(t, speed, color=C["camera"], lw=0.8, label="camera speed")
+        axes[1].plot(t, tr.shake, color=C["shake"], lw=0.8, label="shake")
         axes[1].set_ylabel("widths/s")
         axes[1].legend(loc="upper right", fontsize=7, frameon=False)
-        axes[2].plot(t, tr.sharpness, color="#1b1b1e", lw=0.8, label="sharpness")
-        axes[2].plot(t, tr.exposure, color="#f4a259", lw=0.8, label="exposure")
-        axes[2].fill_between(t, 0, 1, where=tr.black, color="#1b1b1e", alpha=0.25, lw=0,
+        axes[2].plot(t, tr.sharpness, color=C["sharpness"], lw=0.8, label="sharpness")
+        axes[2].plot(t, tr.exposure, color=C["exposure"], lw=0.8, label="exposure")
+        axes[2].fill_between(t, 0, 1, where=tr.black, color=C["cut"], alpha=0.25, lw=0,
                              label="black")
         for a, b in analysis.usable:
-            axes[2].axvspan(a, b, ymin=0.96, ymax=1.0, color="#2a9d8f", lw=0)
+            axes[2].axvspan(a, b, ymin=0.96, ymax=1.0, color=C["usable"], lw=0)
         axes[2].set_ylim(0, 1.05)
         axes[2].set_ylabel("quality")
-        axes[2].legend(loc="upper right", fontsize=7, frameon=False, ncol=3)
-        axes[3].plot(t, tr.centre[:, 0], color="#7b2cbf", lw=1.0, label="centre x")
-        axes[3].plot(t, tr.centre[:, 1], color="#2a9d8f", lw=1.0, label="centre y")
+        axes[2].legend(loc="lower right", fontsize=7, frameon=False, ncol=3)
+        axes[3].plot(t, tr.centre[:, 0], color=C["centre_x"], lw=1.0, label="centre x")
+        axes[3].plot(t, tr.centre[:, 1], color=C["centre_y"], lw=1.0, label="centre y")
         axes[3].set_ylim(0, 1)
         axes[3].set_ylabel("centre")
         axes[3].legend(loc="upper right", fontsize=7, frameon=False)
