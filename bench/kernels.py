@@ -14,20 +14,9 @@ Run: ``.venv/bin/python bench/kernels.py [--audio FILE] [--runs 5]``
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
-
-
-def median_time(fn, runs: int) -> float:
-    fn()  # warm (numba compile, caches)
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from _timing import median_time
 
 
 def main() -> None:

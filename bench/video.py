@@ -21,25 +21,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import tempfile
-import time
-from collections.abc import Callable
 
 import numpy as np
+from _timing import median_time
 
 FOOTAGE = os.path.expanduser("~/.cache/editspec/footage/bigbuckbunny.mp4")
 
-
-def median_time(fn: Callable[[], object], runs: int) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def make_clip(seconds: float) -> str:
