@@ -7,13 +7,19 @@ import time
 from collections.abc import Callable
 
 
-def median_time(fn: Callable[[], object], runs: int) -> float:
-    """Call ``fn`` once to warm it (numba compilation, caches), then return the median
-    wall time of ``runs`` more calls, in seconds."""
-    fn()
+def median_time(fn: Callable[[], object], runs: int, *, warm: bool = True,
+                clock: Callable[[], float] = time.perf_counter) -> float:
+    """Return the median time of ``runs`` calls of ``fn``, in seconds.
+
+    ``warm`` calls it once first, untimed (numba compilation, caches); ``clock`` is the
+    clock read around each call (``time.process_time`` for CPU time of all threads,
+    steadier than wall time when other jobs load the machine).
+    """
+    if warm:
+        fn()
     times = []
     for _ in range(runs):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        times.append(time.perf_counter() - t)
+        times.append(clock() - t)
     return statistics.median(times)

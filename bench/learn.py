@@ -28,6 +28,7 @@ import time
 from fractions import Fraction
 
 import numpy as np
+from _footage import real_clips
 
 MAX_SHOT_S = 5.0
 """Longest shot of the hidden rule: the longest usable pieces of the real footage."""
@@ -67,7 +68,6 @@ def main() -> None:
 
     from editspec.analysis.audio import analyze_audio
     from editspec.analysis.cache import cache_dir
-    from editspec.analysis.video import analyze_clips
     from editspec.errors import EditspecError
     from editspec.ir import ClipPool, CutRule, Cuts, Music, Output, Recipe
     from editspec.style.data import beat_features, example_from_cuts, example_from_video
@@ -89,11 +89,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
     t_start = time.perf_counter()
-    footage = sorted(glob.glob(os.path.join(cache_dir(), "footage", "*.mp4")) +
-                     glob.glob(os.path.join(cache_dir(), "footage", "*.mov")))
-    if not footage:
-        raise SystemExit("no footage in the cache: run bench/shots.py once to fetch it")
-    clips = {a.path: a for a in analyze_clips(footage)}
+    clips = real_clips()
     rng = np.random.default_rng(args.seed)
     pool = real_songs(30.0, args.max_seconds)
     picked = [pool[i] for i in sorted(rng.choice(len(pool), min(args.songs, len(pool)),

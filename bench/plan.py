@@ -23,6 +23,7 @@ import time
 from fractions import Fraction
 
 import numpy as np
+from _footage import real_clips
 
 
 def real_songs(limit: int) -> list[str]:
@@ -38,7 +39,7 @@ def real_songs(limit: int) -> list[str]:
     return songs
 
 
-def recipe_for(song: str, clips: list[str], rules, motion: bool):  # noqa: ANN001
+def recipe_for(song: str, clips: list[str], rules, motion: bool):
     from editspec.ir import ClipPool, Cuts, EnergyMap, Music, Output, Recipe
 
     return Recipe(1, "bench.yaml", Output(1080, 1920, Fraction(30), 30.0),
@@ -50,19 +51,13 @@ def main() -> None:
     from scipy.stats import spearmanr
 
     from editspec.analysis.audio import analyze_audio
-    from editspec.analysis.cache import cache_dir
-    from editspec.analysis.video import analyze_clips
     from editspec.ir import CutRule
     from editspec.plan import plan_edit
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--songs", type=int, default=3, help="songs per package")
     args = ap.parse_args()
-    footage = sorted(glob.glob(os.path.join(cache_dir(), "footage", "*.mp4")) +
-                     glob.glob(os.path.join(cache_dir(), "footage", "*.mov")))
-    if not footage:
-        raise SystemExit("no footage in the cache: run bench/shots.py once to fetch it")
-    clips = {a.path: a for a in analyze_clips(footage)}
+    clips = real_clips()
     rules = (CutRule(1, "beat", energy_above=0.75), CutRule(1, "bar", energy_above=0.4),
              CutRule(2, "bar"))
     print(f"footage: {len(clips)} real clips; rules: every beat > 0.75 / every bar > 0.4 / "
