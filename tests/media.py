@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 
@@ -40,3 +42,17 @@ def decoded_duration(path: str) -> tuple[int, float]:
     audio_s = len(proc.stdout) / 4 / 48000
     frames = len(decode_rgb(path, 16, 16))
     return frames, audio_s
+
+
+def batch_media(root: Path, recipe: str, song: str, clips: list[str]) -> Path:
+    """Fill ``root`` for a batch template: song.ogg, clips/ (3 clips), logo.png, recipe.yaml."""
+    from editspec.media import run_ffmpeg
+
+    shutil.copy(song, root / "song.ogg")
+    (root / "clips").mkdir()
+    for c in clips[:3]:
+        shutil.copy(c, root / "clips")
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", "color=c=red:s=32x16", "-frames:v", "1",
+                str(root / "logo.png")], "logo")
+    (root / "recipe.yaml").write_text(recipe, encoding="utf-8")
+    return root

@@ -12,6 +12,7 @@ import sys
 import threading
 
 import pytest
+from media import batch_media
 
 from editspec.batch import run_batch
 from editspec.media import ffmpeg_exe
@@ -35,17 +36,7 @@ FAST = {"preset": "ultrafast", "crf": 35}
 
 @pytest.fixture(scope="module")
 def media(tmp_path_factory, demo_song, small_clips):
-    from editspec.media import run_ffmpeg
-
-    root = tmp_path_factory.mktemp("batch")
-    shutil.copy(demo_song[0], root / "song.ogg")
-    (root / "clips").mkdir()
-    for c in small_clips[:3]:
-        shutil.copy(c, root / "clips")
-    run_ffmpeg(["-y", "-f", "lavfi", "-i", "color=c=red:s=32x16", "-frames:v", "1",
-                str(root / "logo.png")], "logo")
-    (root / "recipe.yaml").write_text(RECIPE, encoding="utf-8")
-    return root
+    return batch_media(tmp_path_factory.mktemp("batch"), RECIPE, demo_song[0], small_clips)
 
 
 def frames_of(path) -> tuple[int, tuple[int, int]]:

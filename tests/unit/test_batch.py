@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
+from media import batch_media
 
 from editspec.batch import make_jobs
 from editspec.batch.jobs import Template, compile_job
@@ -48,17 +48,7 @@ ADVERSARIAL = [
 
 @pytest.fixture(scope="module")
 def media(tmp_path_factory, demo_song, small_clips):
-    from editspec.media import run_ffmpeg
-
-    root = tmp_path_factory.mktemp("batchunit")
-    shutil.copy(demo_song[0], root / "song.ogg")
-    (root / "clips").mkdir()
-    for c in small_clips[:3]:
-        shutil.copy(c, root / "clips")
-    run_ffmpeg(["-y", "-f", "lavfi", "-i", "color=c=red:s=32x16", "-frames:v", "1",
-                str(root / "logo.png")], "logo")
-    (root / "recipe.yaml").write_text(RECIPE, encoding="utf-8")
-    return root
+    return batch_media(tmp_path_factory.mktemp("batchunit"), RECIPE, demo_song[0], small_clips)
 
 
 def _csv(path, text):
