@@ -6,7 +6,9 @@ Prints, for a synthesized 4-minute song (or a file given with --audio):
   ``onset.onset_strength(S=..., center=False)``);
 - speed: median of N runs of each, and the ratio librosa / editspec;
 - the whole analysis (warm process, same decoded audio) against
-  ``librosa.beat.beat_track`` alone.
+  ``librosa.beat.beat_track`` alone, with the dp and the gru tracker;
+- a cold ``editspec analyze SONG --json --no-cache`` process per tracker (numba and
+  filter-bank caches warm on disk), median of 3 (target under 3 s).
 
 Run: ``.venv/bin/python bench/kernels.py [--audio FILE] [--runs 5]``
 """
@@ -90,6 +92,37 @@ def main() -> None:
               f"{gru:.3f}s")
         print(f"ratio beat_track / whole gru analysis: {beat_track / gru:.2f}x "
               f"({'faster' if gru < beat_track else 'slower'} than librosa's beat tracker alone)")
+    cold_process(args.audio, y, weights_shipped())
+
+
+def cold_process(audio: str | None, y: np.ndarray, gru: bool) -> None:
+    """Time fresh ``editspec analyze`` processes on the song (written to FLAC if synthesized)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    import soundfile
+
+    from editspec.analysis import features as ft
+
+    with tempfile.TemporaryDirectory(prefix="editspec-bench-") as td:
+        path = audio
+        if path is None:
+            path = os.path.join(td, "song.flac")
+            soundfile.write(path, y, ft.SR)
+        for tracker in ("dp", "gru") if gru else ("dp",):
+            argv = [sys.executable, "-m", "editspec", "analyze", path, "--json", "--no-cache",
+                    "--tracker", tracker]
+            subprocess.run(argv, check=True, capture_output=True)  # numba, filter caches
+            times = []
+            for _ in range(3):
+                t = time.perf_counter()
+                subprocess.run(argv, check=True, capture_output=True)
+                times.append(time.perf_counter() - t)
+            print(f"cold `editspec analyze --tracker {tracker}` process: "
+                  f"{sorted(times)[1]:.2f}s (median of 3; target < 3 s)")
 
 
 if __name__ == "__main__":
