@@ -49,7 +49,8 @@ from editspec.model.augment import (
 
 log = logging.getLogger(__name__)
 
-CORPUS_VERSION = 1
+CORPUS_VERSION = 2
+"""2: bar lines follow the music where the MIDI's are shifted (:func:`bar_phase`)."""
 SR = 22050
 """Sample rate of the renders, Hz (the analyzer's)."""
 MIDI_PACKAGES = ("openttd-openmsx", "simutrans-data", "mma", "freedink-data", "pianobooster")
@@ -297,6 +298,90 @@ def midi_grid(pm: Any) -> tuple[np.ndarray, np.ndarray]:
     return b, b[d]
 
 
+BAR_PHASE_MARGIN = 0.5
+"""How much more downbeat evidence (of at most 3) another beat of the bar needs than the
+MIDI's own bar line before :func:`bar_phase` moves the bar lines there."""
+BAR_PHASE_HARMONY_RATIO = 1.3
+"""...and how many times more often the harmony must change there."""
+
+
+def bar_phase(pm: Any, beats: np.ndarray, downbeats: np.ndarray) -> int:
+    """Return by how many beats the music's bar lines follow the MIDI's (0: they agree).
+
+    Many MIDI files start with a pickup or a silent beat that their time-signature map
+    does not account for; their bar lines are then a beat or more early (every file that
+    MMA renders with its default ``init.mma``, which ends in ``beatadjust 1``, is one beat
+    early). The music itself says where its bars start: chords change, the bass and the
+    kick drum play on the downbeat. For each beat of the bar this scores the mean chord
+    change (Jaccard distance of the sounding pitch classes to the beat before), the bass
+    notes (below E3) and the kick drums that start on it, each scaled by its maximum over
+    the bar. Another beat wins only when its score exceeds the bar line's by
+    :data:`BAR_PHASE_MARGIN` and its chord change is :data:`BAR_PHASE_HARMONY_RATIO` times
+    the bar line's; otherwise the MIDI's bar lines stand. Songs whose metre changes are
+    left as they are.
+    """
+    is_down = np.isin(np.round(beats, 6), np.round(downbeats, 6))
+    if len(beats) < 16 or not is_down.any():
+        return 0
+    pos = np.zeros(len(beats), np.int64)
+    k = 0
+    first = int(np.argmax(is_down))
+    for i in range(first, len(beats)):
+        k = 0 if is_down[i] else k + 1
+        pos[i] = k
+    bars = np.diff(np.flatnonzero(is_down))
+    if len(bars) == 0 or np.any(bars != bars[0]):
+        return 0  # metre changes (or a single bar): keep the map
+    bpb = int(bars[0])
+    if bpb < 2:
+        return 0
+    pos[:first] = (np.arange(first) - first) % bpb
+    period = float(np.median(np.diff(beats)))
+    tol = 0.1 * period
+    pcs = np.zeros((len(beats), 12), bool)
+    bass = np.zeros(len(beats))
+    kick = np.zeros(len(beats))
+    for ins in pm.instruments:
+        for n in ins.notes:
+            i = int(np.searchsorted(beats, n.start + tol)) - 1
+            if i < 0:
+                continue
+            on_beat = n.start - beats[i] < tol
+            if ins.is_drum:
+                kick[i] += on_beat and n.pitch in (35, 36)
+                continue
+            j = int(np.searchsorted(beats, n.end - 0.5 * tol))
+            pcs[i:max(i + 1, j), n.pitch % 12] = True
+            bass[i] += on_beat and n.pitch < 52
+    union = (pcs[1:] | pcs[:-1]).sum(axis=1)
+    inter = (pcs[1:] & pcs[:-1]).sum(axis=1)
+    change = np.zeros(len(beats))
+    change[1:] = np.where(union > 0, 1.0 - inter / np.maximum(union, 1), 0.0)
+
+    def per_beat(x: np.ndarray) -> np.ndarray:
+        return np.array([x[pos == p].mean() for p in range(bpb)])
+
+    harmony = per_beat(change)
+    score = sum(v / (v.max() + 1e-9) for v in (harmony, per_beat(bass), per_beat(kick)))
+    best = int(np.argmax(score))
+    if (best != 0 and int(np.argmax(harmony)) == best
+            and score[best] - score[0] >= BAR_PHASE_MARGIN
+            and harmony[best] >= BAR_PHASE_HARMONY_RATIO * harmony[0]):
+        return best
+    return 0
+
+
+def shift_bars(beats: np.ndarray, downbeats: np.ndarray, shift: int) -> np.ndarray:
+    """Return the downbeats moved ``shift`` beats later (earlier beats of a first partial
+    bar become downbeats as needed); ``downbeats`` when ``shift`` is 0."""
+    if shift == 0 or len(downbeats) < 2:
+        return downbeats
+    idx = np.flatnonzero(np.isin(np.round(beats, 6), np.round(downbeats, 6)))
+    bpb = int(idx[1] - idx[0])
+    start = (idx[0] + shift) % bpb
+    return beats[start::bpb]
+
+
 def _grid_fit(pm: Any, beats: np.ndarray) -> float:
     """Share of note onsets within 35 ms of a 16th or triplet-8th grid point."""
     onsets = np.sort(np.concatenate([[n.start for n in ins.notes] for ins in pm.instruments]
@@ -340,6 +425,7 @@ def load_song(path: str) -> tuple[Any, Song] | None:
         return None
     if _grid_fit(pm, beats) < 0.75:
         return None
+    downs = shift_bars(beats, downs, bar_phase(pm, beats, downs))
     return pm, Song(path, song_group(path), beats, downs, end)
 
 
@@ -547,7 +633,7 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
             uniq.append(p)
     paths = uniq[:limit_songs] if limit_songs else uniq
     splits = split_groups([song_group(p) for p in paths], cfg)
-    out_dir = os.path.join(root, "renders")
+    out_dir = os.path.join(root, f"renders-v{CORPUS_VERSION}")  # a new version renders anew
     os.makedirs(out_dir, exist_ok=True)
     jobs = []
     for idx, p in enumerate(paths):
@@ -587,7 +673,11 @@ def load_manifest(root: str | None = None) -> dict[str, Any]:
         raise CorpusError(f"{path}: no corpus; build it with `editspec train --build-corpus` "
                           "or `make corpus`")
     with open(path) as fh:
-        return json.load(fh)
+        manifest = json.load(fh)
+    if manifest.get("version") != CORPUS_VERSION:
+        raise CorpusError(f"{path}: corpus version {manifest.get('version')}, this editspec "
+                          f"needs {CORPUS_VERSION}; rebuild it with `make corpus`")
+    return manifest
 
 
 def load_render(entry: dict[str, Any], root: str | None = None) -> dict[str, np.ndarray]:

@@ -19,6 +19,7 @@ torch = pytest.importorskip("torch")
 from editspec.demo import synth_song  # noqa: E402
 from editspec.errors import ModelError  # noqa: E402
 from editspec.model import infer  # noqa: E402
+from editspec.model.data import CORPUS_VERSION, CorpusError, load_manifest  # noqa: E402
 from editspec.model.gru import BeatGRU, GRUConfig, checkpoint_dict, model_from_checkpoint  # noqa: E402
 
 SR = 22050
@@ -168,6 +169,55 @@ def test_midi_grid_follows_tempo_and_time_signature_maps():
     np.testing.assert_allclose(downs[:4], [0.0, 2.0, 4.0, 5.5])
 
 
+def _song_with_pickup(pretty_midi, bpb: int, pickup: int, drums: bool):
+    """A 120 BPM song whose MIDI bar lines are at beat 0, 4, ... but whose chords, bass
+    and kick start their bars ``pickup`` beats later (as after MMA's silent beat)."""
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120)
+    pm.time_signature_changes = [pretty_midi.TimeSignature(bpb, 4, 0.0)]
+    keys, bass = pretty_midi.Instrument(0), pretty_midi.Instrument(33)
+    kit = pretty_midi.Instrument(0, is_drum=True)
+    roots = [0, 5, 7, 0, 9, 5, 7, 0] * 3
+    for bar, root in enumerate(roots):
+        t0 = (pickup + bar * bpb) * 0.5
+        for k in range(bpb):  # the chord sounds on every beat of its bar
+            t = t0 + k * 0.5
+            keys.notes += [pretty_midi.Note(70, 60 + root + iv, t, t + 0.45) for iv in (0, 4, 7)]
+            kit.notes.append(pretty_midi.Note(80, 42, t, t + 0.1))  # hi-hat
+        bass.notes.append(pretty_midi.Note(90, 36 + root, t0, t0 + 0.9))
+        kit.notes.append(pretty_midi.Note(100, 36, t0, t0 + 0.1))
+    pm.instruments += [keys, bass] + ([kit] if drums else [])
+    return pm
+
+
+@pytest.mark.parametrize(("bpb", "pickup", "drums"), [(4, 0, True), (4, 1, True), (4, 1, False),
+                                                      (3, 2, False), (4, 3, True)])
+def test_bar_phase_finds_bar_lines_the_midi_misplaces(bpb, pickup, drums):
+    pretty_midi = pytest.importorskip("pretty_midi")
+    from editspec.model.data import bar_phase, midi_grid, shift_bars
+
+    pm = _song_with_pickup(pretty_midi, bpb, pickup, drums)
+    beats, downs = midi_grid(pm)
+    assert bar_phase(pm, beats, downs) == pickup
+    fixed = shift_bars(beats, downs, pickup)
+    first_chord = pickup * 0.5
+    assert first_chord in fixed and np.allclose(np.diff(fixed), bpb * 0.5)
+    assert fixed[0] <= first_chord and set(np.round(fixed, 6)) <= set(np.round(beats, 6))
+
+
+def test_bar_phase_keeps_the_midi_bar_lines_without_clear_evidence():
+    pretty_midi = pytest.importorskip("pretty_midi")
+    from editspec.model.data import bar_phase, midi_grid
+
+    # one sustained chord and a bass on every beat: nothing marks any beat of the bar
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120)
+    keys, bass = pretty_midi.Instrument(0), pretty_midi.Instrument(33)
+    keys.notes += [pretty_midi.Note(70, p, 0.5, 40.0) for p in (60, 64, 67)]
+    bass.notes += [pretty_midi.Note(90, 36, 0.5 * k, 0.5 * k + 0.4) for k in range(1, 80)]
+    pm.instruments += [keys, bass]
+    beats, downs = midi_grid(pm)
+    assert bar_phase(pm, beats, downs) == 0
+
+
 def test_time_map_keeps_beats_under_swing_and_scales_tempo():
     from editspec.model.data import make_time_map
 
@@ -225,7 +275,20 @@ def _tiny_corpus(root: str) -> None:
         renders.append({"name": name, "file": f"renders/{name}.npz", "split": split,
                         "song": name, "group": name, "spec": {}})
     with open(os.path.join(root, "manifest.json"), "w") as fh:
-        json.dump({"version": 1, "config": {"seed": 0}, "renders": renders}, fh)
+        json.dump({"version": CORPUS_VERSION, "config": {"seed": 0}, "renders": renders}, fh)
+
+
+def test_a_corpus_of_another_version_must_be_rebuilt(tmp_path):
+    root = str(tmp_path / "corpus")
+    _tiny_corpus(root)
+    assert load_manifest(root)["version"] == CORPUS_VERSION
+    path = os.path.join(root, "manifest.json")
+    with open(path) as fh:
+        m = json.load(fh)
+    with open(path, "w") as fh:
+        json.dump(dict(m, version=CORPUS_VERSION - 1), fh)
+    with pytest.raises(CorpusError, match="rebuild it with `make corpus`"):
+        load_manifest(root)
 
 
 def test_resumed_training_equals_uninterrupted(tmp_path):
