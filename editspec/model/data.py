@@ -84,10 +84,11 @@ class CorpusConfig:
     """Seed of the split and of every augmentation."""
     excerpt_s: float = 30.0
     """Length of each rendered excerpt, seconds."""
-    renders_train: int = 5
-    """Renders per training song."""
-    renders_eval: int = 2
-    """Renders per validation and per test song."""
+    renders_train: int = 10
+    """Renders per training song (excerpts from all over the song, each augmented anew)."""
+    renders_eval: int = 6
+    """Renders per validation and per test song (the first clean, the others half-strength
+    augmented): many excerpts, because a bar-phase error costs an excerpt all its downbeats."""
     frac_val: float = 0.12
     """Share of songs held out for validation."""
     frac_test: float = 0.18
