@@ -321,22 +321,10 @@ def bar_phase(pm: Any, beats: np.ndarray, downbeats: np.ndarray) -> int:
     the bar line's; otherwise the MIDI's bar lines stand. Songs whose metre changes are
     left as they are.
     """
-    is_down = np.isin(np.round(beats, 6), np.round(downbeats, 6))
-    if len(beats) < 16 or not is_down.any():
-        return 0
-    pos = np.zeros(len(beats), np.int64)
-    k = 0
-    first = int(np.argmax(is_down))
-    for i in range(first, len(beats)):
-        k = 0 if is_down[i] else k + 1
-        pos[i] = k
-    bars = np.diff(np.flatnonzero(is_down))
-    if len(bars) == 0 or np.any(bars != bars[0]):
-        return 0  # metre changes (or a single bar): keep the map
-    bpb = int(bars[0])
-    if bpb < 2:
-        return 0
-    pos[:first] = (np.arange(first) - first) % bpb
+    bars = bar_positions(beats, downbeats)
+    if len(beats) < 16 or bars is None:
+        return 0  # too short, or the metre changes: keep the map
+    pos, bpb = bars
     period = float(np.median(np.diff(beats)))
     tol = 0.1 * period
     pcs = np.zeros((len(beats), 12), bool)
@@ -372,15 +360,23 @@ def bar_phase(pm: Any, beats: np.ndarray, downbeats: np.ndarray) -> int:
     return 0
 
 
+def bar_positions(beats: np.ndarray, downbeats: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """Return each beat's place in its bar (0 on a downbeat; beats before the first
+    downbeat count back from it) and the beats per bar, or None when the bars are not all
+    of one length (or there is no full bar)."""
+    idx = np.flatnonzero(np.isin(np.round(beats, 6), np.round(downbeats, 6)))
+    bars = np.diff(idx)
+    if len(bars) == 0 or np.any(bars != bars[0]) or bars[0] < 2:
+        return None
+    bpb = int(bars[0])
+    return (np.arange(len(beats)) - idx[0]) % bpb, bpb
+
+
 def shift_bars(beats: np.ndarray, downbeats: np.ndarray, shift: int) -> np.ndarray:
     """Return the downbeats moved ``shift`` beats later (earlier beats of a first partial
-    bar become downbeats as needed); ``downbeats`` when ``shift`` is 0."""
-    if shift == 0 or len(downbeats) < 2:
-        return downbeats
-    idx = np.flatnonzero(np.isin(np.round(beats, 6), np.round(downbeats, 6)))
-    bpb = int(idx[1] - idx[0])
-    start = (idx[0] + shift) % bpb
-    return beats[start::bpb]
+    bar become downbeats as needed); ``downbeats`` when ``shift`` is 0 or the metre changes."""
+    bars = bar_positions(beats, downbeats) if shift else None
+    return downbeats if bars is None else beats[bars[0] == shift]
 
 
 def _grid_fit(pm: Any, beats: np.ndarray) -> float:
