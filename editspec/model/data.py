@@ -33,7 +33,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -49,8 +49,11 @@ from editspec.model.augment import (
 
 log = logging.getLogger(__name__)
 
-CORPUS_VERSION = 2
-"""2: bar lines follow the music where the MIDI's are shifted (:func:`bar_phase`)."""
+CORPUS_VERSION = 3
+"""2: bar lines follow the music where the MIDI's are shifted (:func:`bar_phase`).
+3: every song and render has its beat inside the decoder's tempo range (:data:`TEMPO_RANGE_BPM`),
+6/8 played in three is labelled 3/4 (:func:`six_eight_in_three`), and songs whose notes sit
+on their grid no more often than chance are left out (:func:`_grid_fit`)."""
 SR = 22050
 """Sample rate of the renders, Hz (the analyzer's)."""
 MIDI_PACKAGES = ("openttd-openmsx", "simutrans-data", "mma", "freedink-data", "pianobooster")
@@ -262,11 +265,12 @@ def song_group(path: str) -> str:
     return f"{pkg}/{base or stem}"
 
 
-def midi_grid(pm: Any) -> tuple[np.ndarray, np.ndarray]:
+def midi_grid(pm: Any, *, six_eight_in_three: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Return beat and downbeat times from a PrettyMIDI's tempo and time-signature maps.
 
     The beat is the denominator's note value, except in compound metres (6/8, 9/8,
     12/8), where it is the dotted quarter, and in 2/2 and 4/2, where it is the quarter.
+    With ``six_eight_in_three``, a 6/8 bar has three quarter-note beats (as 3/4).
     """
     end_tick = pm.time_to_tick(pm.get_end_time())
     sigs = sorted(pm.time_signature_changes, key=lambda s: s.time)
@@ -281,7 +285,10 @@ def midi_grid(pm: Any) -> tuple[np.ndarray, np.ndarray]:
         num, den = sig.numerator, sig.denominator
         beat_ticks = pm.resolution * 4.0 / den
         per_bar = num
-        if den == 8 and num % 3 == 0 and num > 3:
+        if den == 8 and num == 6 and six_eight_in_three:
+            beat_ticks *= 2
+            per_bar = 3
+        elif den == 8 and num % 3 == 0 and num > 3:
             beat_ticks *= 3
             per_bar = num // 3
         elif den == 2:
@@ -379,8 +386,64 @@ def shift_bars(beats: np.ndarray, downbeats: np.ndarray, shift: int) -> np.ndarr
     return downbeats if bars is None else beats[bars[0] == shift]
 
 
-def _grid_fit(pm: Any, beats: np.ndarray) -> float:
-    """Share of note onsets within 35 ms of a 16th or triplet-8th grid point."""
+TEMPO_RANGE_BPM = (55.0, 215.0)
+"""Beat tempi the decoder follows (the defaults of
+:func:`editspec.analysis.beats.decode_bar_pointer`, madmom's range). A song's median beat
+must lie inside, and each render's tempo change is clipped to keep it there, so that no
+label asks for a tempo the analyzer cannot output."""
+GRID_CHANCE_TOL = 1 / 24
+"""Tolerance (of the beat) of the chance test in :func:`load_song`: a randomly placed onset
+lands this close to one of the six 16th/triplet grid points half of the time."""
+
+
+def tempo_factor_in_range(factor: float, beats: np.ndarray) -> float:
+    """Return the render tempo ``factor`` clipped so the song's median beat stays inside
+    :data:`TEMPO_RANGE_BPM`."""
+    bpm = 60.0 / float(np.median(np.diff(beats)))
+    lo, hi = TEMPO_RANGE_BPM
+    return float(np.clip(factor, lo / bpm, hi / bpm))
+
+
+SIX_EIGHT_RATIO = 4.0
+"""How many times more onsets the quarter-note places of a 6/8 bar (its 3rd and 5th
+eighth) must have than its second dotted-quarter beat (the 4th eighth) before
+:func:`six_eight_in_three` reads the bar as 3/4."""
+
+
+def six_eight_in_three(pm: Any) -> bool:
+    """Return True when the song's 6/8 bars are played in three (as 3/4).
+
+    A 6/8 bar has two dotted-quarter beats (eighths 0 and 3); some files write a waltz
+    in 6/8, and then the notes start on eighths 0, 2 and 4 and hardly ever on 3. Counting
+    note onsets on eighths 2 and 4 against 3 (per place, ratio :data:`SIX_EIGHT_RATIO`)
+    tells them apart; running eighths count the same on all three and keep 6/8.
+    """
+    if not any(s.numerator == 6 and s.denominator == 8 for s in pm.time_signature_changes):
+        return False
+    beats, downs = midi_grid(pm)
+    idx = np.flatnonzero(np.isin(np.round(beats, 6), np.round(downs, 6)))
+    counts = np.zeros(6)
+    tol = 0.1
+    for ins in pm.instruments:
+        for n in ins.notes:
+            i = int(np.searchsorted(beats, n.start + 1e-6)) - 1
+            if i < 0 or i >= len(beats) - 1:
+                continue
+            frac = 3.0 * (n.start - beats[i]) / (beats[i + 1] - beats[i])
+            k = int(round(frac))
+            if abs(frac - k) > tol or k == 3:
+                continue
+            d = int(np.searchsorted(idx, i, side="right")) - 1
+            if d < 0 or d + 1 >= len(idx) or idx[d + 1] - idx[d] != 2:
+                continue  # only whole 6/8 bars (two dotted-quarter beats)
+            counts[(i - idx[d]) * 3 + k] += 1
+    return bool(counts[2] + counts[4] > 0
+                and (counts[2] + counts[4]) / 2 >= SIX_EIGHT_RATIO * max(counts[3], 1.0))
+
+
+def _grid_fit(pm: Any, beats: np.ndarray, tol_beats: float | None = None) -> float:
+    """Share of note onsets within 35 ms (or ``tol_beats`` of the local beat) of a 16th or
+    triplet-8th grid point."""
     onsets = np.sort(np.concatenate([[n.start for n in ins.notes] for ins in pm.instruments]
                                     or [np.zeros(0)]))
     if len(onsets) == 0 or len(beats) < 2:
@@ -391,15 +454,21 @@ def _grid_fit(pm: Any, beats: np.ndarray) -> float:
     grid = np.sort(np.array(grid))
     idx = np.clip(np.searchsorted(grid, onsets), 1, len(grid) - 1)
     dist = np.minimum(np.abs(onsets - grid[idx - 1]), np.abs(onsets - grid[idx]))
-    return float(np.mean(dist < 0.035))
+    if tol_beats is None:
+        return float(np.mean(dist < 0.035))
+    k = np.clip(np.searchsorted(beats, onsets) - 1, 0, len(beats) - 2)
+    return float(np.mean(dist < tol_beats * (beats[k + 1] - beats[k])))
 
 
 def load_song(path: str) -> tuple[Any, Song] | None:
     """Parse a MIDI file and return it with its grid, or None when it is unusable.
 
     A song is kept when it parses, lasts at least 20 s, has 60+ notes with some pitched
-    instrument, a beat period of 0.25..1.5 s and note onsets on its grid (≥ 75 % within
-    35 ms of a 16th or triplet point), so the labels can be trusted.
+    instrument, a median beat inside :data:`TEMPO_RANGE_BPM` and note onsets on its grid (≥ 75 % within
+    35 ms of a 16th or triplet point, and ≥ 55 % within 1/24 of a beat, where chance
+    gives 50 %: a freely played file with a nominal tempo fails), so the labels can be
+    trusted. 6/8 played in three is read as 3/4 (:func:`six_eight_in_three`) and the
+    bar lines are put where the music has them (:func:`bar_phase`).
     """
     import pretty_midi
 
@@ -412,16 +481,17 @@ def load_song(path: str) -> tuple[Any, Song] | None:
     n_notes = sum(len(i.notes) for i in pm.instruments)
     if end < 20.0 or n_notes < 60 or not any(not i.is_drum and i.notes for i in pm.instruments):
         return None
-    beats, downs = midi_grid(pm)
+    in_three = six_eight_in_three(pm)
+    beats, downs = midi_grid(pm, six_eight_in_three=in_three)
     beats = beats[beats <= end + 0.01]
     downs = downs[downs <= end + 0.01]
     if len(beats) < 16 or len(downs) < 4:
         return None
-    period = float(np.median(np.diff(beats)))
-    if not 0.25 <= period <= 1.5:
+    bpm = 60.0 / float(np.median(np.diff(beats)))
+    if not TEMPO_RANGE_BPM[0] <= bpm <= TEMPO_RANGE_BPM[1]:
         return None
-    if _grid_fit(pm, beats) < 0.75:
-        return None
+    if _grid_fit(pm, beats) < 0.75 or _grid_fit(pm, beats, GRID_CHANCE_TOL) < 0.55:
+        return None  # off the grid, or on it no more often than by chance
     downs = shift_bars(beats, downs, bar_phase(pm, beats, downs))
     return pm, Song(path, song_group(path), beats, downs, end)
 
@@ -570,6 +640,7 @@ def _song_job(args: tuple[Any, ...]) -> list[dict[str, Any]]:
         strength = 1.0 if split == "train" else (0.0 if k == 0 else 0.5)
         spec = draw_spec(rng, sf_name, float(song.beats[0]), song.end_s, cfg.excerpt_s, has_drums,
                          n_fams, strength)
+        spec = replace(spec, tempo_factor=tempo_factor_in_range(spec.tempo_factor, song.beats))
         name = f"{split}-{idx:04d}-{k}"
         fname = os.path.join(out_dir, name + ".npz")
         if not os.path.isfile(fname):

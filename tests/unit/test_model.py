@@ -218,6 +218,80 @@ def test_bar_phase_keeps_the_midi_bar_lines_without_clear_evidence():
     assert bar_phase(pm, beats, downs) == 0
 
 
+def _six_eight(pretty_midi, eighths: tuple[int, ...]):
+    """Twelve 6/8 bars (dotted quarter 0.6 s) with notes on the given eighths of each bar."""
+    pm = pretty_midi.PrettyMIDI(initial_tempo=150)  # quarter 0.4 s, eighth 0.2 s
+    pm.time_signature_changes = [pretty_midi.TimeSignature(6, 8, 0.0)]
+    ins = pretty_midi.Instrument(0)
+    for bar in range(12):
+        for e in eighths:
+            t = bar * 1.2 + e * 0.2
+            ins.notes.append(pretty_midi.Note(80, 60 + e, t, t + 0.15))
+    pm.instruments.append(ins)
+    return pm
+
+
+def test_six_eight_played_in_three_is_read_as_three_four():
+    pretty_midi = pytest.importorskip("pretty_midi")
+    from editspec.model.data import midi_grid, six_eight_in_three
+
+    waltz = _six_eight(pretty_midi, (0, 2, 4))  # a waltz written in 6/8
+    assert six_eight_in_three(waltz)
+    beats, downs = midi_grid(waltz, six_eight_in_three=True)
+    np.testing.assert_allclose(np.diff(beats[:7]), 0.4)  # quarter-note beats
+    np.testing.assert_allclose(np.diff(downs[:4]), 1.2)  # three of them per bar
+    # running eighths and a plain 6/8 pattern keep the dotted-quarter beat
+    assert not six_eight_in_three(_six_eight(pretty_midi, (0, 1, 2, 3, 4, 5)))
+    assert not six_eight_in_three(_six_eight(pretty_midi, (0, 2, 3, 5)))
+    beats, _ = midi_grid(_six_eight(pretty_midi, (0, 3)))
+    np.testing.assert_allclose(np.diff(beats[:5]), 0.6)
+
+
+def _write_song(pretty_midi, path, onsets: np.ndarray, bpm: float = 120.0) -> str:
+    pm = pretty_midi.PrettyMIDI(initial_tempo=bpm)
+    ins = pretty_midi.Instrument(0)
+    ins.notes += [pretty_midi.Note(80, 60 + (i % 12), float(t), float(t) + 0.1)
+                  for i, t in enumerate(onsets)]
+    pm.instruments.append(ins)
+    pm.write(str(path))
+    return str(path)
+
+
+def test_songs_off_their_grid_or_out_of_the_decoders_tempo_range_are_left_out(tmp_path):
+    pretty_midi = pytest.importorskip("pretty_midi")
+    from editspec.model.data import load_song
+
+    rng = np.random.default_rng(3)
+    on_grid = np.arange(240) * 0.125  # 16ths at 120 BPM, 30 s
+    song = load_song(_write_song(pretty_midi, tmp_path / "grid.mid", on_grid))
+    assert song is not None and len(song[1].beats) >= 60
+    # freely played over a nominal 120 BPM map: 84 % of random onsets are within 35 ms of
+    # a 16th/triplet point at this tempo, but only chance (50 %) within 1/24 of a beat
+    free = np.sort(rng.uniform(0.0, 30.0, 240))
+    assert load_song(_write_song(pretty_midi, tmp_path / "free.mid", free)) is None
+    # a quarter note at 230 BPM (above the decoder's 215) or 45 BPM is no usable beat
+    assert load_song(_write_song(pretty_midi, tmp_path / "fast.mid", on_grid * 120 / 230,
+                                 bpm=230.0)) is None
+    assert load_song(_write_song(pretty_midi, tmp_path / "slow.mid", on_grid * 120 / 45,
+                                 bpm=45.0)) is None
+
+
+def test_render_tempo_stays_inside_the_decoders_range():
+    import inspect
+
+    from editspec.analysis.beats import decode_bar_pointer
+    from editspec.model.data import TEMPO_RANGE_BPM, tempo_factor_in_range
+
+    sig = inspect.signature(decode_bar_pointer).parameters
+    assert TEMPO_RANGE_BPM == (sig["min_bpm"].default, sig["max_bpm"].default)
+    beats_200 = np.arange(40) * 0.3  # 200 BPM
+    assert tempo_factor_in_range(1.15, beats_200) == pytest.approx(215 / 200)
+    assert tempo_factor_in_range(0.85, beats_200) == 0.85
+    beats_60 = np.arange(40) * 1.0  # 60 BPM may slow down to 55 BPM only
+    assert tempo_factor_in_range(0.85, beats_60) == pytest.approx(55 / 60)
+    assert tempo_factor_in_range(1.1, beats_60) == 1.1
+
+
 def test_time_map_keeps_beats_under_swing_and_scales_tempo():
     from editspec.model.data import make_time_map
 
