@@ -10,6 +10,7 @@ learned model of :mod:`editspec.model`). Results are cached by content hash.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -270,16 +271,40 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
 
     duration = len(y) / SR
     onset_power = ft.power_spectrogram(y, n_fft=ONSET_N_FFT)
-    onset_mel = ft.log_mel(onset_power, n_mels=ONSET_N_MELS)
-    onset = ft.onset_strength(onset_mel)
-    # Harmony and timbre change slowly: a 4x coarser hop is enough and 4x cheaper.
-    power = ft.power_spectrogram(y, n_fft=N_FFT, hop=HARMONY_HOP)
-    chroma = ft.chroma(power)
     n = onset_power.shape[1]
-    if tracker == "gru":
-        from editspec.model.infer import activations
+    gru = None
+    with contextlib.ExitStack() as limits:
+        if tracker == "gru":
+            # The network runs on one torch thread, which releases the GIL: start it now
+            # and compute the features below on another core meanwhile. numpy's BLAS gets
+            # one thread until then: its idle workers spin and would take that core.
+            from concurrent.futures import ThreadPoolExecutor
 
-        acts = activations(y, SR, power=onset_power, power_hop=HOP)
+            from threadpoolctl import threadpool_limits
+
+            from editspec.model.infer import activations, load_model
+
+            net = load_model()  # errors surface here, in this thread
+            limits.enter_context(threadpool_limits(1, user_api="blas"))
+            pool = ThreadPoolExecutor(1, thread_name_prefix="editspec-gru")
+            gru = pool.submit(activations, y, SR, model=net, power=onset_power, power_hop=HOP)
+            pool.shutdown(wait=False)
+        onset_mel = ft.log_mel(onset_power, n_mels=ONSET_N_MELS)
+        onset = ft.onset_strength(onset_mel)
+        # Harmony and timbre change slowly: a 4x coarser hop is enough and 4x cheaper.
+        power = ft.power_spectrogram(y, n_fft=N_FFT, hop=HARMONY_HOP)
+        chroma = ft.chroma(power)
+        mfcc = ft.mfcc(ft.log_mel(power), n_mfcc=13)[1:]
+        bass = ft.onset_strength(onset_mel[ft.mel_frequencies(ONSET_N_MELS) < 200.0])
+        harm = bt.harmonic_change(chroma, FPS * HOP / HARMONY_HOP)
+        harm = np.interp(np.arange(n), np.arange(len(harm)) * HARMONY_HOP / HOP, harm)
+        tempo_est = bt.estimate_tempo(onset, FPS)
+        energy_frames = ft.energy_curve(onset_power)
+        # onsets: peaks of the envelope above its local mean
+        peaks = ft.peak_pick(onset, pre_max=3, post_max=3, pre_avg=10, post_avg=10,
+                             delta=float(np.std(onset)) * 0.5, wait=5)
+        acts = gru.result() if gru is not None else None
+    if acts is not None:
         beat_act = _fit(acts.beat, n)
         down_act = _fit(acts.downbeat, n)
         salience = _fit(acts.salience, n)
@@ -293,9 +318,6 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
         if GRU_DP_DOWN_MIX > 0:
             from scipy.ndimage import maximum_filter1d
 
-            bass = ft.onset_strength(onset_mel[ft.mel_frequencies(ONSET_N_MELS) < 200.0])
-            harm = bt.harmonic_change(chroma, FPS * HOP / HARMONY_HOP)
-            harm = np.interp(np.arange(n), np.arange(len(harm)) * HARMONY_HOP / HOP, harm)
             bass = np.clip(bass / (maximum_filter1d(bass, int(4 * FPS)) + 1e-9), 0, 1)
             dp_share = 0.7 * np.clip(0.5 * bass + 0.5 * harm, 0, 1)  # as onset_activations
             share = ((1 - GRU_DP_DOWN_MIX) * np.clip(down_act / (beat_act + 1e-3), 0, 1)
@@ -304,9 +326,6 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
             beat_only = beat_act - down_act
         decode_kw = {"observation_lambda": GRU_OBS_LAMBDA}
     else:
-        bass = ft.onset_strength(onset_mel[ft.mel_frequencies(ONSET_N_MELS) < 200.0])
-        harm = bt.harmonic_change(chroma, FPS * HOP / HARMONY_HOP)
-        harm = np.interp(np.arange(n), np.arange(len(harm)) * HARMONY_HOP / HOP, harm)
         beat_only, down_act = bt.onset_activations(onset, bass, harm)
         beat_act = beat_only + down_act
         salience = np.convolve(down_act, np.hanning(9) / np.hanning(9).sum(), mode="same")
@@ -318,23 +337,17 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
     is_down = track.is_downbeat[keep]
     beats = frames * HOP / SR
     downbeats = beats[is_down]
-    tempo_est = bt.estimate_tempo(onset, FPS)
     tempo = float(60.0 / np.median(np.diff(beats))) if len(beats) > 2 else tempo_est.bpm
     if abs(np.log2(tempo / tempo_est.bpm)) > 0.5:  # the decoder chose the other octave
         alt, conf = tempo_est.bpm, 1.0 - tempo_est.confidence
     else:
         alt, conf = tempo_est.alternative, tempo_est.confidence
-    energy_frames = ft.energy_curve(onset_power)
     t_out = np.arange(int(duration * ENERGY_FPS)) / ENERGY_FPS
     t_in = np.arange(n) / FPS
     energy = np.interp(t_out, t_in, energy_frames).astype(np.float32)
     sal_out = np.interp(t_out, t_in, _smooth_max(salience, int(FPS / ENERGY_FPS))).astype(np.float32)
-    # onsets: peaks of the envelope above its local mean
-    peaks = ft.peak_pick(onset, pre_max=3, post_max=3, pre_avg=10, post_avg=10,
-                         delta=float(np.std(onset)) * 0.5, wait=5)
     strength = onset[peaks] / (onset.max() + 1e-9)
     # sections over bar-synchronous chroma + MFCC + loudness
-    mfcc = ft.mfcc(ft.log_mel(power), n_mfcc=13)[1:]
     bar_frames = np.round(downbeats * SR / HARMONY_HOP).astype(np.int64)
     if len(bar_frames) >= 2:
         m = power.shape[1]
