@@ -49,11 +49,12 @@ from editspec.model.augment import (
 
 log = logging.getLogger(__name__)
 
-CORPUS_VERSION = 3
+CORPUS_VERSION = 4
 """2: bar lines follow the music where the MIDI's are shifted (:func:`bar_phase`).
 3: every song and render has its beat inside the decoder's tempo range (:data:`TEMPO_RANGE_BPM`),
 6/8 played in three is labelled 3/4 (:func:`six_eight_in_three`), and songs whose notes sit
-on their grid no more often than chance are left out (:func:`_grid_fit`)."""
+on their grid no more often than chance are left out (:func:`_grid_fit`).
+4: the bars of files MMA compiled start after its silent first beat (:func:`mma_beat_adjust`)."""
 SR = 22050
 """Sample rate of the renders, Hz (the analyzer's)."""
 MIDI_PACKAGES = ("openttd-openmsx", "simutrans-data", "mma", "freedink-data", "pianobooster")
@@ -367,6 +368,34 @@ def bar_phase(pm: Any, beats: np.ndarray, downbeats: np.ndarray) -> int:
     return 0
 
 
+def mma_beat_adjust(path: str, pm: Any, beats: np.ndarray) -> int | None:
+    """Return by how many beats MMA's silent first beat moves the bars of a file MMA made
+    (0 for other files), or None when its bar lines cannot be trusted at all.
+
+    MMA's default ``init.mma`` (in the package) ends with ``beatadjust 1``: every file it
+    compiles starts with a silent beat, while the 4/4 time signature it writes at tick 0
+    puts the first bar line before that beat. Such a file (it says ``Created by MMA``; one
+    time signature, at tick 0; no note in its first half beat) has its bars one beat
+    after the MIDI's. A source (``.mma`` beside the file) that says ``BeatAdjust`` moves
+    the bars again inside the song, and one that says ``Truncate`` writes bars shorter than
+    the time signature (``convert4to5.mma`` plays 5/4 under a 4/4 map): those files are
+    left out. Files whose first notes start at once (the groove library's) were compiled
+    without the silent beat.
+    """
+    if not any("Created by MMA" in t.text for t in getattr(pm, "text_events", [])):
+        return 0
+    src = os.path.splitext(path)[0] + ".mma"
+    if os.path.isfile(src):
+        with open(src, encoding="utf-8", errors="replace") as fh:
+            if re.search(r"^\s*(beatadjust|truncate)\b", fh.read(), re.IGNORECASE | re.MULTILINE):
+                return None
+    sigs = pm.time_signature_changes
+    if len(sigs) != 1 or pm.time_to_tick(sigs[0].time) != 0 or len(beats) < 2:
+        return 0
+    first = min((n.start for i in pm.instruments for n in i.notes), default=0.0)
+    return 1 if first >= beats[0] + 0.5 * (beats[1] - beats[0]) else 0
+
+
 def bar_positions(beats: np.ndarray, downbeats: np.ndarray) -> tuple[np.ndarray, int] | None:
     """Return each beat's place in its bar (0 on a downbeat; beats before the first
     downbeat count back from it) and the beats per bar, or None when the bars are not all
@@ -467,8 +496,9 @@ def load_song(path: str) -> tuple[Any, Song] | None:
     instrument, a median beat inside :data:`TEMPO_RANGE_BPM` and note onsets on its grid (≥ 75 % within
     35 ms of a 16th or triplet point, and ≥ 55 % within 1/24 of a beat, where chance
     gives 50 %: a freely played file with a nominal tempo fails), so the labels can be
-    trusted. 6/8 played in three is read as 3/4 (:func:`six_eight_in_three`) and the
-    bar lines are put where the music has them (:func:`bar_phase`).
+    trusted. 6/8 played in three is read as 3/4 (:func:`six_eight_in_three`), and the
+    bar lines are moved past MMA's silent first beat (:func:`mma_beat_adjust`) and then
+    to where the music has them (:func:`bar_phase`).
     """
     import pretty_midi
 
@@ -492,6 +522,10 @@ def load_song(path: str) -> tuple[Any, Song] | None:
         return None
     if _grid_fit(pm, beats) < 0.75 or _grid_fit(pm, beats, GRID_CHANCE_TOL) < 0.55:
         return None  # off the grid, or on it no more often than by chance
+    adjust = mma_beat_adjust(path, pm, beats)
+    if adjust is None:
+        return None
+    downs = shift_bars(beats, downs, adjust)
     downs = shift_bars(beats, downs, bar_phase(pm, beats, downs))
     return pm, Song(path, song_group(path), beats, downs, end)
 

@@ -276,6 +276,42 @@ def test_songs_off_their_grid_or_out_of_the_decoders_tempo_range_are_left_out(tm
                                  bpm=45.0)) is None
 
 
+def test_files_mma_made_start_their_bars_after_its_silent_beat(tmp_path):
+    pretty_midi = pytest.importorskip("pretty_midi")
+    from editspec.model.data import load_song, mma_beat_adjust
+
+    def write(name: str, first_beat: int, made_by_mma: bool, source: str | None = None) -> str:
+        pm = _song_with_pickup(pretty_midi, 4, first_beat, drums=True)  # 120 BPM, 4/4 at 0
+        if made_by_mma:
+            pm.text_events.append(pretty_midi.Text("Created by MMA. Input filename: x.mma", 0.0))
+        path = str(tmp_path / f"{name}.mid")
+        pm.write(path)
+        if source is not None:
+            (tmp_path / f"{name}.mma").write_text(source)
+        return path
+
+    silent = write("silent", 1, True)
+    pm = pretty_midi.PrettyMIDI(silent)
+    beats = np.arange(100) * 0.5
+    assert mma_beat_adjust(silent, pm, beats) == 1
+    song = load_song(silent)[1]
+    assert song.downbeats[0] == pytest.approx(0.5)  # the first bar after the silent beat
+    np.testing.assert_allclose(np.diff(song.downbeats[:5]), 2.0)
+    # notes from the start (MMA's groove library), or not made by MMA: the map stands
+    for name, first, by_mma in (("direct", 0, True), ("other", 1, False)):
+        path = write(name, first, by_mma)
+        assert mma_beat_adjust(path, pretty_midi.PrettyMIDI(path), beats) == 0
+    # a source that moves the bars again inside the song: no trustworthy bar lines
+    for name, source in (("moved", "Groove Rock\n1 C\nBeatAdjust 1\n2 G\n"),
+                         ("short", "Groove Rock\n  truncate 1\n1 C\n2 G\n")):
+        path = write(name, 1, True, source=source)
+        assert mma_beat_adjust(path, pretty_midi.PrettyMIDI(path), beats) is None
+        assert load_song(path) is None
+    # a comment that names a command is no command
+    path = write("comment", 1, True, source="// no BeatAdjust here\n1 C\n")
+    assert mma_beat_adjust(path, pretty_midi.PrettyMIDI(path), beats) == 1
+
+
 def test_render_tempo_stays_inside_the_decoders_range():
     import inspect
 
