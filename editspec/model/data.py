@@ -459,7 +459,7 @@ def six_eight_in_three(pm: Any) -> bool:
             if i < 0 or i >= len(beats) - 1:
                 continue
             frac = 3.0 * (n.start - beats[i]) / (beats[i + 1] - beats[i])
-            k = int(round(frac))
+            k = round(frac)
             if abs(frac - k) > tol or k == 3:
                 continue
             d = int(np.searchsorted(idx, i, side="right")) - 1
@@ -493,10 +493,10 @@ def load_song(path: str) -> tuple[Any, Song] | None:
     """Parse a MIDI file and return it with its grid, or None when it is unusable.
 
     A song is kept when it parses, lasts at least 20 s, has 60+ notes with some pitched
-    instrument, a median beat inside :data:`TEMPO_RANGE_BPM` and note onsets on its grid (≥ 75 % within
-    35 ms of a 16th or triplet point, and ≥ 55 % within 1/24 of a beat, where chance
-    gives 50 %: a freely played file with a nominal tempo fails), so the labels can be
-    trusted. 6/8 played in three is read as 3/4 (:func:`six_eight_in_three`), and the
+    instrument, a median beat inside :data:`TEMPO_RANGE_BPM` and note onsets on its grid
+    (≥ 75 % within 35 ms of a 16th or triplet point, and ≥ 55 % within 1/24 of a beat,
+    where chance gives 50 %: a freely played file with a nominal tempo fails), so the
+    labels can be trusted. 6/8 played in three is read as 3/4 (:func:`six_eight_in_three`), and the
     bar lines are moved past MMA's silent first beat (:func:`mma_beat_adjust`) and then
     to where the music has them (:func:`bar_phase`).
     """

@@ -319,7 +319,7 @@ def test_render_tempo_stays_inside_the_decoders_range():
     from editspec.model.data import TEMPO_RANGE_BPM, tempo_factor_in_range
 
     sig = inspect.signature(decode_bar_pointer).parameters
-    assert TEMPO_RANGE_BPM == (sig["min_bpm"].default, sig["max_bpm"].default)
+    assert (sig["min_bpm"].default, sig["max_bpm"].default) == TEMPO_RANGE_BPM
     beats_200 = np.arange(40) * 0.3  # 200 BPM
     assert tempo_factor_in_range(1.15, beats_200) == pytest.approx(215 / 200)
     assert tempo_factor_in_range(0.85, beats_200) == 0.85
