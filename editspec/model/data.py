@@ -459,7 +459,7 @@ def six_eight_in_three(pm: Any) -> bool:
             if i < 0 or i >= len(beats) - 1:
                 continue
             frac = 3.0 * (n.start - beats[i]) / (beats[i + 1] - beats[i])
-            k = round(frac)
+            k = int(np.rint(frac))
             if abs(frac - k) > tol or k == 3:
                 continue
             d = int(np.searchsorted(idx, i, side="right")) - 1
