@@ -55,8 +55,8 @@ def bench_corpus(limit: int | None, trackers: list[str]) -> None:
     test.sort(key=lambda e: (e["name"].rsplit("-", 1)[1], e["name"]))
     if limit:
         test = test[:limit]
-    print(f"held-out corpus: {len(test)} renders of "
-          f"{len({e['group'] for e in test})} songs (test split, by song)\n")
+    print(f"held-out corpus: {len(test)} renders of {len({e['song'] for e in test})} songs "
+          f"in {len({e['group'] for e in test})} song groups (test split, by group)\n")
     results: dict[str, list[dict[str, float]]] = {t: [] for t in trackers}
     times: dict[str, list[float]] = {t: [] for t in trackers}
     if "gru" in trackers:
