@@ -41,8 +41,10 @@ class TrainConfig:
     """Passes over the training renders."""
     batch: int = 16
     """Excerpts per step."""
-    crop_frames: int = 768
-    """Network frames per training crop (about 18 s)."""
+    crop_frames: int = 1292
+    """Network frames per training crop: 1292 is a whole 30 s excerpt, so the bidirectional
+    GRU sees as much context as in inference (24 s chunks). Crops of 768 (18 s) scored
+    the same on validation and train in 21 instead of 37 minutes (model card)."""
     lr: float = 3e-3
     """Peak learning rate (AdamW, one-cycle schedule)."""
     weight_decay: float = 1e-4
