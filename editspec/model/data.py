@@ -396,11 +396,16 @@ def mma_beat_adjust(path: str, pm: Any, beats: np.ndarray) -> int | None:
     return 1 if first >= beats[0] + 0.5 * (beats[1] - beats[0]) else 0
 
 
+def _downbeat_index(beats: np.ndarray, downbeats: np.ndarray) -> np.ndarray:
+    """Return the indices in ``beats`` of the downbeats."""
+    return np.flatnonzero(np.isin(np.round(beats, 6), np.round(downbeats, 6)))
+
+
 def bar_positions(beats: np.ndarray, downbeats: np.ndarray) -> tuple[np.ndarray, int] | None:
     """Return each beat's place in its bar (0 on a downbeat; beats before the first
     downbeat count back from it) and the beats per bar, or None when the bars are not all
     of one length (or there is no full bar)."""
-    idx = np.flatnonzero(np.isin(np.round(beats, 6), np.round(downbeats, 6)))
+    idx = _downbeat_index(beats, downbeats)
     bars = np.diff(idx)
     if len(bars) == 0 or np.any(bars != bars[0]) or bars[0] < 2:
         return None
@@ -450,43 +455,38 @@ def six_eight_in_three(pm: Any) -> bool:
     if not any(s.numerator == 6 and s.denominator == 8 for s in pm.time_signature_changes):
         return False
     beats, downs = midi_grid(pm)
-    idx = np.flatnonzero(np.isin(np.round(beats, 6), np.round(downs, 6)))
-    counts = np.zeros(6)
-    tol = 0.1
-    for ins in pm.instruments:
-        for n in ins.notes:
-            i = int(np.searchsorted(beats, n.start + 1e-6)) - 1
-            if i < 0 or i >= len(beats) - 1:
-                continue
-            frac = 3.0 * (n.start - beats[i]) / (beats[i + 1] - beats[i])
-            k = int(np.rint(frac))
-            if abs(frac - k) > tol or k == 3:
-                continue
-            d = int(np.searchsorted(idx, i, side="right")) - 1
-            if d < 0 or d + 1 >= len(idx) or idx[d + 1] - idx[d] != 2:
-                continue  # only whole 6/8 bars (two dotted-quarter beats)
-            counts[(i - idx[d]) * 3 + k] += 1
+    idx = _downbeat_index(beats, downs)
+    starts = np.array([n.start for ins in pm.instruments for n in ins.notes])
+    i = np.searchsorted(beats, starts + 1e-6) - 1
+    ok = (i >= 0) & (i < len(beats) - 1)
+    i, starts = i[ok], starts[ok]
+    frac = 3.0 * (starts - beats[i]) / (beats[i + 1] - beats[i])  # eighths after the beat
+    k = np.rint(frac).astype(np.int64)
+    d = np.searchsorted(idx, i, side="right") - 1  # the bar each note is in
+    whole = (d >= 0) & (d + 1 < len(idx))
+    whole[whole] &= (idx[d[whole] + 1] - idx[d[whole]]) == 2  # whole 6/8 bars only
+    keep = whole & (np.abs(frac - k) <= 0.1) & (k != 3)
+    counts = np.bincount((i[keep] - idx[d[keep]]) * 3 + k[keep], minlength=6)
     return bool(counts[2] + counts[4] > 0
                 and (counts[2] + counts[4]) / 2 >= SIX_EIGHT_RATIO * max(counts[3], 1.0))
 
 
-def _grid_fit(pm: Any, beats: np.ndarray, tol_beats: float | None = None) -> float:
-    """Share of note onsets within 35 ms (or ``tol_beats`` of the local beat) of a 16th or
-    triplet-8th grid point."""
+def _grid_fit(pm: Any, beats: np.ndarray) -> tuple[float, float]:
+    """Return the share of note onsets within 35 ms, and the share within
+    :data:`GRID_CHANCE_TOL` of the local beat, of a 16th or triplet-8th grid point."""
     onsets = np.sort(np.concatenate([[n.start for n in ins.notes] for ins in pm.instruments]
                                     or [np.zeros(0)]))
     if len(onsets) == 0 or len(beats) < 2:
-        return 0.0
+        return 0.0, 0.0
     grid = []
     for a, b in itertools.pairwise(beats):
         grid.extend(a + (b - a) * np.array([0, 0.25, 1 / 3, 0.5, 2 / 3, 0.75]))
     grid = np.sort(np.array(grid))
     idx = np.clip(np.searchsorted(grid, onsets), 1, len(grid) - 1)
     dist = np.minimum(np.abs(onsets - grid[idx - 1]), np.abs(onsets - grid[idx]))
-    if tol_beats is None:
-        return float(np.mean(dist < 0.035))
     k = np.clip(np.searchsorted(beats, onsets) - 1, 0, len(beats) - 2)
-    return float(np.mean(dist < tol_beats * (beats[k + 1] - beats[k])))
+    return (float(np.mean(dist < 0.035)),
+            float(np.mean(dist < GRID_CHANCE_TOL * (beats[k + 1] - beats[k]))))
 
 
 def load_song(path: str) -> tuple[Any, Song] | None:
@@ -496,9 +496,9 @@ def load_song(path: str) -> tuple[Any, Song] | None:
     instrument, a median beat inside :data:`TEMPO_RANGE_BPM` and note onsets on its grid
     (≥ 75 % within 35 ms of a 16th or triplet point, and ≥ 55 % within 1/24 of a beat,
     where chance gives 50 %: a freely played file with a nominal tempo fails), so the
-    labels can be trusted. 6/8 played in three is read as 3/4 (:func:`six_eight_in_three`), and the
-    bar lines are moved past MMA's silent first beat (:func:`mma_beat_adjust`) and then
-    to where the music has them (:func:`bar_phase`).
+    labels can be trusted. 6/8 played in three is read as 3/4 (:func:`six_eight_in_three`),
+    and the bar lines are moved past MMA's silent first beat (:func:`mma_beat_adjust`) and
+    then to where the music has them (:func:`bar_phase`).
     """
     import pretty_midi
 
@@ -520,7 +520,8 @@ def load_song(path: str) -> tuple[Any, Song] | None:
     bpm = 60.0 / float(np.median(np.diff(beats)))
     if not TEMPO_RANGE_BPM[0] <= bpm <= TEMPO_RANGE_BPM[1]:
         return None
-    if _grid_fit(pm, beats) < 0.75 or _grid_fit(pm, beats, GRID_CHANCE_TOL) < 0.55:
+    near, close = _grid_fit(pm, beats)
+    if near < 0.75 or close < 0.55:
         return None  # off the grid, or on it no more often than by chance
     adjust = mma_beat_adjust(path, pm, beats)
     if adjust is None:
