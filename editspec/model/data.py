@@ -49,12 +49,14 @@ from editspec.model.augment import (
 
 log = logging.getLogger(__name__)
 
-CORPUS_VERSION = 4
+CORPUS_VERSION = 5
 """2: bar lines follow the music where the MIDI's are shifted (:func:`bar_phase`).
 3: every song and render has its beat inside the decoder's tempo range (:data:`TEMPO_RANGE_BPM`),
 6/8 played in three is labelled 3/4 (:func:`six_eight_in_three`), and songs whose notes sit
 on their grid no more often than chance are left out (:func:`_grid_fit`).
-4: the bars of files MMA compiled start after its silent first beat (:func:`mma_beat_adjust`)."""
+4: the bars of files MMA compiled start after its silent first beat (:func:`mma_beat_adjust`).
+5: a silent lead-in to the beat where the music puts its bar line lowers the evidence
+:func:`bar_phase` needs (:data:`BAR_PHASE_LEAD_IN_MARGIN`)."""
 SR = 22050
 """Sample rate of the renders, Hz (the analyzer's)."""
 MIDI_PACKAGES = ("openttd-openmsx", "simutrans-data", "mma", "freedink-data", "pianobooster")
@@ -312,6 +314,10 @@ BAR_PHASE_MARGIN = 0.5
 MIDI's own bar line before :func:`bar_phase` moves the bar lines there."""
 BAR_PHASE_HARMONY_RATIO = 1.3
 """...and how many times more often the harmony must change there."""
+BAR_PHASE_LEAD_IN_MARGIN = 0.25
+"""The margin when the file's first note also falls on that beat of the bar, after beats of
+silence: the music starts where its chords, bass and kick put the bar line, and the MIDI's
+bar line stands in the silence before it."""
 
 
 def bar_phase(pm: Any, beats: np.ndarray, downbeats: np.ndarray) -> int:
@@ -325,9 +331,10 @@ def bar_phase(pm: Any, beats: np.ndarray, downbeats: np.ndarray) -> int:
     change (Jaccard distance of the sounding pitch classes to the beat before), the bass
     notes (below E3) and the kick drums that start on it, each scaled by its maximum over
     the bar. Another beat wins only when its score exceeds the bar line's by
-    :data:`BAR_PHASE_MARGIN` and its chord change is :data:`BAR_PHASE_HARMONY_RATIO` times
-    the bar line's; otherwise the MIDI's bar lines stand. Songs whose metre changes are
-    left as they are.
+    :data:`BAR_PHASE_MARGIN` (:data:`BAR_PHASE_LEAD_IN_MARGIN` when the first note of the
+    file falls on that beat, after a silent lead-in) and its chord change is
+    :data:`BAR_PHASE_HARMONY_RATIO` times the bar line's; otherwise the MIDI's bar lines
+    stand. Songs whose metre changes are left as they are.
     """
     bars = bar_positions(beats, downbeats)
     if len(beats) < 16 or bars is None:
@@ -361,8 +368,12 @@ def bar_phase(pm: Any, beats: np.ndarray, downbeats: np.ndarray) -> int:
     harmony = per_beat(change)
     score = sum(v / (v.max() + 1e-9) for v in (harmony, per_beat(bass), per_beat(kick)))
     best = int(np.argmax(score))
+    first = min((n.start for ins in pm.instruments for n in ins.notes), default=0.0)
+    k = int(np.searchsorted(beats, first + tol)) - 1
+    lead_in = k >= 1 and first - beats[k] < tol and pos[k] == best
+    margin = BAR_PHASE_LEAD_IN_MARGIN if lead_in else BAR_PHASE_MARGIN
     if (best != 0 and int(np.argmax(harmony)) == best
-            and score[best] - score[0] >= BAR_PHASE_MARGIN
+            and score[best] - score[0] >= margin
             and harmony[best] >= BAR_PHASE_HARMONY_RATIO * harmony[0]):
         return best
     return 0

@@ -218,6 +218,49 @@ def test_bar_phase_keeps_the_midi_bar_lines_without_clear_evidence():
     assert bar_phase(pm, beats, downs) == 0
 
 
+def _half_bar_song(pretty_midi, count_in: bool):
+    """A 4/4 song at 120 BPM whose music starts two beats after the MIDI's bar line: kick
+    and bass on its beats 1 and 3, a new chord on every beat 1 and on beat 3 in seven bars
+    of ten (so beat 1 is favoured, but by less than ``BAR_PHASE_MARGIN``). With
+    ``count_in`` a hi-hat plays the two beats before, so the file has no silent lead-in."""
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120)
+    pm.time_signature_changes = [pretty_midi.TimeSignature(4, 4, 0.0)]
+    keys, bass = pretty_midi.Instrument(0), pretty_midi.Instrument(33)
+    kit = pretty_midi.Instrument(0, is_drum=True)
+    triads = [(0, 4, 7), (2, 6, 9), (5, 9, 0), (7, 11, 2), (9, 1, 4), (4, 8, 11)]
+    for bar in range(24):
+        t0 = 1.0 + bar * 2.0  # the music's bars start at MIDI beat 2
+        first = triads[bar % 6]
+        second = first if bar % 10 in (1, 4, 7) else triads[(bar + 3) % 6]
+        for k in range(4):
+            t = t0 + k * 0.5
+            keys.notes += [pretty_midi.Note(70, 60 + pc, t, t + 0.45)
+                           for pc in (first if k < 2 else second)]
+            kit.notes.append(pretty_midi.Note(80, 42, t, t + 0.1))
+            if k in (0, 2):
+                kit.notes.append(pretty_midi.Note(100, 36, t, t + 0.1))
+                bass.notes.append(pretty_midi.Note(90, 36 + (first if k == 0 else second)[0],
+                                                   t, t + 0.9))
+    if count_in:
+        kit.notes += [pretty_midi.Note(80, 42, t, t + 0.1) for t in (0.0, 0.5)]
+    pm.instruments += [keys, bass, kit]
+    return pm
+
+
+def test_bar_phase_trusts_a_silent_lead_in_to_the_music_bar_line():
+    pretty_midi = pytest.importorskip("pretty_midi")
+    from editspec.model.data import bar_phase, midi_grid
+
+    # two silent beats, then the music, whose evidence favours its first beat: moved
+    pm = _half_bar_song(pretty_midi, count_in=False)
+    beats, downs = midi_grid(pm)
+    assert bar_phase(pm, beats, downs) == 2
+    # the same music after a count-in on the MIDI's bar line: too little evidence to move
+    pm = _half_bar_song(pretty_midi, count_in=True)
+    beats, downs = midi_grid(pm)
+    assert bar_phase(pm, beats, downs) == 0
+
+
 def _six_eight(pretty_midi, eighths: tuple[int, ...]):
     """Twelve 6/8 bars (dotted quarter 0.6 s) with notes on the given eighths of each bar."""
     pm = pretty_midi.PrettyMIDI(initial_tempo=150)  # quarter 0.4 s, eighth 0.2 s
