@@ -5,9 +5,11 @@ each of ``--songs`` tracks (seeded choice) prints the tempo each tracker finds, 
 tempo stability of its beats (share of inter-beat intervals within 5 % of their median)
 and how often the two agree (mir_eval F-measure of GRU beats against DP beats, ±70 ms;
 also at the other tracker's half/double tempo). No ground truth: agreement and
-stability are sanity checks, not accuracy.
+stability are sanity checks, not accuracy. The default choice (8 tracks, seed 0) is the
+one :mod:`editspec.model.selftrain` never pseudo-labels; other counts or seeds may pick
+tracks that self-trained weights have seen.
 
-Usage: ``python bench/model_real.py [--songs 10] [--seconds 120] [--seed 0]``
+Usage: ``python bench/model_real.py [--songs 8] [--seconds 120] [--seed 0]``
 """
 
 from __future__ import annotations
@@ -21,42 +23,27 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-PACKAGES = ("hyperrogue-music", "wesnoth-1.16-music")
-
-
-def _stability(beats: np.ndarray) -> float:
-    ibi = np.diff(beats)
-    if len(ibi) < 4:
-        return 0.0
-    return float(np.mean(np.abs(ibi / np.median(ibi) - 1.0) < 0.05))
-
 
 def main() -> int:
     import mir_eval
 
     from editspec.analysis.audio import analyze_audio, decode_audio
-    from editspec.model import data
+    from editspec.model import selftrain
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--songs", type=int, default=10)
+    ap.add_argument("--songs", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=120.0, help="analyze the first N seconds")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
-    dirs = data.fetch_packages(PACKAGES, data.corpus_dir())
-    # the music, not the sound effects: files over 500 kB
-    files = sorted(os.path.join(b, f) for d in dirs.values() for b, _, fs in os.walk(d)
-                   for f in fs if f.lower().endswith((".ogg", ".mp3", ".flac", ".wav"))
-                   and os.path.getsize(os.path.join(b, f)) > 500_000)
-    rng = np.random.default_rng(args.seed)
-    pick = sorted(rng.choice(len(files), size=min(args.songs, len(files)), replace=False))
-    print(f"{len(files)} recordings; analyzing {len(pick)} (first {args.seconds:g} s of each)")
+    files = selftrain.list_recordings()  # the music, not the sound effects
+    chosen = selftrain.held_out(files, args.songs, args.seed)  # never pseudo-labelled (defaults)
+    print(f"{len(files)} recordings; analyzing {len(chosen)} (first {args.seconds:g} s of each)")
     print(f"{'song':34s} {'gru BPM':>8s} {'dp BPM':>7s} {'gru stab':>8s} {'dp stab':>8s} "
           f"{'agree':>6s} {'agree x2':>8s} {'down agree':>10s}")
     agree, agree_oct, stab_g, stab_d, down = [], [], [], [], []
     t0 = time.time()
-    for i in pick:
-        path = files[i]
+    for path in chosen:
         y = decode_audio(path)[: int(args.seconds * 22050)]
         g = analyze_audio(path, y=y, tracker="gru")
         d = analyze_audio(path, y=y, tracker="dp")
@@ -70,12 +57,12 @@ def main() -> int:
         agree.append(f)
         agree_oct.append(f2)
         down.append(fd)
-        stab_g.append(_stability(g.beats))
-        stab_d.append(_stability(d.beats))
+        stab_g.append(selftrain.stability(g.beats))
+        stab_d.append(selftrain.stability(d.beats))
         name = os.path.basename(path)[:34]
         print(f"{name:34s} {g.tempo:8.1f} {d.tempo:7.1f} {stab_g[-1]:8.2f} {stab_d[-1]:8.2f} "
               f"{f:6.2f} {f2:8.2f} {fd:10.2f}", flush=True)
-    print(f"\nmean over {len(pick)} songs ({time.time() - t0:.0f}s): GRU/DP beat agreement "
+    print(f"\nmean over {len(chosen)} songs ({time.time() - t0:.0f}s): GRU/DP beat agreement "
           f"{np.mean(agree):.2f} (octave-tolerant {np.mean(agree_oct):.2f}), downbeat agreement "
           f"{np.mean(down):.2f}; tempo stability GRU {np.mean(stab_g):.2f}, "
           f"DP {np.mean(stab_d):.2f}")

@@ -189,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--build-corpus", action="store_true",
                    help="fetch the Debian packages and render the corpus first (resumes)")
     t.add_argument("--corpus-only", action="store_true", help="build the corpus, do not train")
+    t.add_argument("--build-pseudo", action="store_true",
+                   help="pseudo-label recorded music with the current weights, do not train")
+    t.add_argument("--self-training", action="store_true",
+                   help="train with the pseudo-labelled recordings too (beat head only)")
     t.add_argument("-o", "--output", default=os.path.join("models", "beats-gru.pt"),
                    help="weights file to write (models/beats-gru.pt)")
     t.add_argument("--seed", type=int, default=0, help="seed of corpus and training (0)")
@@ -571,11 +575,21 @@ def cmd_train(args: argparse.Namespace) -> int:
         _say(f"corpus: {manifest} in {time.perf_counter() - t0:.0f}s")
         if args.corpus_only:
             return EXIT_OK
+    if args.build_pseudo:
+        from editspec.model import selftrain
+
+        t0 = time.perf_counter()
+        path = selftrain.build_pseudo(progress=not args.no_progress)
+        with open(path, encoding="utf-8") as fh:
+            n = len(json.load(fh)["windows"])
+        _say(f"pseudo-labels: {n} windows in {path} ({time.perf_counter() - t0:.0f}s)")
+        return EXIT_OK
     from editspec.model import train  # torch: only now
 
-    tc = train.TrainConfig(seed=args.seed)
+    kw: dict[str, Any] = {"seed": args.seed, "self_training": args.self_training}
     if args.epochs is not None:
-        tc = train.TrainConfig(seed=args.seed, epochs=args.epochs)
+        kw["epochs"] = args.epochs
+    tc = train.TrainConfig(**kw)
     meta = train.train(tc, output=args.output, resume=not args.fresh,
                        progress=not args.no_progress, stop_after=args.stop_after)
     _say(f"wrote {args.output}: best epoch {meta['best_epoch']}, validation beat F "

@@ -56,6 +56,9 @@ class TrainConfig:
     beat and the downbeat head their own weights."""
     threads: int = 2
     """torch CPU threads."""
+    self_training: bool = False
+    """Add the pseudo-labelled windows of recordings (:mod:`editspec.model.selftrain`) to the
+    training set, with loss on the beat head only. Off in the shipped run."""
     model: GRUConfig = field(default_factory=GRUConfig)
     """The network."""
 
@@ -132,6 +135,26 @@ def load_split(manifest: dict[str, Any], split: str, cfg: GRUConfig, root: str |
         out.beats.append(d["beats"])
         out.downbeats.append(d["downbeats"])
     return out
+
+
+def add_pseudo(data: _Set, cfg: GRUConfig, root: str | None = None, tc_seed: int = 0) -> int:
+    """Append the pseudo-labelled recordings to a training set: beat targets as the
+    corpus's, no loss on the downbeat and salience heads (-1). Return how many."""
+    from editspec.model.selftrain import load_pseudo
+
+    windows = load_pseudo(root, seed=tc_seed)
+    none = np.zeros(0)
+    for w in windows:
+        x = features(w["audio"], cfg)
+        y = targets({"beats": w["beats"], "downbeats": none, "salience_times": none,
+                     "salience_weights": none}, len(x), cfg.fps)
+        y[:, 1:] = -1.0
+        data.names.append(w["name"])
+        data.x.append(x.astype(np.float16))
+        data.y.append(y)
+        data.beats.append(w["beats"])
+        data.downbeats.append(none)
+    return len(windows)
 
 
 def _batches(data: _Set, tc: TrainConfig, rng: np.random.Generator):
@@ -231,7 +254,8 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     val_set = load_split(manifest, "val", tc.model, corpus_root, progress)
     torch.manual_seed(tc.seed)
     model = BeatGRU(tc.model)
-    mean, std = _feature_stats(train_set)
+    mean, std = _feature_stats(train_set)  # of the corpus alone, with or without pseudo-labels
+    n_pseudo = add_pseudo(train_set, tc.model, corpus_root, tc.seed) if tc.self_training else 0
     model.feat_mean.copy_(torch.from_numpy(mean))
     model.feat_std.copy_(torch.from_numpy(std))
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
@@ -291,7 +315,8 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     best = max(state["history"], key=lambda h: h["beat_f"] + h["downbeat_f"])
     meta = {"date": datetime.date.today().isoformat(), "train": _plain(asdict(tc)),
             "corpus": manifest["config"], "corpus_version": manifest["version"],
-            "n_train_renders": len(train_set.x), "n_val_renders": len(val_set.x),
+            "n_train_renders": len(train_set.x) - n_pseudo, "n_pseudo_windows": n_pseudo,
+            "n_val_renders": len(val_set.x),
             "best_epoch": best["epoch"], "val_beat_f_peaks": best["beat_f"],
             "val_downbeat_f_peaks": best["downbeat_f"],
             "train_seconds": round(state["elapsed_s"] + 0.0, 1),

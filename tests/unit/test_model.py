@@ -497,3 +497,62 @@ def test_network_features_reuse_the_onset_spectrogram_exactly():
     # a spectrogram that does not fit (other hop) is ignored, not misread
     wrong = power_spectrogram(y, n_fft=ONSET_N_FFT, hop=384)
     assert np.array_equal(features(y, cfg, power=wrong, power_hop=384), features(y, cfg))
+
+
+# --- self-training on recordings ---------------------------------------------------------------
+
+
+def test_confident_windows_keep_only_steady_agreeing_windows():
+    from editspec.model.selftrain import confident_windows
+
+    rng = np.random.default_rng(0)
+    gru = np.arange(0.25, 120.0, 0.5)  # 120 BPM for two minutes
+    dp = gru.copy()
+    dp[(dp >= 30) & (dp < 60)] += 0.25  # window 1: the DP tracker on the off-beats
+    late = (gru >= 60) & (gru < 90)  # window 2: the GRU's beats wander by up to 60 ms
+    gru = gru + np.where(late, rng.uniform(-0.06, 0.06, len(gru)), 0.0)
+    kept = confident_windows(gru, dp, duration_s=125.0)
+    assert [t0 for t0, _, _ in kept] == [0.0, 90.0]
+    t0, beats, agree = kept[1]
+    np.testing.assert_allclose(beats, np.arange(0.25, 30.0, 0.5))  # relative to the window
+    assert agree == 1.0
+
+
+def _tiny_pseudo(root: str) -> None:
+    """Write one pseudo-labelled window (a synthesized 110 BPM song) in the pseudo format."""
+    from editspec.model.selftrain import pseudo_dir
+
+    folder = pseudo_dir(root)
+    os.makedirs(folder)
+    y, truth = synth_song(sr=SR, tempo=110.0, bars=3, seed=7, form=(("verse", 0, 3),))
+    np.savez(os.path.join(folder, "track-0.npz"), audio=y.astype(np.float32), beats=truth.beats)
+    with open(os.path.join(folder, "manifest.json"), "w") as fh:
+        json.dump({"version": 1, "windows": [{"name": "track-0", "file": "track-0.npz"}]}, fh)
+
+
+def test_self_training_adds_beat_only_examples(tmp_path):
+    from editspec.model.selftrain import COPIES, load_pseudo
+    from editspec.model.train import TrainConfig, _Set, add_pseudo, train
+
+    root = str(tmp_path / "corpus")
+    _tiny_corpus(root)
+    with pytest.raises(CorpusError, match="build them with `editspec train --build-pseudo`"):
+        load_pseudo(root)
+    _tiny_pseudo(root)
+    windows = load_pseudo(root)
+    assert len(windows) == COPIES
+    assert np.array_equal(windows[0]["audio"], load_pseudo(root)[0]["audio"])  # seeded
+    assert not np.allclose(windows[0]["audio"], windows[-1]["audio"])  # augmented copies
+
+    s = _Set([], [], [], [], [])
+    assert add_pseudo(s, TINY, root) == COPIES
+    y = s.y[0]
+    assert np.all(y[:, 1:] == -1.0)  # no loss on downbeat and salience
+    frames = np.round(windows[0]["beats"] * TINY.fps).astype(int)
+    assert np.all(y[frames, 0] == 1.0) and y[:, 0].sum() < 2.1 * len(frames)
+
+    tc = TrainConfig(epochs=1, batch=2, crop_frames=64, model=TINY, threads=1,
+                     self_training=True)
+    meta = train(tc, output=str(tmp_path / "st.pt"), workdir=str(tmp_path / "w"),
+                 corpus_root=root, progress=False)
+    assert meta["n_pseudo_windows"] == COPIES and meta["n_train_renders"] == 2
