@@ -137,12 +137,10 @@ def load_split(manifest: dict[str, Any], split: str, cfg: GRUConfig, root: str |
     return out
 
 
-def add_pseudo(data: _Set, cfg: GRUConfig, root: str | None = None, tc_seed: int = 0) -> int:
-    """Append the pseudo-labelled recordings to a training set: beat targets as the
-    corpus's, no loss on the downbeat and salience heads (-1). Return how many."""
-    from editspec.model.selftrain import load_pseudo
-
-    windows = load_pseudo(root, seed=tc_seed)
+def add_pseudo(data: _Set, windows: list[dict[str, Any]], cfg: GRUConfig) -> int:
+    """Append pseudo-labelled recordings (:func:`editspec.model.selftrain.load_pseudo`) to a
+    training set: beat targets as the corpus's, no loss on the downbeat and salience heads
+    (-1). Return how many."""
     none = np.zeros(0)
     for w in windows:
         x = features(w["audio"], cfg)
@@ -250,12 +248,17 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     last = os.path.join(workdir, "last.pt")
     settings = json.dumps(_plain(asdict(tc)), sort_keys=True)
 
+    pseudo = []
+    if tc.self_training:  # before the long feature pass: a missing set fails at once
+        from editspec.model.selftrain import load_pseudo
+
+        pseudo = load_pseudo(corpus_root, seed=tc.seed)
     train_set = load_split(manifest, "train", tc.model, corpus_root, progress)
     val_set = load_split(manifest, "val", tc.model, corpus_root, progress)
     torch.manual_seed(tc.seed)
     model = BeatGRU(tc.model)
     mean, std = _feature_stats(train_set)  # of the corpus alone, with or without pseudo-labels
-    n_pseudo = add_pseudo(train_set, tc.model, corpus_root, tc.seed) if tc.self_training else 0
+    n_pseudo = add_pseudo(train_set, pseudo, tc.model)
     model.feat_mean.copy_(torch.from_numpy(mean))
     model.feat_std.copy_(torch.from_numpy(std))
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)

@@ -538,6 +538,10 @@ def test_self_training_adds_beat_only_examples(tmp_path):
     _tiny_corpus(root)
     with pytest.raises(CorpusError, match="build them with `editspec train --build-pseudo`"):
         load_pseudo(root)
+    with pytest.raises(CorpusError, match="build them with"):  # before any training work
+        train(TrainConfig(model=TINY, self_training=True), output=str(tmp_path / "x.pt"),
+              workdir=str(tmp_path / "w0"), corpus_root=root, progress=False)
+    assert not os.path.exists(tmp_path / "x.pt")
     _tiny_pseudo(root)
     windows = load_pseudo(root)
     assert len(windows) == COPIES
@@ -545,7 +549,7 @@ def test_self_training_adds_beat_only_examples(tmp_path):
     assert not np.allclose(windows[0]["audio"], windows[-1]["audio"])  # augmented copies
 
     s = _Set([], [], [], [], [])
-    assert add_pseudo(s, TINY, root) == COPIES
+    assert add_pseudo(s, windows, TINY) == COPIES
     y = s.y[0]
     assert np.all(y[:, 1:] == -1.0)  # no loss on downbeat and salience
     frames = np.round(windows[0]["beats"] * TINY.fps).astype(int)
