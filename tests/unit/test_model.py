@@ -560,3 +560,32 @@ def test_self_training_adds_beat_only_examples(tmp_path):
     meta = train(tc, output=str(tmp_path / "st.pt"), workdir=str(tmp_path / "w"),
                  corpus_root=root, progress=False)
     assert meta["n_pseudo_windows"] == COPIES and meta["n_train_renders"] == 2
+
+
+def test_compare_bench_pairs_renders_and_resamples_songs(tmp_path):
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "compare.py")
+
+    def write(path, beat_of):
+        rows = [{"name": f"r{s}-{k}", "song": f"s{s}", "gru+hmm": beat_of(s, k),
+                 "gru+hmm down": 0.5} for s in range(6) for k in range(3)]
+        with open(path, "w") as fh:
+            json.dump(rows, fh)
+
+    a, b = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    write(a, lambda s, k: 0.5 + 0.05 * s + 0.1)  # 0.1 ahead on every render
+    write(b, lambda s, k: 0.5 + 0.05 * s)
+    out = subprocess.run([sys.executable, script, a, b], capture_output=True, text=True,
+                         check=True).stdout
+    beat = next(line for line in out.splitlines() if line.startswith("beat F")).split()
+    assert beat[2:5] == ["0.725", "0.625", "+0.100"]
+    assert beat[5] == "+0.100..+0.100" and beat[6] == "100%"
+    down = next(line for line in out.splitlines() if line.startswith("downbeat F")).split()
+    assert down[4] == "+0.000" and down[6] == "0%"  # equal: never ahead
+
+    with open(b) as fh:
+        rows = json.load(fh)
+    with open(b, "w") as fh:
+        json.dump(rows[:-1], fh)
+    proc = subprocess.run([sys.executable, script, a, b], capture_output=True, text=True)
+    assert proc.returncode == 2 and "scored different renders" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
