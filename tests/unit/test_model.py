@@ -513,7 +513,7 @@ def test_confident_windows_keep_only_steady_agreeing_windows():
     gru = gru + np.where(late, rng.uniform(-0.06, 0.06, len(gru)), 0.0)
     kept = confident_windows(gru, dp, duration_s=125.0)
     assert [t0 for t0, _, _ in kept] == [0.0, 90.0]
-    t0, beats, agree = kept[1]
+    _, beats, agree = kept[1]
     np.testing.assert_allclose(beats, np.arange(0.25, 30.0, 0.5))  # relative to the window
     assert agree == 1.0
 
