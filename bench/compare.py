@@ -13,22 +13,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model_quality import song_draws  # the same song resamples
 
 
 def paired_bootstrap(songs: list[str], a: np.ndarray, b: np.ndarray, draws: int = 2000,
                      seed: int = 0) -> tuple[float, float, float]:
     """Return the 2.5 and 97.5 percentiles of mean(a) - mean(b) over song resamples, and
     the share of resamples where it is positive."""
-    names = sorted(set(songs))
-    idx = [np.flatnonzero(np.array(songs) == n) for n in names]
-    rng = np.random.default_rng(seed)
-    diffs = np.empty(draws)
-    for k in range(draws):
-        rows = np.concatenate([idx[i] for i in rng.integers(0, len(names), len(names))])
-        diffs[k] = a[rows].mean() - b[rows].mean()
+    diffs = np.array([a[rows].mean() - b[rows].mean() for rows in song_draws(songs, draws, seed)])
     lo, hi = np.percentile(diffs, [2.5, 97.5])
     return float(lo), float(hi), float(np.mean(diffs > 0))
 

@@ -29,19 +29,23 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 
+def song_draws(songs: list[str], draws: int = 2000, seed: int = 0) -> list[np.ndarray]:
+    """Return ``draws`` resamples of the rows: songs drawn again with replacement, each
+    drawn song bringing all its rows (renders of one song are not independent, so songs
+    are the unit). Seeded, so every method and run gets the same draws."""
+    names = sorted(set(songs))
+    idx = [np.flatnonzero(np.array(songs) == n) for n in names]
+    rng = np.random.default_rng(seed)
+    return [np.concatenate([idx[i] for i in rng.integers(0, len(names), len(names))])
+            for _ in range(draws)]
+
+
 def song_bootstrap(songs: list[str], values: list[float], draws: int = 2000,
                    seed: int = 0) -> tuple[float, float]:
-    """95 % interval of the mean over renders when the songs are drawn again with
-    replacement (renders of one song are not independent, so songs are the unit)."""
-    names = sorted(set(songs))
-    by_song = [np.array([v for s, v in zip(songs, values, strict=True) if s == n])
-               for n in names]
-    rng = np.random.default_rng(seed)
-    means = []
-    for _ in range(draws):
-        pick = rng.integers(0, len(names), len(names))
-        means.append(np.concatenate([by_song[i] for i in pick]).mean())
-    lo, hi = np.percentile(means, [2.5, 97.5])
+    """95 % interval of the mean over renders under :func:`song_draws`."""
+    v = np.asarray(values, float)
+    lo, hi = np.percentile([v[rows].mean() for rows in song_draws(songs, draws, seed)],
+                           [2.5, 97.5])
     return float(lo), float(hi)
 
 

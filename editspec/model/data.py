@@ -320,6 +320,11 @@ silence: the music starts where its chords, bass and kick put the bar line, and 
 bar line stands in the silence before it."""
 
 
+def _first_onset(pm: Any) -> float:
+    """Return the start of the file's first note, s (0 without notes)."""
+    return min((n.start for ins in pm.instruments for n in ins.notes), default=0.0)
+
+
 def bar_phase(pm: Any, beats: np.ndarray, downbeats: np.ndarray) -> int:
     """Return by how many beats the music's bar lines follow the MIDI's (0: they agree).
 
@@ -368,7 +373,7 @@ def bar_phase(pm: Any, beats: np.ndarray, downbeats: np.ndarray) -> int:
     harmony = per_beat(change)
     score = sum(v / (v.max() + 1e-9) for v in (harmony, per_beat(bass), per_beat(kick)))
     best = int(np.argmax(score))
-    first = min((n.start for ins in pm.instruments for n in ins.notes), default=0.0)
+    first = _first_onset(pm)
     k = int(np.searchsorted(beats, first + tol)) - 1
     lead_in = k >= 1 and first - beats[k] < tol and pos[k] == best
     margin = BAR_PHASE_LEAD_IN_MARGIN if lead_in else BAR_PHASE_MARGIN
@@ -403,8 +408,7 @@ def mma_beat_adjust(path: str, pm: Any, beats: np.ndarray) -> int | None:
     sigs = pm.time_signature_changes
     if len(sigs) != 1 or pm.time_to_tick(sigs[0].time) != 0 or len(beats) < 2:
         return 0
-    first = min((n.start for i in pm.instruments for n in i.notes), default=0.0)
-    return 1 if first >= beats[0] + 0.5 * (beats[1] - beats[0]) else 0
+    return 1 if _first_onset(pm) >= beats[0] + 0.5 * (beats[1] - beats[0]) else 0
 
 
 def _downbeat_index(beats: np.ndarray, downbeats: np.ndarray) -> np.ndarray:

@@ -153,6 +153,7 @@ def load_pseudo(root: str | None = None, *, seed: int = 0) -> list[dict[str, Any
     editspec.model.data.CorpusError
         When they have not been built (``editspec train --build-pseudo``).
     """
+    from editspec.model.augment import augment_audio
     from editspec.model.data import CorpusError
 
     folder = pseudo_dir(root)
@@ -162,8 +163,6 @@ def load_pseudo(root: str | None = None, *, seed: int = 0) -> list[dict[str, Any
                           f"`editspec train --build-pseudo`")
     with open(path, encoding="utf-8") as fh:
         manifest = json.load(fh)
-    from editspec.model.augment import augment_audio
-
     out = []
     for i, e in enumerate(manifest["windows"]):
         with np.load(os.path.join(folder, e["file"])) as z:
