@@ -243,11 +243,12 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
         raise ValueError(f"tracker={tracker!r} is not one of {', '.join(TRACKERS)}")
     params = {"sr": SR, "hop": HOP, "tracker": tracker, "meters": list(meters)}
     if tracker == "gru":  # the GRU's results depend on its weights and decoder settings
-        from editspec.model.infer import weights_path
+        from editspec.model.infer import weights_files
 
-        st = os.stat(weights_path()) if os.path.isfile(weights_path()) else None
+        stamps = [[st.st_size, st.st_mtime_ns] for st in
+                  (os.stat(p) for p in weights_files() if os.path.isfile(p))]
         params["gru"] = [GRU_OBS_LAMBDA, GRU_DP_DOWN_MIX,
-                         [st.st_size, st.st_mtime_ns] if st else None]
+                         (stamps[0] if len(stamps) == 1 else stamps) or None]
     key = None
     if y is None and use_cache:
         if not os.path.isfile(path):

@@ -184,6 +184,39 @@ class BeatGRU(nn.Module):
         return self.head(self.drop(h))
 
 
+class Ensemble(nn.Module):
+    """Networks of one config trained with different seeds; their probabilities are averaged.
+
+    :meth:`forward` returns the logits of the mean probability, so the ensemble runs
+    wherever one :class:`BeatGRU` does. Averaging cancels much of one training run's
+    luck (models/MODEL_CARD.md), at the cost of one network pass per member.
+
+    Parameters
+    ----------
+    members : list of BeatGRU
+        At least two, with equal configs (they share the features).
+
+    Raises
+    ------
+    ValueError
+        When fewer than two members are given or their configs differ.
+    """
+
+    def __init__(self, members: list[BeatGRU]) -> None:
+        super().__init__()
+        if len(members) < 2:
+            raise ValueError(f"an ensemble needs at least two networks, got {len(members)}")
+        if any(m.cfg != members[0].cfg for m in members[1:]):
+            raise ValueError("the networks of an ensemble must have the same config")
+        self.cfg = members[0].cfg
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map features ``(batch, frames, n_inputs)`` to logits of the members' mean probability."""
+        p = torch.stack([torch.sigmoid(m(x)) for m in self.members]).mean(0)
+        return torch.logit(p, eps=1e-6)
+
+
 def checkpoint_dict(model: BeatGRU, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the weights file's content: format, config, float32 state and plain metadata."""
     return {"format": FORMAT, "version": FORMAT_VERSION, "config": asdict(model.cfg),

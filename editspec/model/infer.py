@@ -23,7 +23,7 @@ import numpy as np
 from editspec.errors import ModelError
 
 if TYPE_CHECKING:
-    from editspec.model.gru import BeatGRU
+    from editspec.model.gru import BeatGRU, Ensemble
 
 SR = 22050
 """Sample rate the analyzer decodes to, Hz."""
@@ -53,12 +53,21 @@ class Activations:
 
 
 def weights_path() -> str:
-    """Return the weights file: ``$EDITSPEC_MODEL`` if set, else the one shipped in the package."""
+    """Return the weights file: ``$EDITSPEC_MODEL`` if set, else the one shipped in the package.
+
+    ``$EDITSPEC_MODEL`` may name several files separated by ``os.pathsep`` (``:`` on Linux):
+    the networks then run as an ensemble (:func:`load_model`).
+    """
     env = os.environ.get("EDITSPEC_MODEL")
     if env:
         return env
     return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models",
                         WEIGHTS_NAME)
+
+
+def weights_files(path: str | None = None) -> list[str]:
+    """Return the weights files that ``path`` (default :func:`weights_path`) names."""
+    return [p for p in (path or weights_path()).split(os.pathsep) if p]
 
 
 SHIPPED_IS_DEFAULT = False
@@ -71,45 +80,60 @@ models/MODEL_CARD.md). Flip it when a model passes those too."""
 
 
 def weights_shipped() -> bool:
-    """Return True when the weights file exists (it is not loaded)."""
-    return os.path.isfile(weights_path())
+    """Return True when the weights files exist (they are not loaded)."""
+    files = weights_files()
+    return bool(files) and all(os.path.isfile(p) for p in files)
 
 
 def weights_available() -> bool:
     """Return True when the analyzer should default to the GRU tracker.
 
-    That is when ``$EDITSPEC_MODEL`` names an existing weights file (an explicit choice),
+    That is when ``$EDITSPEC_MODEL`` names existing weights files (an explicit choice),
     or when the shipped weights exist and :data:`SHIPPED_IS_DEFAULT` is set. The model
     runs whenever it is asked for (``--tracker gru``) as long as :func:`weights_shipped`.
     """
     if os.environ.get("EDITSPEC_MODEL"):
-        return os.path.isfile(weights_path())
+        return weights_shipped()
     return SHIPPED_IS_DEFAULT and weights_shipped()
 
 
-def load_model(path: str | None = None) -> BeatGRU:
+def load_model(path: str | None = None) -> BeatGRU | Ensemble:
     """Load the network from a weights file (cached per path and modification time).
 
     Parameters
     ----------
     path : str, optional
-        Weights file (default :func:`weights_path`).
+        Weights file (default :func:`weights_path`); several files separated by
+        ``os.pathsep`` load as an :class:`~editspec.model.gru.Ensemble` that averages
+        their probabilities.
 
     Returns
     -------
-    BeatGRU
+    BeatGRU or Ensemble
         In eval mode.
 
     Raises
     ------
     ModelError
-        When the file is missing, unreadable, not a checkpoint, or does not fit the network.
+        When a file is missing, unreadable, not a checkpoint, or does not fit the network,
+        or when the networks of an ensemble differ in config.
     """
-    path = path or weights_path()
-    if not os.path.isfile(path):
-        raise ModelError(f"{path}: model weights not found (reinstall editspec, or train them "
-                         "with `editspec train`)")
-    return _load_cached(path, os.path.getmtime(path), os.path.getsize(path))
+    files = weights_files(path)
+    if not files:
+        raise ModelError("no model weights named (EDITSPEC_MODEL is empty)")
+    for p in files:
+        if not os.path.isfile(p):
+            raise ModelError(f"{p}: model weights not found (reinstall editspec, or train them "
+                             "with `editspec train`)")
+    nets = [_load_cached(p, os.path.getmtime(p), os.path.getsize(p)) for p in files]
+    if len(nets) == 1:
+        return nets[0]
+    from editspec.model.gru import Ensemble
+
+    try:
+        return Ensemble(nets).eval()
+    except ValueError as exc:
+        raise ModelError(f"{os.pathsep.join(files)}: {exc}") from None
 
 
 @functools.lru_cache(maxsize=4)
@@ -129,13 +153,13 @@ def _load_cached(path: str, mtime: float, size: int) -> BeatGRU:
         raise ModelError(f"{path}: unusable model weights: {exc}".splitlines()[0]) from None
 
 
-def run_network(model: BeatGRU, feats: np.ndarray, chunk: int = CHUNK_FRAMES,
+def run_network(model: BeatGRU | Ensemble, feats: np.ndarray, chunk: int = CHUNK_FRAMES,
                 context: int = CONTEXT_FRAMES) -> np.ndarray:
     """Run the network over features in overlapping chunks, batched; return sigmoid outputs.
 
     Parameters
     ----------
-    model : BeatGRU
+    model : BeatGRU or Ensemble
         The network.
     feats : np.ndarray [shape=(m, n_inputs)]
         Features from :func:`editspec.model.gru.features`.
@@ -199,7 +223,7 @@ def activations(y: np.ndarray, sr: int = SR, *, model: Any = None,
         Mono audio.
     sr : int
         Its sample rate, Hz (resampled to 22050 if different).
-    model : BeatGRU, optional
+    model : BeatGRU or Ensemble, optional
         A loaded network (default: the shipped weights, :func:`load_model`).
     power, power_hop : np.ndarray, int, optional
         The song's power spectrogram with the network's FFT size at a hop dividing the

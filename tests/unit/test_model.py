@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 torch = pytest.importorskip("torch")
 
@@ -130,6 +131,58 @@ def test_checkpoint_round_trip(tmp_path):
     x = torch.randn(2, 50, TINY.n_inputs)
     with torch.no_grad():
         assert torch.allclose(model(x), loaded(x))
+
+
+def _tiny_file(tmp_path, name: str, seed: int, cfg: GRUConfig = TINY) -> str:
+    torch.manual_seed(seed)
+    path = str(tmp_path / name)
+    torch.save(checkpoint_dict(BeatGRU(cfg).eval()), path)
+    return path
+
+
+def test_several_weights_files_run_as_an_ensemble_of_mean_probabilities(tmp_path, monkeypatch):
+    a, b = _tiny_file(tmp_path, "a.pt", 1), _tiny_file(tmp_path, "b.pt", 2)
+    feats = np.random.default_rng(0).random((300, TINY.n_inputs)).astype(np.float32)
+    pa = infer.run_network(infer.load_model(a), feats)
+    pb = infer.run_network(infer.load_model(b), feats)
+    assert np.abs(pa - pb).max() > 0.01  # two different networks
+    both = infer.load_model(a + os.pathsep + b)
+    np.testing.assert_allclose(infer.run_network(both, feats), (pa + pb) / 2, atol=1e-5)
+    monkeypatch.setenv("EDITSPEC_MODEL", os.pathsep.join([a, b]))
+    assert infer.weights_files() == [a, b]
+    assert infer.weights_available()
+    monkeypatch.setenv("EDITSPEC_MODEL", os.pathsep.join([a, str(tmp_path / "gone.pt")]))
+    assert not infer.weights_available()
+    with pytest.raises(ModelError, match=r"gone\.pt: model weights not found"):
+        infer.load_model()
+
+
+def test_analyzer_runs_an_ensemble_named_in_the_environment(tmp_path, monkeypatch, song):
+    from editspec.analysis.audio import analyze_audio
+
+    path = str(tmp_path / "song.wav")
+    sf.write(path, song[0], SR)
+    monkeypatch.setenv("EDITSPEC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("EDITSPEC_MODEL", raising=False)
+    one = analyze_audio(path, tracker="gru")
+    shipped = infer.weights_path()
+    copy = str(tmp_path / "copy.pt")
+    with open(shipped, "rb") as src, open(copy, "wb") as dst:
+        dst.write(src.read())
+    monkeypatch.setenv("EDITSPEC_MODEL", os.pathsep.join([shipped, copy]))
+    two = analyze_audio(path, tracker="gru")  # a new cache entry: the weights differ
+    # two copies of one network average to that network's probabilities
+    np.testing.assert_allclose(two.beats, one.beats, atol=1e-6)
+    np.testing.assert_allclose(two.downbeats, one.downbeats, atol=1e-6)
+    assert len([f for f in os.listdir(tmp_path / "cache") if f.startswith("audio-")]) == 2
+
+
+def test_an_ensemble_of_different_configs_is_a_model_error(tmp_path):
+    a = _tiny_file(tmp_path, "a.pt", 1)
+    b = _tiny_file(tmp_path, "b.pt", 1, GRUConfig(n_mels=16, harm_bands=24, conv_channels=8,
+                                                  hidden=12, layers=1))
+    with pytest.raises(ModelError, match="must have the same config"):
+        infer.load_model(a + os.pathsep + b)
 
 
 def test_chunked_inference_matches_whole_sequence():
