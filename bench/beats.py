@@ -1,4 +1,4 @@
-"""Beat, downbeat and tempo accuracy on held-out songs: editspec dp, editspec gru, librosa.
+"""Beat, downbeat and tempo accuracy on held-out songs: editspec dp, gru, gru-ensemble, librosa.
 
 Songs: the test split of the MIDI corpus (``editspec train --build-corpus`` / ``make
 corpus``; exact labels from the MIDI tempo and metre maps; split by song). Prints, per
@@ -9,7 +9,7 @@ Then section boundary hit rate (±1 bar) on synthesized songs whose form is know
 on whole held-out MIDI songs (rendered once into the corpus folder) at the bars where
 their instrumentation changes (read from the MIDI).
 
-Run: ``.venv/bin/python bench/beats.py [--limit N] [--trackers dp,gru,librosa]``
+Run: ``.venv/bin/python bench/beats.py [--limit N] [--trackers dp,gru,gru-ensemble,librosa]``
 """
 
 from __future__ import annotations
@@ -59,9 +59,9 @@ def bench_corpus(limit: int | None, trackers: list[str]) -> None:
           f"in {len({e['group'] for e in test})} song groups (test split, by group)\n")
     results: dict[str, list[dict[str, float]]] = {t: [] for t in trackers}
     times: dict[str, list[float]] = {t: [] for t in trackers}
-    if "gru" in trackers:
-        analyze_audio("warm", y=np.zeros(SR * 4, np.float32), tracker="gru", use_cache=False)
-    analyze_audio("warm", y=np.zeros(SR * 4, np.float32), tracker="dp", use_cache=False)
+    for t in trackers:  # weights loaded, kernels compiled
+        if t != "librosa":
+            analyze_audio("warm", y=np.zeros(SR * 4, np.float32), tracker=t, use_cache=False)
     for e in test:
         d = load_render(e)
         y, rb, rd = d["audio"], d["beats"], d["downbeats"]
@@ -80,14 +80,14 @@ def bench_corpus(limit: int | None, trackers: list[str]) -> None:
             times[t].append(time.perf_counter() - t0)
             results[t].append(score(rb, rd, eb, ed, ref_tempo, est_tempo))
     keys = ["beat F", "CMLt", "AMLt", "downbeat F", "tempo acc1", "tempo acc2"]
-    print(f"{'tracker':10s} " + " ".join(f"{k:>11s}" for k in keys) + f" {'s/song':>8s}")
+    print(f"{'tracker':12s} " + " ".join(f"{k:>11s}" for k in keys) + f" {'s/song':>8s}")
     for t in trackers:
         rows = results[t]
         vals = []
         for k in keys:
             got = [r[k] for r in rows if k in r]
             vals.append(f"{np.mean(got):11.3f}" if got else f"{'-':>11s}")
-        print(f"{t:10s} " + " ".join(vals) + f" {statistics.median(times[t]):8.3f}")
+        print(f"{t:12s} " + " ".join(vals) + f" {statistics.median(times[t]):8.3f}")
     if "librosa" in trackers:
         base = statistics.median(times["librosa"])
         for t in trackers:
@@ -234,7 +234,7 @@ def bench_sections_midi(n_songs: int, max_s: float = 480.0) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="at most N test renders")
-    ap.add_argument("--trackers", default="dp,gru,librosa")
+    ap.add_argument("--trackers", default="dp,gru,gru-ensemble,librosa")
     ap.add_argument("--no-sections", action="store_true")
     ap.add_argument("--sections-only", action="store_true", help="only the section benchmarks")
     ap.add_argument("--section-songs", type=int, default=20,

@@ -82,15 +82,18 @@ def main() -> None:
           f"{beat_track:.3f}s")
     print(f"ratio beat_track / whole analysis: {beat_track / whole:.2f}x "
           f"({'faster' if whole < beat_track else 'slower'} than librosa's beat tracker alone)")
-    from editspec.model.infer import weights_shipped
+    from editspec.model.infer import ensemble_path, weights_shipped
 
-    if weights_shipped():
-        A.analyze_audio("warm", y=y[: ft.SR * 5], tracker="gru", use_cache=False)
-        gru = median_time(lambda: A.analyze_audio("bench", y=y, tracker="gru", use_cache=False),
-                          args.runs)
-        print(f"whole analysis, gru tracker (the same, GRU activations included):        "
-              f"{gru:.3f}s")
-        print(f"ratio beat_track / whole gru analysis: {beat_track / gru:.2f}x "
+    for tracker, shipped in (("gru", weights_shipped()),
+                             ("gru-ensemble", weights_shipped(ensemble_path()))):
+        if not shipped:
+            continue
+        A.analyze_audio("warm", y=y[: ft.SR * 5], tracker=tracker, use_cache=False)
+        gru = median_time(lambda t=tracker: A.analyze_audio("bench", y=y, tracker=t,
+                                                            use_cache=False), args.runs)
+        print(f"whole analysis, {tracker} tracker (the same, GRU activations included):"
+              f"{' ' * max(1, 11 - len(tracker))}{gru:.3f}s")
+        print(f"ratio beat_track / whole {tracker} analysis: {beat_track / gru:.2f}x "
               f"({'faster' if gru < beat_track else 'slower'} than librosa's beat tracker alone)")
     cold_process(args.audio, y, weights_shipped())
 

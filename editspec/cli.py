@@ -21,6 +21,9 @@ from typing import Any
 from editspec import __version__
 from editspec.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EditspecError
 
+TRACKERS = ("dp", "gru", "gru-ensemble")
+"""As :data:`editspec.analysis.audio.TRACKERS` (not imported here: ``--help`` stays light)."""
+
 EXPORT_FORMATS = ("otio", "cmx3600", "fcp7", "fcpxml", "mlt")
 
 
@@ -47,9 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("audio", help="audio file (or a video whose sound is analyzed)")
     a.add_argument("--json", action="store_true", help="print the analysis as JSON")
     a.add_argument("--no-cache", action="store_true", help="recompute, ignoring the cache")
-    a.add_argument("--tracker", choices=("dp", "gru"), default=None,
-                   help="beat activations: dp (onset envelope, no model) or gru (the model; "
-                        "default when its weights are installed)")
+    a.add_argument("--tracker", choices=TRACKERS, default=None,
+                   help="beat activations: dp (onset envelope, no model), gru (the model) or "
+                        "gru-ensemble (two models averaged: more exact, one model pass slower); "
+                        "default dp, or gru when $EDITSPEC_MODEL names weights")
     a.add_argument("--plot", metavar="PNG", help="also write a plot of the analysis")
 
     s = sub.add_parser("shots", help="find a clip's shots, motion, quality and subject centre")
@@ -83,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--explain", action="store_true",
                     help="print each cut: time, frame, musical event, energy, salience, clip, rule")
     pl.add_argument("--seed", type=int, default=None, help="override the recipe's seed")
-    pl.add_argument("--tracker", choices=("dp", "gru"), default=None,
+    pl.add_argument("--tracker", choices=TRACKERS, default=None,
                     help="beat activations for the song analysis")
     _add_recipe_options(pl)
 

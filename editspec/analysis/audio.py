@@ -44,7 +44,10 @@ HARMONY_HOP = 4 * HOP
 ENERGY_FPS = 25.0
 """Rate of the published energy and salience curves, frames per second."""
 MIN_DURATION_S = 1.0
-TRACKERS = ("dp", "gru")
+TRACKERS = ("dp", "gru", "gru-ensemble")
+"""``dp``: onset envelope, no model. ``gru``: the shipped network. ``gru-ensemble``: the
+mean of the shipped networks (:data:`editspec.model.infer.ENSEMBLE_NAMES`), more exact
+and one network pass slower (models/MODEL_CARD.md)."""
 GRU_OBS_LAMBDA = 8.0
 """Bar-pointer HMM ``observation_lambda`` for the GRU's activations (see ``_analyze``)."""
 GRU_DP_DOWN_MIX = 0.3
@@ -218,8 +221,9 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
         Audio file (or a video whose sound is analyzed).
     y : np.ndarray, optional
         Already decoded mono audio at :data:`SR` (skips decoding and the cache).
-    tracker : {"dp", "gru"}, optional
-        Source of the beat activations (default: ``gru`` when the model is installed).
+    tracker : {"dp", "gru", "gru-ensemble"}, optional
+        Source of the beat activations (default: ``dp``, or ``gru`` when
+        :func:`~editspec.model.infer.weights_available`; :data:`TRACKERS`).
     meters : tuple of int
         Metres considered (beats per bar).
     use_cache : bool
@@ -242,11 +246,9 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
     if tracker not in TRACKERS:
         raise ValueError(f"tracker={tracker!r} is not one of {', '.join(TRACKERS)}")
     params = {"sr": SR, "hop": HOP, "tracker": tracker, "meters": list(meters)}
-    if tracker == "gru":  # the GRU's results depend on its weights and decoder settings
-        from editspec.model.infer import weights_files
-
+    if tracker != "dp":  # the GRU's results depend on its weights and decoder settings
         stamps = [[st.st_size, st.st_mtime_ns] for st in
-                  (os.stat(p) for p in weights_files() if os.path.isfile(p))]
+                  (os.stat(p) for p in _weights_files(tracker) if os.path.isfile(p))]
         params["gru"] = [GRU_OBS_LAMBDA, GRU_DP_DOWN_MIX,
                          (stamps[0] if len(stamps) == 1 else stamps) or None]
     key = None
@@ -265,6 +267,14 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
     return result
 
 
+def _weights_files(tracker: str) -> list[str]:
+    """The weights files a GRU tracker runs: ``$EDITSPEC_MODEL`` or the shipped network for
+    ``gru``, the shipped ensemble for ``gru-ensemble``."""
+    from editspec.model.infer import ensemble_path, weights_files
+
+    return weights_files(ensemble_path() if tracker == "gru-ensemble" else None)
+
+
 def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) -> AudioAnalysis:
     from editspec.analysis import beats as bt
     from editspec.analysis import features as ft
@@ -275,7 +285,7 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
     n = onset_power.shape[1]
     gru = None
     with contextlib.ExitStack() as limits:
-        if tracker == "gru":
+        if tracker != "dp":
             # The network runs on one torch thread, which releases the GIL: start it now
             # and compute the features below on another core meanwhile. numpy's BLAS gets
             # one thread until then: its idle workers spin and would take that core.
@@ -285,7 +295,7 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
 
             from editspec.model.infer import activations, load_model
 
-            net = load_model()  # errors surface here, in this thread
+            net = load_model(os.pathsep.join(_weights_files(tracker)))  # errors surface here
             limits.enter_context(threadpool_limits(1, user_api="blas"))
             pool = ThreadPoolExecutor(1, thread_name_prefix="editspec-gru")
             gru = pool.submit(activations, y, SR, model=net, power=onset_power, power_hop=HOP)

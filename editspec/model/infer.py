@@ -30,6 +30,9 @@ SR = 22050
 HOP = 256
 """The analyzer's hop, samples: activations come at ``SR / HOP`` frames per second."""
 WEIGHTS_NAME = "beats-gru.pt"
+ENSEMBLE_NAMES = (WEIGHTS_NAME, "beats-gru-seed1.pt")
+"""The shipped networks of the ``gru-ensemble`` tracker: the recipe of ``beats-gru.pt``
+trained with seeds 0 and 1 (models/MODEL_CARD.md)."""
 CHUNK_FRAMES = 1024
 """Network frames per chunk (about 24 s)."""
 CONTEXT_FRAMES = 128
@@ -61,8 +64,17 @@ def weights_path() -> str:
     env = os.environ.get("EDITSPEC_MODEL")
     if env:
         return env
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models",
-                        WEIGHTS_NAME)
+    return os.path.join(_models_dir(), WEIGHTS_NAME)
+
+
+def ensemble_path() -> str:
+    """Return the shipped ensemble's weights files (:data:`ENSEMBLE_NAMES`), joined by
+    ``os.pathsep`` as :func:`load_model` takes them. ``$EDITSPEC_MODEL`` does not change it."""
+    return os.pathsep.join(os.path.join(_models_dir(), n) for n in ENSEMBLE_NAMES)
+
+
+def _models_dir() -> str:
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
 
 
 def weights_files(path: str | None = None) -> list[str]:
@@ -79,9 +91,10 @@ tests/unit/test_audio.py on the wrong beat (3/4 and tempo-change cases fail;
 models/MODEL_CARD.md). Flip it when a model passes those too."""
 
 
-def weights_shipped() -> bool:
-    """Return True when the weights files exist (they are not loaded)."""
-    files = weights_files()
+def weights_shipped(path: str | None = None) -> bool:
+    """Return True when the weights files exist (they are not loaded); ``path`` as in
+    :func:`weights_files`."""
+    files = weights_files(path)
     return bool(files) and all(os.path.isfile(p) for p in files)
 
 

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 
+import mir_eval
 import numpy as np
 import pytest
 import soundfile as sf
@@ -159,11 +160,13 @@ def test_several_weights_files_run_as_an_ensemble_of_mean_probabilities(tmp_path
 
 def test_analyzer_runs_an_ensemble_named_in_the_environment(tmp_path, monkeypatch, song):
     from editspec.analysis.audio import analyze_audio
+    from editspec.analysis.cache import cache_dir
 
     path = str(tmp_path / "song.wav")
     sf.write(path, song[0], SR)
-    monkeypatch.setenv("EDITSPEC_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("EDITSPEC_MODEL", raising=False)
+    entries = lambda: {f for f in os.listdir(cache_dir()) if f.startswith("audio-")}  # noqa: E731
+    before = entries()
     one = analyze_audio(path, tracker="gru")
     shipped = infer.weights_path()
     copy = str(tmp_path / "copy.pt")
@@ -174,7 +177,27 @@ def test_analyzer_runs_an_ensemble_named_in_the_environment(tmp_path, monkeypatc
     # two copies of one network average to that network's probabilities
     np.testing.assert_allclose(two.beats, one.beats, atol=1e-6)
     np.testing.assert_allclose(two.downbeats, one.downbeats, atol=1e-6)
-    assert len([f for f in os.listdir(tmp_path / "cache") if f.startswith("audio-")]) == 2
+    assert len(entries() - before) == 2
+
+
+def test_gru_ensemble_tracker_runs_the_shipped_networks(tmp_path, monkeypatch, song):
+    from editspec import cli
+    from editspec.analysis.audio import TRACKERS, analyze_audio
+    from editspec.model.gru import Ensemble
+
+    assert cli.TRACKERS == TRACKERS
+    files = infer.weights_files(infer.ensemble_path())
+    assert len(files) == 2 and infer.weights_shipped(infer.ensemble_path())
+    assert sum(os.path.getsize(p) for p in files) <= 2 * 1024 * 1024  # small, all of them
+    net = infer.load_model(infer.ensemble_path())
+    assert isinstance(net, Ensemble) and len(net.members) == 2
+    # $EDITSPEC_MODEL changes the gru tracker only
+    monkeypatch.setenv("EDITSPEC_MODEL", _tiny_file(tmp_path, "tiny.pt", 0))
+    y, truth = song
+    a = analyze_audio("song", y=y, tracker="gru-ensemble")
+    assert a.tracker == "gru-ensemble"
+    assert mir_eval.beat.f_measure(truth.beats, a.beats) >= 0.95
+    assert a.tempo == pytest.approx(truth.tempo, rel=0.01)
 
 
 def test_an_ensemble_of_different_configs_is_a_model_error(tmp_path):
