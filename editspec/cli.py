@@ -197,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pseudo-label recorded music with the current weights, do not train")
     t.add_argument("--self-training", action="store_true",
                    help="train with the pseudo-labelled recordings too (beat head only)")
+    t.add_argument("--cymbals", type=float, default=None, metavar="P",
+                   help="chance per epoch that a training excerpt with crash cymbals gets "
+                        "synthesized cymbals of random timbre on them (default 0: off)")
     t.add_argument("-o", "--output", default=os.path.join("models", "beats-gru.pt"),
                    help="weights file to write (models/beats-gru.pt)")
     t.add_argument("--seed", type=int, default=0, help="seed of corpus and training (0)")
@@ -593,6 +596,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     kw: dict[str, Any] = {"seed": args.seed, "self_training": args.self_training}
     if args.epochs is not None:
         kw["epochs"] = args.epochs
+    if args.cymbals is not None:
+        if not 0.0 <= args.cymbals <= 1.0:
+            raise EditspecError(f"--cymbals {args.cymbals:g} must be in 0..1")
+        kw["cymbals"] = args.cymbals
     tc = train.TrainConfig(**kw)
     meta = train.train(tc, output=args.output, resume=not args.fresh,
                        progress=not args.no_progress, stop_after=args.stop_after)

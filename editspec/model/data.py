@@ -705,6 +705,69 @@ def _song_job(args: tuple[Any, ...]) -> list[dict[str, Any]]:
     return entries
 
 
+CRASH_PITCHES = (49, 52, 55, 57)
+"""GM drum notes of crash-like cymbals: crash 1, Chinese, splash, crash 2."""
+
+
+def replay_crashes(entry: dict[str, Any], pm: Any, song: Song, cfg: CorpusConfig) -> np.ndarray:
+    """Return the times (s, in the excerpt) of a render's crash cymbals, without rendering.
+
+    The render's random draws are made again from its seed (as :func:`_song_job` and
+    :func:`render_one` make them), so the notes land where they did in its audio.
+
+    Raises
+    ------
+    CorpusError
+        When the replayed choices differ from those the manifest stored.
+    """
+    split, idx, k = entry["name"].rsplit("-", 2)
+    rng = np.random.default_rng([cfg.seed, int(idx), int(k)])
+    has_drums = any(i.is_drum and i.notes for i in pm.instruments)
+    n_fams = len({i.program // 8 for i in pm.instruments if not i.is_drum and i.notes})
+    strength = 1.0 if split == "train" else (0.0 if int(k) == 0 else 0.5)
+    spec = draw_spec(rng, entry["spec"]["soundfont"], float(song.beats[0]), song.end_s,
+                     cfg.excerpt_s, has_drums, n_fams, strength)
+    spec = replace(spec, tempo_factor=tempo_factor_in_range(spec.tempo_factor, song.beats))
+    if asdict(spec) != entry["spec"]:
+        raise CorpusError(f"{entry['name']}: replaying its draws gives other choices")
+    tmap = make_time_map(song.beats, rng, tempo_factor=spec.tempo_factor, swing=spec.swing,
+                         drift_s=spec.drift_s, drift_period_s=float(rng.uniform(12, 40)))
+    score, _ = mutate_score(pm, spec, rng, tmap)
+    t0 = float(tmap(np.array([spec.start_s]))[0])
+    t = np.sort([n.start for ins in score.instruments if ins.is_drum for n in ins.notes
+                 if n.pitch in CRASH_PITCHES]) - t0
+    return t[(t >= 0) & (t < cfg.excerpt_s)]
+
+
+def crash_times(manifest: dict[str, Any], split: str = "train",
+                root: str | None = None) -> dict[str, np.ndarray]:
+    """Return :func:`replay_crashes` of every render of a split, by render name (cached in
+    the corpus folder as ``crashes-v<version>-<split>.json``)."""
+    root = root or corpus_dir()
+    path = os.path.join(root, f"crashes-v{manifest['version']}-{split}.json")
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as fh:
+            return {k: np.asarray(v, dtype=np.float64) for k, v in json.load(fh).items()}
+    cfg = CorpusConfig(**manifest["config"])
+    out: dict[str, list[float]] = {}
+    by_song: dict[str, list[dict[str, Any]]] = {}
+    for e in manifest["renders"]:
+        if e["split"] == split:
+            by_song.setdefault(e["song"], []).append(e)
+    for song_path, entries in by_song.items():
+        loaded = load_song(song_path)
+        if loaded is None:
+            raise CorpusError(f"{song_path}: no longer loads; rebuild the corpus")
+        pm, song = loaded
+        for e in entries:
+            out[e["name"]] = [round(float(t), 6) for t in replay_crashes(e, pm, song, cfg)]
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(out, fh)
+    os.replace(tmp, path)
+    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+
+
 def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: str | None = None,
                  progress: bool = True, limit_songs: int | None = None) -> str:
     """Fetch the packages, render the corpus and write its manifest; return the manifest path.

@@ -56,6 +56,11 @@ class TrainConfig:
     beat and the downbeat head their own weights."""
     threads: int = 2
     """torch CPU threads."""
+    cymbals: float = 0.0
+    """Chance, drawn anew each epoch, that a training excerpt with crash cymbals in its MIDI
+    gets a synthesized cymbal of random timbre on each of them (:func:`augment.add_cymbals`;
+    the notes' times replayed by :func:`editspec.model.data.crash_times`); its features are
+    then computed again. 0: off (the shipped ``beats-gru.pt``)."""
     self_training: bool = False
     """Add the pseudo-labelled windows of recordings (:mod:`editspec.model.selftrain`) to the
     training set, with loss on the beat head only. Off in the shipped run."""
@@ -117,6 +122,8 @@ class _Set:
     y: list[np.ndarray]
     beats: list[np.ndarray]
     downbeats: list[np.ndarray]
+    crashes: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    """Excerpt index → (int16 audio, crash times) of the excerpts that get cymbals."""
 
 
 def load_split(manifest: dict[str, Any], split: str, cfg: GRUConfig, root: str | None = None,
@@ -155,12 +162,33 @@ def add_pseudo(data: _Set, windows: list[dict[str, Any]], cfg: GRUConfig) -> int
     return len(windows)
 
 
-def _batches(data: _Set, tc: TrainConfig, rng: np.random.Generator):
+def add_crashes(data: _Set, manifest: dict[str, Any], root: str | None = None) -> int:
+    """Keep the audio and crash times of the training excerpts that have crash cymbals
+    (for :attr:`TrainConfig.cymbals`); return how many."""
+    times = corpus.crash_times(manifest, "train", root)
+    by_name = {e["name"]: e for e in manifest["renders"]}
+    for j, name in enumerate(data.names):
+        t = times.get(name)
+        if t is not None and len(t):
+            with np.load(os.path.join(root or corpus.corpus_dir(), by_name[name]["file"]),
+                         allow_pickle=False) as z:
+                data.crashes[j] = (z["audio"], t)
+    return len(data.crashes)
+
+
+def _batches(data: _Set, tc: TrainConfig, rng: np.random.Generator,
+             aug: np.random.Generator | None = None):
+    from editspec.model.augment import add_cymbals
+
     order = rng.permutation(len(data.x))
     for i in range(0, len(order) - tc.batch + 1, tc.batch):
         xs, ys = [], []
         for j in order[i:i + tc.batch]:
             x, y = data.x[j], data.y[j]
+            if aug is not None and j in data.crashes and aug.random() < tc.cymbals:
+                audio, times = data.crashes[j]
+                x = features(add_cymbals(audio.astype(np.float32) / 32767.0, times, aug),
+                             tc.model)[: len(y)]
             n = min(tc.crop_frames, len(x))
             s = int(rng.integers(0, len(x) - n + 1))
             xp = np.zeros((tc.crop_frames, x.shape[1]), np.float32)
@@ -259,6 +287,9 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     model = BeatGRU(tc.model)
     mean, std = _feature_stats(train_set)  # of the corpus alone, with or without pseudo-labels
     n_pseudo = add_pseudo(train_set, pseudo, tc.model)
+    if tc.cymbals > 0:
+        log.warning("cymbals: %d training excerpts have crash cymbals",
+                    add_crashes(train_set, manifest, corpus_root))
     model.feat_mean.copy_(torch.from_numpy(mean))
     model.feat_std.copy_(torch.from_numpy(std))
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
@@ -287,7 +318,9 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
         torch.manual_seed(tc.seed * 1000 + epoch)
         model.train()
         losses = []
-        for xb, yb in _batches(train_set, tc, rng):
+        # a stream of its own, so that cymbals=0 draws exactly what the shipped run drew
+        aug = np.random.default_rng([tc.seed, epoch, 1]) if tc.cymbals > 0 else None
+        for xb, yb in _batches(train_set, tc, rng, aug):
             opt.zero_grad()
             loss = _loss(model(xb), yb, tc)
             loss.backward()

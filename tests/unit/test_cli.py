@@ -36,6 +36,7 @@ def _bad_inputs(tmp_path):
         (["render", str(tmp_path / "none.json"), "-o", str(tmp_path / "o.mp4")], "none.json"),
         (["export", str(recipe), "--to", "avid", "-o", "x"], "invalid choice: 'avid'"),
         (["shots", str(notaudio)], "not a media file"),
+        (["train", "--cymbals", "1.5", "-o", str(tmp_path / "o.mp4")], "--cymbals 1.5 must be"),
     ]
 
 

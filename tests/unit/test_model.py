@@ -549,6 +549,70 @@ def test_resumed_training_equals_uninterrupted(tmp_path):
     assert a["meta"]["history"] == b["meta"]["history"]
 
 
+def test_cymbals_change_what_training_sees_and_zero_leaves_it_as_it_was(tmp_path):
+    from dataclasses import replace
+
+    from editspec.model.train import TrainConfig, train
+
+    root = str(tmp_path / "corpus")
+    _tiny_corpus(root)
+    with open(os.path.join(root, f"crashes-v{CORPUS_VERSION}-train.json"), "w") as fh:
+        json.dump({"train-0000-0": [0.6, 3.0, 5.4], "train-0001-0": []}, fh)
+    tc = TrainConfig(epochs=1, batch=2, crop_frames=64, model=TINY, threads=1)
+    runs = {}
+    for name, cfg in (("a", tc), ("b", tc), ("cym", replace(tc, cymbals=1.0))):
+        out = str(tmp_path / f"{name}.pt")
+        train(cfg, output=out, workdir=str(tmp_path / f"w{name}"), corpus_root=root,
+              progress=False)
+        runs[name] = torch.load(out, weights_only=True)
+    assert runs["cym"]["meta"]["train"]["cymbals"] == 1.0
+    same = [torch.equal(v, runs["b"]["state_dict"][k]) for k, v in runs["a"]["state_dict"].items()]
+    moved = [torch.equal(v, runs["cym"]["state_dict"][k])
+             for k, v in runs["a"]["state_dict"].items()]
+    assert all(same) and not all(moved)
+
+
+def test_crash_times_are_replayed_where_the_render_put_them(tmp_path, monkeypatch):
+    from dataclasses import asdict
+
+    pretty_midi = pytest.importorskip("pretty_midi")
+    from editspec.model import data
+
+    pm = _song_with_pickup(pretty_midi, 4, 0, drums=True)  # 120 BPM, bars every 2 s
+    kit = next(i for i in pm.instruments if i.is_drum)
+    kit.notes += [pretty_midi.Note(110, 49, bar * 2.0, bar * 2.0 + 0.5) for bar in range(24)]
+    path = str(tmp_path / "crash.mid")
+    pm.write(path)
+
+    def fluidsynth(cmd, **kw):  # stands in for the renderer: noise of the right length
+        out = cmd[cmd.index("-F") + 1]
+        sf.write(out, np.random.default_rng(0).normal(0, 0.1, (SR * 60, 2)), SR)
+        return subprocess.CompletedProcess(cmd, 0, b"", b"")
+
+    monkeypatch.setattr(data.subprocess, "run", fluidsynth)
+    cfg = data.CorpusConfig(excerpt_s=12.0)
+    (tmp_path / "renders").mkdir()
+    entries = data._song_job((3, path, "train", 6, asdict(cfg), [("A", "a.sf2")],
+                              {"exe": "fluidsynth", "env": {}}, str(tmp_path / "renders")))
+    assert len(entries) == 6
+    pm2, song = data.load_song(path)
+    checked = 0
+    for e in entries:
+        with np.load(tmp_path / e["file"]) as z:
+            downs = z["downbeats"]
+        crashes = data.replay_crashes(e, pm2, song, cfg)
+        if e["spec"]["mode"] == "nodrums":
+            assert len(crashes) == 0
+            continue
+        # a crash on every bar line of the render (timing jitter of the render: 8 ms sd)
+        assert len(crashes) >= len(downs) - 1 and len(downs) >= 4
+        assert max(np.abs(downs - c).min() for c in crashes) < 0.04
+        checked += 1
+    assert checked >= 1
+    with pytest.raises(data.CorpusError, match="replaying its draws gives other choices"):
+        data.replay_crashes(dict(e, spec=dict(e["spec"], gain=0.01)), pm2, song, cfg)
+
+
 def test_train_without_corpus_is_a_clear_error(tmp_path):
     from editspec.model.data import CorpusError
     from editspec.model.train import TrainConfig, train
