@@ -192,9 +192,9 @@ def synth_cymbal(rng: np.random.Generator, sr: int = SR) -> np.ndarray:
     """Return one crash-like cymbal of random timbre, peak 1.
 
     The soundfonts give the corpus three crash samples; this gives it others: noise
-    high-passed at 1–8 kHz (first-order difference, or a 4th-order Butterworth), with or
-    without inharmonic partials between 3 and 9 kHz, decaying over 0.25–1.2 s and ending
-    after 0.5–2.5 s, half of the time with a fade, half abruptly (a choked cymbal, a cut
+    high-passed at 1 to 8 kHz (first-order difference, or a 4th-order Butterworth), with or
+    without inharmonic partials between 3 and 9 kHz, decaying over 0.25 to 1.2 s and ending
+    after 0.5 to 2.5 s, half of the time with a fade, half abruptly (a choked cymbal, a cut
     sample).
     """
     from scipy.signal import butter, sosfilt
@@ -208,7 +208,7 @@ def synth_cymbal(rng: np.random.Generator, sr: int = SR) -> np.ndarray:
         body = sosfilt(butter(4, rng.uniform(1000, 8000), "highpass", fs=sr, output="sos"), noise)
     body /= np.std(body) + 1e-12
     if rng.random() < 0.5:
-        freqs = rng.uniform(3000, 9000, int(rng.integers(3, 9)))
+        freqs = rng.uniform(3000, 9000, rng.integers(3, 9))
         ring = sum(np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)) for f in freqs)
         body = body + rng.uniform(0.2, 0.8) * ring / np.sqrt(len(freqs) / 2)
     env = np.exp(-t / rng.uniform(0.25, 1.2)) * np.minimum(1.0, t / 0.002)
@@ -222,7 +222,7 @@ def synth_cymbal(rng: np.random.Generator, sr: int = SR) -> np.ndarray:
 def add_cymbals(y: np.ndarray, times: np.ndarray, rng: np.random.Generator,
                 sr: int = SR) -> np.ndarray:
     """Return ``y`` with one synthesized cymbal (:func:`synth_cymbal`, one timbre for the
-    excerpt) on each of ``times`` (s), 6–24 dB below the excerpt's peak, ±3 dB per hit."""
+    excerpt) on each of ``times`` (s), 6 to 24 dB below the excerpt's peak, ±3 dB per hit."""
     out = np.asarray(y, dtype=np.float32).copy()
     if len(times) == 0:
         return out
