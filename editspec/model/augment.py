@@ -229,7 +229,7 @@ def add_cymbals(y: np.ndarray, times: np.ndarray, rng: np.random.Generator,
     hit = synth_cymbal(rng, sr)
     level = float(np.max(np.abs(out))) * 10 ** (-rng.uniform(6, 24) / 20)
     for t in np.asarray(times, dtype=np.float64):
-        i = int(round(t * sr))
+        i = round(float(t) * sr)
         if i >= len(out):
             continue
         gain = level * 10 ** (rng.uniform(-3, 3) / 20)
