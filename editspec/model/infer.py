@@ -86,9 +86,10 @@ SHIPPED_IS_DEFAULT = False
 """Whether the shipped weights should be the analyzer's default tracker. Not yet: with the
 GRU's decoder settings (``GRU_OBS_LAMBDA``, ``GRU_DP_DOWN_MIX`` in
 :mod:`editspec.analysis.audio`) they beat the ``dp`` tracker on beats and downbeats of
-the held-out test songs, but put the downbeats of the synthesized songs of
-tests/unit/test_audio.py on the wrong beat (3/4 and tempo-change cases fail;
-models/MODEL_CARD.md). Flip it when a model passes those too."""
+the held-out test songs, but put the downbeats of the synthesized tempo-change song of
+tests/unit/test_audio.py on beat 3, two beats after its synthesized crash cymbal
+(``bench/crash_downbeats.py``; the ``gru-ensemble`` networks too; models/MODEL_CARD.md).
+Flip it when a model passes those too."""
 
 
 def weights_shipped(path: str | None = None) -> bool:
