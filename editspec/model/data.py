@@ -33,6 +33,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -628,8 +629,7 @@ def render_one(pm: Any, song: Song, spec: RenderSpec, sf_path: str, synth: Synth
     """Render one augmented excerpt; return its arrays (audio int16, labels in excerpt time)."""
     import soundfile
 
-    tmap = make_time_map(song.beats, rng, tempo_factor=spec.tempo_factor, swing=spec.swing,
-                         drift_s=spec.drift_s, drift_period_s=float(rng.uniform(12, 40)))
+    tmap = _time_map(song, spec, rng)
     score, keep = mutate_score(pm, spec, rng, tmap)
     t0 = float(tmap(np.array([spec.start_s]))[0])
     t1 = t0 + excerpt_s
@@ -672,6 +672,27 @@ def render_one(pm: Any, song: Song, spec: RenderSpec, sf_path: str, synth: Synth
             "salience_times": s_t[ins], "salience_weights": s_w[ins]}
 
 
+def _render_draws(pm: Any, song: Song, cfg: CorpusConfig, split: str, idx: int, k: int,
+                  sf_name: str) -> tuple[np.random.Generator, RenderSpec, float]:
+    """Return render ``k`` of song ``idx``'s generator, its choices and augmentation strength
+    (the generator continues into :func:`render_one`)."""
+    rng = np.random.default_rng([cfg.seed, idx, k])
+    has_drums = any(i.is_drum and i.notes for i in pm.instruments)
+    n_fams = len({i.program // 8 for i in pm.instruments if not i.is_drum and i.notes})
+    strength = 1.0 if split == "train" else (0.0 if k == 0 else 0.5)
+    spec = draw_spec(rng, sf_name, float(song.beats[0]), song.end_s, cfg.excerpt_s, has_drums,
+                     n_fams, strength)
+    spec = replace(spec, tempo_factor=tempo_factor_in_range(spec.tempo_factor, song.beats))
+    return rng, spec, strength
+
+
+def _time_map(song: Song, spec: RenderSpec, rng: np.random.Generator
+              ) -> Callable[[np.ndarray], np.ndarray]:
+    """A render's map from score time to its audio's time (:func:`make_time_map`)."""
+    return make_time_map(song.beats, rng, tempo_factor=spec.tempo_factor, swing=spec.swing,
+                         drift_s=spec.drift_s, drift_period_s=float(rng.uniform(12, 40)))
+
+
 def _song_job(args: tuple[Any, ...]) -> list[dict[str, Any]]:
     """Render every excerpt of one song (runs in a worker process)."""
     idx, path, split, n_renders, cfg_d, sfs, synth_d, out_dir = args
@@ -681,16 +702,10 @@ def _song_job(args: tuple[Any, ...]) -> list[dict[str, Any]]:
     if loaded is None:
         return []
     pm, song = loaded
-    has_drums = any(i.is_drum and i.notes for i in pm.instruments)
-    n_fams = len({i.program // 8 for i in pm.instruments if not i.is_drum and i.notes})
     entries = []
     for k in range(n_renders):
-        rng = np.random.default_rng([cfg.seed, idx, k])
         sf_name, sf_path = sfs[(idx + k) % len(sfs)]
-        strength = 1.0 if split == "train" else (0.0 if k == 0 else 0.5)
-        spec = draw_spec(rng, sf_name, float(song.beats[0]), song.end_s, cfg.excerpt_s, has_drums,
-                         n_fams, strength)
-        spec = replace(spec, tempo_factor=tempo_factor_in_range(spec.tempo_factor, song.beats))
+        rng, spec, strength = _render_draws(pm, song, cfg, split, idx, k, sf_name)
         name = f"{split}-{idx:04d}-{k}"
         fname = os.path.join(out_dir, name + ".npz")
         if not os.path.isfile(fname):
@@ -721,17 +736,11 @@ def replay_crashes(entry: dict[str, Any], pm: Any, song: Song, cfg: CorpusConfig
         When the replayed choices differ from those the manifest stored.
     """
     split, idx, k = entry["name"].rsplit("-", 2)
-    rng = np.random.default_rng([cfg.seed, int(idx), int(k)])
-    has_drums = any(i.is_drum and i.notes for i in pm.instruments)
-    n_fams = len({i.program // 8 for i in pm.instruments if not i.is_drum and i.notes})
-    strength = 1.0 if split == "train" else (0.0 if int(k) == 0 else 0.5)
-    spec = draw_spec(rng, entry["spec"]["soundfont"], float(song.beats[0]), song.end_s,
-                     cfg.excerpt_s, has_drums, n_fams, strength)
-    spec = replace(spec, tempo_factor=tempo_factor_in_range(spec.tempo_factor, song.beats))
+    rng, spec, _ = _render_draws(pm, song, cfg, split, int(idx), int(k),
+                                 entry["spec"]["soundfont"])
     if asdict(spec) != entry["spec"]:
         raise CorpusError(f"{entry['name']}: replaying its draws gives other choices")
-    tmap = make_time_map(song.beats, rng, tempo_factor=spec.tempo_factor, swing=spec.swing,
-                         drift_s=spec.drift_s, drift_period_s=float(rng.uniform(12, 40)))
+    tmap = _time_map(song, spec, rng)
     score, _ = mutate_score(pm, spec, rng, tmap)
     t0 = float(tmap(np.array([spec.start_s]))[0])
     t = np.sort([n.start for ins in score.instruments if ins.is_drum for n in ins.notes
