@@ -30,8 +30,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 SR = 22050
 BARS, VERSE = 12, 4
 FORM = (("verse", 0, VERSE), ("chorus", VERSE, BARS - VERSE))
-CHORDS = ((0, 4, 7), (9, 12, 16), (5, 9, 12), (7, 11, 14))  # C Am F G, as the demo song
-ROOTS = (0, 9, 5, 7)
 
 
 def synth_variant(crash: int | None):
@@ -53,6 +51,8 @@ def midi_song(tempo: float, crash: int | None):
     """The demo song's pattern as General MIDI."""
     import pretty_midi
 
+    from editspec.demo import _CHORDS, _ROOTS  # the demo song's C Am F G
+
     pm = pretty_midi.PrettyMIDI(initial_tempo=tempo)
     drums = pretty_midi.Instrument(0, is_drum=True)
     keys, bass = pretty_midi.Instrument(0), pretty_midi.Instrument(33)
@@ -61,9 +61,9 @@ def midi_song(tempo: float, crash: int | None):
         chorus = bar >= VERSE
         for k in range(4):
             t = (bar * 4 + k) * b
-            for s in CHORDS[bar % 4]:
+            for s in _CHORDS[bar % 4]:
                 keys.notes.append(pretty_midi.Note(100 if k == 0 else 70, 60 + s, t, t + 0.9 * b))
-            bass.notes.append(pretty_midi.Note(90, 36 + ROOTS[bar % 4], t, t + 0.9 * b))
+            bass.notes.append(pretty_midi.Note(90, 36 + _ROOTS[bar % 4], t, t + 0.9 * b))
             if chorus or k in (0, 2):
                 drums.notes.append(pretty_midi.Note(110 if k == 0 else 95, 36, t, t + 0.1))
             if k % 2 == 1:
