@@ -9,7 +9,7 @@ kernels assume contiguous arrays of the stated dtypes. Video kernels live in
 from __future__ import annotations
 
 import numpy as np
-from numba import float32, float64, int64, njit, types
+from numba import complex64, float32, float64, int64, njit, types, void
 
 
 @njit(float32[:](float32[:, ::1], int64), cache=True, nogil=True, fastmath=True)
@@ -73,6 +73,8 @@ def bar_pointer_viterbi(log_beat: np.ndarray, log_down: np.ndarray, log_none: np
     S = base[T]
     delta = np.empty(S, dtype=np.float64)
     starts = np.empty((B, T), dtype=np.float64)
+    ends = np.empty((B, T), dtype=np.float64)
+    trans_to = np.ascontiguousarray(log_trans.T)  # [to, from]: the inner loop reads rows
     bp = np.zeros((n, B, T), dtype=np.int16)
     off = np.zeros(T, dtype=np.int64)  # t mod bar length, per tempo
     prev = np.zeros(T, dtype=np.int64)  # (t - 1) mod bar length
@@ -93,17 +95,21 @@ def bar_pointer_viterbi(log_beat: np.ndarray, log_down: np.ndarray, log_none: np
             if off[i] == B * intervals[i]:
                 off[i] = 0
         # 1. beat starts: best predecessor among the last frames of the previous beat
+        # (gathered once per frame: every target tempo reads the same few)
+        for j in range(T):
+            Lj = intervals[j]
+            for kp in range(B):
+                idx = kp * Lj + Lj - 1 - prev[j]
+                if idx < 0:
+                    idx += B * Lj
+                ends[kp, j] = delta[base[j] + idx]
         for i in range(T):
             for k in range(B):
                 kp = k - 1 if k > 0 else B - 1
                 best = -1e300
                 arg = trans_lo[i]
                 for j in range(trans_lo[i], trans_hi[i]):
-                    Lj = intervals[j]
-                    idx = kp * Lj + Lj - 1 - prev[j]
-                    if idx < 0:
-                        idx += B * Lj
-                    v = delta[base[j] + idx] + log_trans[j, i]
+                    v = ends[kp, j] + trans_to[i, j]
                     if v > best:
                         best = v
                         arg = j
@@ -163,27 +169,51 @@ def bar_pointer_viterbi(log_beat: np.ndarray, log_down: np.ndarray, log_none: np
     return score, out_f, out_k
 
 
-@njit(float32[:, ::1](float32[:, ::1], float32[:, ::1], int64[::1], int64[::1]), cache=True,
-      nogil=True, fastmath=True)
-def mel_project(power_tf: np.ndarray, weights: np.ndarray, lo: np.ndarray,
-                hi: np.ndarray) -> np.ndarray:  # pragma: no cover - numba
-    """Mel band energies from a frames-major power spectrogram, using each filter's support.
+@njit(void(float32[::1], int64, int64, float32[::1], float32[:, ::1]), cache=True, nogil=True)
+def frame_window(yp: np.ndarray, hop: int, first: int, window: np.ndarray,
+                 out: np.ndarray) -> None:  # pragma: no cover - numba
+    """Write frames ``first, first + 1, ...`` of ``yp`` (hop ``hop``) times ``window`` to ``out``.
+
+    The same numbers as ``frames[first:first + len(out)] * window`` on a strided frame view,
+    without the view's temporary.
+    """
+    n, m = out.shape
+    for i in range(n):
+        o = (first + i) * hop
+        for j in range(m):
+            out[i, j] = yp[o + j] * window[j]
+
+
+@njit(void(complex64[:, ::1], float32[:, ::1]), cache=True, nogil=True)
+def power_of(spec: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - numba
+    """``out = |spec|^2`` as ``re * re + im * im`` in float32: numpy's numbers in one pass
+    (numpy reads the strided real and imaginary views twice and writes a temporary)."""
+    n, m = spec.shape
+    for i in range(n):
+        for k in range(m):
+            v = spec[i, k]
+            out[i, k] = v.real * v.real + v.imag * v.imag
+
+
+@njit(void(float32[:, ::1], float32[:, ::1], int64[::1], int64[::1], float32[:, ::1], int64, int64),
+      cache=True, nogil=True, fastmath=True)
+def mel_project(power_tf: np.ndarray, weights: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                out: np.ndarray, first: int, stop: int) -> None:  # pragma: no cover - numba
+    """Mel band energies of frames ``first..stop-1`` of a frames-major power spectrogram.
 
     ``power_tf`` is (frames, bins); filter ``m`` is nonzero on bins ``lo[m]..hi[m]-1`` with
-    weights ``weights[m, lo[m]:hi[m]]``. Returns (mels, frames): the same numbers as
-    ``weights @ power_tf.T`` in a tenth of the work (a filter touches a few bins).
+    weights ``weights[m, lo[m]:hi[m]]``. Writes ``out[:, first:stop]`` of the (mels, frames)
+    result: the same numbers as ``weights @ power_tf.T`` in a tenth of the work (a filter
+    touches a few bins). Frame ranges are independent, so threads can share the frames.
     """
-    n_frames = power_tf.shape[0]
     n_mels = weights.shape[0]
-    out = np.empty((n_mels, n_frames), dtype=np.float32)
-    for t in range(n_frames):
+    for t in range(first, stop):
         row = power_tf[t]
         for m in range(n_mels):
             acc = np.float32(0.0)
             for k in range(lo[m], hi[m]):
                 acc += weights[m, k] * row[k]
             out[m, t] = acc
-    return out
 
 
 @njit(types.boolean[::1](float64[::1], int64, int64, int64, int64, float64, int64), cache=True,

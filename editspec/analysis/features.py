@@ -9,6 +9,8 @@ librosa functions they replace.
 from __future__ import annotations
 
 import functools
+import os
+from collections.abc import Callable
 
 import numpy as np
 
@@ -27,6 +29,8 @@ N_MELS = 128
 """Mel bands of the timbre features."""
 ONSET_N_MELS = 64
 """Mel bands of the onset features."""
+FEATURE_THREADS = 2
+"""Threads sharing the frames of a spectrogram or mel projection (fewer on fewer cores)."""
 
 
 def _mel_basis(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
@@ -66,19 +70,44 @@ def power_spectrogram(y: np.ndarray, n_fft: int = N_FFT, hop: int = HOP) -> np.n
     """
     import scipy.fft
 
+    from editspec.analysis._kernels import frame_window, power_of
+
     pad = n_fft // 2
     yp = np.pad(np.asarray(y, dtype=np.float32), (pad, pad))
     n_frames = 1 + (len(yp) - n_fft) // hop
-    frames = np.lib.stride_tricks.as_strided(
-        yp, shape=(n_frames, n_fft), strides=(yp.strides[0] * hop, yp.strides[0]), writeable=False)
     window = np.hanning(n_fft + 1)[:-1].astype(np.float32)  # periodic Hann, as scipy/librosa
     power = np.empty((n_frames, n_fft // 2 + 1), dtype=np.float32)
-    block = max(1, (1 << 21) // n_fft)  # ~8 MB of frames at a time stays in cache
-    for a in range(0, n_frames, block):
-        spec = scipy.fft.rfft(frames[a:a + block] * window, axis=1, workers=-1)
-        np.multiply(spec.real, spec.real, out=power[a:a + block])
-        power[a:a + block] += spec.imag * spec.imag
+    block = max(1, (1 << 19) // n_fft)  # 2 MB of frames at a time stays in cache
+
+    def run(first: int, stop: int) -> None:  # frame, window, FFT and |.|^2, block by block
+        buf = np.empty((min(block, stop - first), n_fft), dtype=np.float32)
+        for a in range(first, stop, block):
+            frames = buf[: min(block, stop - a)]
+            frame_window(yp, hop, a, window, frames)
+            spec = scipy.fft.rfft(frames, axis=1, workers=1, overwrite_x=True)
+            power_of(spec, power[a:a + len(frames)])
+
+    # (pocketfft's own workers split each block and join after it: slower than this)
+    _on_threads(run, n_frames)
     return power.T  # a view: (bins, frames) in Fortran order, no copy
+
+
+def _on_threads(run: Callable[[int, int], None], n: int, min_share: int = 256) -> None:
+    """Call ``run(first, stop)`` on consecutive shares of ``range(n)``, one thread each.
+
+    For kernels that release the GIL (numba ``nogil``, pocketfft): up to
+    :data:`FEATURE_THREADS` threads, fewer on fewer cores or for less than ``min_share``
+    items a thread.
+    """
+    threads = max(1, min(FEATURE_THREADS, os.cpu_count() or 1, n // min_share))
+    if threads == 1:
+        run(0, n)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = [n * k // threads for k in range(threads + 1)]
+    with ThreadPoolExecutor(threads, thread_name_prefix="editspec-features") as pool:
+        list(pool.map(run, bounds[:-1], bounds[1:]))
 
 
 def log_mel(power: np.ndarray, sr: int = SR, n_mels: int = N_MELS, top_db: float = 80.0) -> np.ndarray:
@@ -102,7 +131,10 @@ def log_mel(power: np.ndarray, sr: int = SR, n_mels: int = N_MELS, top_db: float
     from editspec.analysis._kernels import mel_project
 
     w, lo, hi = _mel_support(sr, (power.shape[0] - 1) * 2, n_mels)
-    mel = mel_project(np.ascontiguousarray(power.T, dtype=np.float32), w, lo, hi)
+    power_tf = np.ascontiguousarray(power.T, dtype=np.float32)
+    n = power_tf.shape[0]
+    mel = np.empty((n_mels, n), dtype=np.float32)
+    _on_threads(lambda a, b: mel_project(power_tf, w, lo, hi, mel, a, b), n)
     np.maximum(mel, np.float32(1e-10), out=mel)
     db = np.log10(mel, out=mel)
     db *= np.float32(10.0)

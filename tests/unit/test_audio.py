@@ -221,3 +221,74 @@ def test_a_warm_analysis_process_never_imports_librosa(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert int(out[0]) > 8 and int(out[1]) >= 1 and out[2] == "False"
+
+
+@pytest.mark.parametrize("n, n_fft, hop", [(22050 * 7 + 13, 1024, 256), (5000, 2048, 1024),
+                                           (300, 1024, 256), (0, 2048, 512)])
+def test_power_spectrogram_is_librosas_and_threads_change_no_bit(monkeypatch, n, n_fft, hop):
+    import librosa
+
+    from editspec.analysis import features as ft
+
+    y = np.random.default_rng(n).standard_normal(n).astype(np.float32)
+    ref = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop, center=True,
+                              pad_mode="constant")) ** 2
+    power = ft.power_spectrogram(y, n_fft=n_fft, hop=hop)
+    assert power.shape == ref.shape and power.dtype == np.float32
+    np.testing.assert_allclose(power, ref, rtol=1e-4, atol=1e-4 * max(1.0, float(ref.max())))
+    monkeypatch.setattr(ft, "FEATURE_THREADS", 1)
+    assert np.array_equal(ft.power_spectrogram(y, n_fft=n_fft, hop=hop), power)
+
+
+def _brute_bar_pointer(lb, ld, ln, intervals, bpb, log_trans, region, lo, hi):
+    """The bar-pointer HMM written out state by state, decoded by plain dense Viterbi."""
+    states = [(i, k, o) for i, L in enumerate(intervals) for k in range(bpb) for o in range(L)]
+    index = {s: q for q, s in enumerate(states)}
+    S = len(states)
+    trans = np.full((S, S), -np.inf)
+    for (i, k, o), q in index.items():
+        if o < intervals[i] - 1:
+            trans[q, index[(i, k, o + 1)]] = 0.0
+        else:
+            for i2 in range(len(intervals)):
+                if lo[i2] <= i < hi[i2]:
+                    trans[q, index[(i2, (k + 1) % bpb, 0)]] = log_trans[i, i2]
+
+    def emit(t):
+        return np.array([(ld[t] if k == 0 else lb[t]) if o < region[i] else ln[t]
+                         for i, k, o in states])
+
+    delta = -np.log(S) + emit(0)
+    back = []
+    for t in range(1, len(lb)):
+        cand = delta[:, None] + trans
+        back.append(np.argmax(cand, axis=0))
+        delta = cand.max(axis=0) + emit(t)
+    q = int(np.argmax(delta))
+    score, path = delta[q], [q]
+    for b in reversed(back):
+        q = int(b[q])
+        path.append(q)
+    path = [states[q] for q in reversed(path)]
+    beats = [(t, k) for t, (i, k, o) in enumerate(path) if o == 0]
+    return score - ln.sum(), np.array([t for t, _ in beats]), np.array([k for _, k in beats])
+
+
+@pytest.mark.parametrize("bpb", [2, 3, 4])
+def test_bar_pointer_viterbi_equals_a_dense_viterbi(bpb):
+    from editspec.analysis import beats as bt
+    from editspec.analysis._kernels import bar_pointer_viterbi
+
+    rng = np.random.default_rng(bpb)
+    n = 90
+    intervals = np.array([4, 5, 6, 7], dtype=np.int64)
+    log_trans, lo, hi = bt.tempo_transitions(intervals, 3.0, floor=0.05)
+    region = np.array([1, 1, 2, 2], dtype=np.int64)
+    p = rng.random((3, n)) + 0.05
+    lb, ld, ln = np.log(p / p.sum(axis=0))
+    score, frames, index = bar_pointer_viterbi(lb, ld, ln, intervals, bpb, log_trans, region,
+                                               lo, hi)
+    ref_score, ref_frames, ref_index = _brute_bar_pointer(lb, ld, ln, intervals, bpb,
+                                                          log_trans, region, lo, hi)
+    assert abs(score - ref_score) < 1e-9
+    assert np.array_equal(frames, ref_frames) and np.array_equal(index, ref_index)
