@@ -189,7 +189,8 @@ class Ensemble(nn.Module):
 
     :meth:`forward` returns the logits of the mean probability, so the ensemble runs
     wherever one :class:`BeatGRU` does. Averaging cancels much of one training run's
-    luck (models/MODEL_CARD.md), at the cost of one network pass per member.
+    luck (models/MODEL_CARD.md), at the cost of one network pass per member
+    (:func:`~editspec.model.infer.run_network` runs them side by side, one thread each).
 
     Parameters
     ----------

@@ -1,7 +1,8 @@
 """Inference: a song → beat, downbeat and cut-salience activations on the analyzer's grid.
 
 Staged (as beat_this's ``Spect2Frames`` → ``Audio2Frames``): :func:`gru.features`
-(numpy) → :func:`run_network` (torch, in overlapping chunks run as one batch) →
+(numpy) → :func:`run_network` (torch, in overlapping chunks run as one batch; an
+ensemble's members on threads of their own) →
 :func:`to_analysis_rate` (linear upsampling from the network's 43 fps to
 ``SR / HOP`` = 86.13 fps). Decoding beats from the activations is the analyzer's job
 (:mod:`editspec.analysis.beats`).
