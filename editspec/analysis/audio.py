@@ -250,7 +250,7 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
         stamps = [[st.st_size, st.st_mtime_ns] for st in
                   (os.stat(p) for p in _weights_files(tracker) if os.path.isfile(p))]
         params["gru"] = [GRU_OBS_LAMBDA, GRU_DP_DOWN_MIX,
-                         (stamps[0] if len(stamps) == 1 else stamps) or None]
+                         (stamps[0] if len(stamps) == 1 else stamps) or None, "fastnet"]
     key = None
     if y is None and use_cache:
         if not os.path.isfile(path):
@@ -286,16 +286,16 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
     gru = None
     with contextlib.ExitStack() as limits:
         if tracker != "dp":
-            # The network runs on one torch thread, which releases the GIL: start it now
-            # and compute the features below on another core meanwhile. numpy's BLAS gets
-            # one thread until then: its idle workers spin and would take that core.
+            # The network (numpy + numba, editspec.model.fastnet) releases the GIL: start it
+            # now and compute the features below on another core meanwhile. numpy's BLAS
+            # gets one thread until then: its idle workers spin and would take that core.
             from concurrent.futures import ThreadPoolExecutor
 
             from threadpoolctl import threadpool_limits
 
-            from editspec.model.infer import activations, load_model
+            from editspec.model.infer import activations, load_fast
 
-            net = load_model(os.pathsep.join(_weights_files(tracker)))  # errors surface here
+            net = load_fast(os.pathsep.join(_weights_files(tracker)))  # errors surface here
             limits.enter_context(threadpool_limits(1, user_api="blas"))
             pool = ThreadPoolExecutor(1, thread_name_prefix="editspec-gru")
             gru = pool.submit(activations, y, SR, model=net, power=onset_power, power_hop=HOP)

@@ -15,6 +15,7 @@ load with ``torch.load(..., weights_only=True)``; a missing or corrupt file rais
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ import numpy as np
 from editspec.errors import ModelError
 
 if TYPE_CHECKING:
+    from editspec.model.fastnet import FastEnsemble, FastNet
     from editspec.model.gru import BeatGRU, Ensemble
 
 SR = 22050
@@ -133,13 +135,7 @@ def load_model(path: str | None = None) -> BeatGRU | Ensemble:
         When a file is missing, unreadable, not a checkpoint, or does not fit the network,
         or when the networks of an ensemble differ in config.
     """
-    files = weights_files(path)
-    if not files:
-        raise ModelError("no model weights named (EDITSPEC_MODEL is empty)")
-    for p in files:
-        if not os.path.isfile(p):
-            raise ModelError(f"{p}: model weights not found (reinstall editspec, or train them "
-                             "with `editspec train`)")
+    files = _existing_files(path)
     nets = [_load_cached(p, os.path.getmtime(p), os.path.getsize(p)) for p in files]
     if len(nets) == 1:
         return nets[0]
@@ -149,6 +145,45 @@ def load_model(path: str | None = None) -> BeatGRU | Ensemble:
         return Ensemble(nets).eval()
     except ValueError as exc:
         raise ModelError(f"{os.pathsep.join(files)}: {exc}") from None
+
+
+def _existing_files(path: str | None) -> list[str]:
+    files = weights_files(path)
+    if not files:
+        raise ModelError("no model weights named (EDITSPEC_MODEL is empty)")
+    for p in files:
+        if not os.path.isfile(p):
+            raise ModelError(f"{p}: model weights not found (reinstall editspec, or train them "
+                             "with `editspec train`)")
+    return files
+
+
+def load_fast(path: str | None = None) -> FastNet | FastEnsemble:
+    """Load the network(s) of :func:`load_model` for the numpy + numba forward pass
+    (:mod:`editspec.model.fastnet`), without importing torch once the arrays are cached.
+
+    Raises
+    ------
+    ModelError
+        As :func:`load_model`.
+    """
+    from editspec.model import fastnet
+
+    files = _existing_files(path)
+    nets = [_load_fast_cached(p, os.path.getmtime(p), os.path.getsize(p)) for p in files]
+    if len(nets) == 1:
+        return nets[0]
+    if any(n.cfg != nets[0].cfg for n in nets[1:]):
+        raise ModelError(f"{os.pathsep.join(files)}: the networks of an ensemble must have "
+                         "the same config")
+    return fastnet.FastEnsemble(tuple(nets))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_fast_cached(path: str, mtime: float, size: int) -> FastNet:
+    from editspec.model import fastnet
+
+    return fastnet.load(path)
 
 
 @functools.lru_cache(maxsize=4)
@@ -168,14 +203,15 @@ def _load_cached(path: str, mtime: float, size: int) -> BeatGRU:
         raise ModelError(f"{path}: unusable model weights: {exc}".splitlines()[0]) from None
 
 
-def run_network(model: BeatGRU | Ensemble, feats: np.ndarray, chunk: int = CHUNK_FRAMES,
+def run_network(model: Any, feats: np.ndarray, chunk: int = CHUNK_FRAMES,
                 context: int = CONTEXT_FRAMES) -> np.ndarray:
     """Run the network over features in overlapping chunks, batched; return sigmoid outputs.
 
     Parameters
     ----------
-    model : BeatGRU or Ensemble
-        The network.
+    model : FastNet, FastEnsemble, BeatGRU or Ensemble
+        The network: numpy + numba (:func:`load_fast`, the analyzer's) or torch
+        (:func:`load_model`, training's); they give the same numbers within 1e-4.
     feats : np.ndarray [shape=(m, n_inputs)]
         Features from :func:`editspec.model.gru.features`.
     chunk, context : int
@@ -185,7 +221,7 @@ def run_network(model: BeatGRU | Ensemble, feats: np.ndarray, chunk: int = CHUNK
     -------
     np.ndarray [shape=(m, 3)], float32, in 0..1
     """
-    import torch
+    from editspec.model.fastnet import FastNet
 
     m = len(feats)
     core = chunk - 2 * context
@@ -204,28 +240,49 @@ def run_network(model: BeatGRU | Ensemble, feats: np.ndarray, chunk: int = CHUNK
     # One intra-op thread: the recurrent steps are too small to share, and idle OpenMP
     # workers spin after each parallel region, slowing the numba decoding that follows
     # (whole gru analysis of a 4-min song 0.45 s with 2 threads, 0.40 s with 1).
-    x = torch.from_numpy(batch)
     members = list(getattr(model, "members", [model]))
+    fast = isinstance(members[0], FastNet)
+    # Work units: each member on a share of the chunks, one thread each (numba, numpy's
+    # BLAS and torch release the GIL): an ensemble's members run side by side, a single
+    # network's chunks in two halves on 2 cores.
+    cores = os.cpu_count() or 1
+    parts = max(1, min(len(batch), cores // len(members)))
+    bounds = [len(batch) * k // parts for k in range(parts + 1)]
+    units = [(net, a, b) for net in members for a, b in itertools.pairwise(bounds)]
 
-    def probs(net: BeatGRU) -> torch.Tensor:
-        with torch.inference_mode():  # thread-local: entered in each worker
-            return torch.sigmoid(net(x))
+    if fast:
+        def probs(unit: tuple[Any, int, int]) -> np.ndarray:
+            net, a, b = unit
+            return (1.0 / (1.0 + np.exp(-net.forward(batch[a:b])))).astype(np.float32)
+    else:
+        import torch
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(INFER_THREADS)
+        x = torch.from_numpy(batch)
+
+        def probs(unit: tuple[Any, int, int]) -> np.ndarray:
+            net, a, b = unit
+            with torch.inference_mode():  # thread-local: entered in each worker
+                return torch.sigmoid(net(x[a:b])).numpy()
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(INFER_THREADS)
     try:
-        if len(members) > 1 and (os.cpu_count() or 1) > 1:
-            # An ensemble's members run side by side, one thread each (torch releases the
-            # GIL): on 2 cores the pair costs little more than one network.
+        if len(units) > 1 and cores > 1:
             from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(len(members), thread_name_prefix="editspec-net") as pool:
-                outs = list(pool.map(probs, members))
+            from threadpoolctl import threadpool_limits
+
+            # one BLAS thread per unit: more would only fight over the cores
+            with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(
+                    min(len(units), cores), thread_name_prefix="editspec-net") as pool:
+                outs = list(pool.map(probs, units))
         else:
-            outs = [probs(net) for net in members]
-        out = (outs[0] if len(outs) == 1 else torch.stack(outs).mean(0)).numpy()
+            outs = [probs(u) for u in units]
     finally:
-        torch.set_num_threads(threads)
+        if not fast:
+            torch.set_num_threads(threads)
+    per_member = [np.concatenate(outs[k * parts:(k + 1) * parts]) for k in range(len(members))]
+    out = per_member[0] if len(members) == 1 else np.mean(per_member, axis=0, dtype=np.float32)
     res = np.zeros((m, out.shape[2]), np.float32)
     for b, (s, (off, n)) in enumerate(zip(starts, spans, strict=True)):
         res[s:s + n] = out[b, off:off + n]
@@ -253,8 +310,8 @@ def activations(y: np.ndarray, sr: int = SR, *, model: Any = None,
         Mono audio.
     sr : int
         Its sample rate, Hz (resampled to 22050 if different).
-    model : BeatGRU or Ensemble, optional
-        A loaded network (default: the shipped weights, :func:`load_model`).
+    model : FastNet, FastEnsemble, BeatGRU or Ensemble, optional
+        A loaded network (default: the weights of :func:`weights_path`, :func:`load_fast`).
     power, power_hop : np.ndarray, int, optional
         The song's power spectrogram with the network's FFT size at a hop dividing the
         network's (the analyzer's onset spectrogram, hop 256): its frames at the
@@ -280,7 +337,7 @@ def activations(y: np.ndarray, sr: int = SR, *, model: Any = None,
     >>> round(act.fps, 2)
     86.13
     """
-    from editspec.model.gru import features
+    from editspec.model.frontend import features
 
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1:
@@ -289,7 +346,7 @@ def activations(y: np.ndarray, sr: int = SR, *, model: Any = None,
         import librosa
 
         y = librosa.resample(y, orig_sr=sr, target_sr=SR).astype(np.float32)
-    net = model if model is not None else load_model()
+    net = model if model is not None else load_fast()
     cfg = net.cfg
     n_frames = 1 + len(y) // HOP
     if len(y) == 0:

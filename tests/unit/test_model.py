@@ -276,6 +276,81 @@ def test_importing_infer_loads_no_torch():
     assert out.stdout.strip() == "False"
 
 
+def test_fast_tanh_is_tanh_to_float32_precision():
+    from editspec.model.fastnet import tanh_array
+
+    x = np.concatenate([np.linspace(-12, 12, 200_001), [-1e4, -50, 50, 1e4, 0.0]])
+    x = x.astype(np.float32)
+    out = np.empty_like(x)
+    tanh_array(x, out)
+    assert np.abs(out.astype(np.float64) - np.tanh(x.astype(np.float64))).max() < 1e-6
+
+
+@pytest.mark.parametrize("cfg", [TINY, GRUConfig(n_mels=8, conv_channels=6, hidden=5, layers=2),
+                                 GRUConfig(n_mels=8, harm_bands=12, conv_channels=4, hidden=7,
+                                           layers=3, bidirectional=False)])
+def test_fast_forward_pass_equals_torchs(cfg):
+    from editspec.model.fastnet import from_state
+
+    torch.manual_seed(3)
+    model = BeatGRU(cfg).eval()
+    with torch.no_grad():  # non-trivial normalization and biases
+        model.feat_mean.uniform_(-0.5, 0.5)
+        model.feat_std.uniform_(0.5, 2.0)
+        for p in model.parameters():
+            p.mul_(3.0)
+    x = np.random.default_rng(1).random((3, 257, cfg.n_inputs)).astype(np.float32)
+    with torch.inference_mode():
+        ref = model(torch.from_numpy(x)).numpy()
+    got = from_state(cfg, model.state_dict()).forward(x)
+    assert got.shape == ref.shape and got.dtype == np.float32
+    assert np.abs(ref).max() > 1.0  # the logits are not all near zero
+    np.testing.assert_allclose(got, ref, atol=1e-4, rtol=1e-4)
+
+
+def test_shipped_networks_give_the_same_activations_without_torch(song):
+    from editspec.model.frontend import features
+
+    y, _ = song
+    for path in (infer.weights_path(), infer.ensemble_path()):
+        feats = features(np.tile(y, 3), infer.load_model(path).cfg)  # more than one chunk
+        ref = infer.run_network(infer.load_model(path), feats)
+        fast = infer.run_network(infer.load_fast(path), feats)
+        assert len(feats) > infer.CHUNK_FRAMES
+        np.testing.assert_allclose(fast, ref, atol=1e-4)
+
+
+def test_analysis_with_cached_arrays_never_imports_torch(tmp_path, song):
+    env = {**os.environ, "EDITSPEC_CACHE": str(tmp_path / "cache")}
+    env.pop("EDITSPEC_MODEL", None)
+    path = str(tmp_path / "song.wav")
+    sf.write(path, song[0], SR)
+    code = ("import sys; from editspec.analysis.audio import analyze_audio; "
+            f"a = analyze_audio({path!r}, tracker='gru-ensemble', use_cache=False); "
+            "print(len(a.beats), 'torch' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env=env)
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, env=env)
+    n_beats, torch_first = first.stdout.split()
+    assert torch_first == "True"  # the .pt files are read with torch once
+    assert second.stdout.split() == [n_beats, "False"]
+    assert int(n_beats) > 20
+
+
+def test_fast_loading_errors_are_model_errors(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(ModelError, match="corrupt"):
+        infer.load_fast(str(bad))
+    with pytest.raises(ModelError, match="not found"):
+        infer.load_fast(str(tmp_path / "gone.pt"))
+    a = _tiny_file(tmp_path, "a.pt", 1)
+    b = _tiny_file(tmp_path, "b.pt", 2, GRUConfig(n_mels=16, conv_channels=8, hidden=6, layers=1))
+    with pytest.raises(ModelError, match="same config"):
+        infer.load_fast(a + os.pathsep + b)
+
+
 # --- labels -----------------------------------------------------------------------------------
 
 
