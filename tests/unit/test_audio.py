@@ -142,7 +142,7 @@ def test_onsets_and_salience(demo_song):
     assert down > other
 
 
-@pytest.mark.parametrize("fmt", ["mp3", "flac", "m4a", "mp4"])
+@pytest.mark.parametrize("fmt", ["mp3", "ogg", "flac", "m4a", "mp4"])
 def test_formats_decode_to_the_same_beats(tmp_path, demo_song, fmt):
     from editspec.media import run_ffmpeg
 
