@@ -213,7 +213,7 @@ def run_network(model: Any, feats: np.ndarray, chunk: int = CHUNK_FRAMES,
         The network: numpy + numba (:func:`load_fast`, the analyzer's) or torch
         (:func:`load_model`, training's); they give the same numbers within 1e-4.
     feats : np.ndarray [shape=(m, n_inputs)]
-        Features from :func:`editspec.model.gru.features`.
+        Features from :func:`editspec.model.frontend.features`.
     chunk, context : int
         Chunk length and the context on each side that is discarded, in network frames.
 
@@ -237,9 +237,6 @@ def run_network(model: Any, feats: np.ndarray, chunk: int = CHUNK_FRAMES,
         lo, hi = max(0, s - context), min(m, s + core + context)
         batch[b, : hi - lo] = feats[lo:hi]
         spans.append((s - lo, min(core, m - s)))
-    # One intra-op thread: the recurrent steps are too small to share, and idle OpenMP
-    # workers spin after each parallel region, slowing the numba decoding that follows
-    # (whole gru analysis of a 4-min song 0.45 s with 2 threads, 0.40 s with 1).
     members = list(getattr(model, "members", [model]))
     fast = isinstance(members[0], FastNet)
     # Work units: each member on a share of the chunks, one thread each (numba, numpy's
@@ -258,6 +255,9 @@ def run_network(model: Any, feats: np.ndarray, chunk: int = CHUNK_FRAMES,
         import torch
 
         x = torch.from_numpy(batch)
+        # One intra-op thread per unit: the recurrent steps are too small to share, and idle
+        # OpenMP workers spin after each parallel region, slowing the numba work that
+        # follows (whole gru analysis of a 4-min song 0.45 s with 2 threads, 0.40 s with 1).
 
         def probs(unit: tuple[Any, int, int]) -> np.ndarray:
             net, a, b = unit
