@@ -241,9 +241,10 @@ def run_network(model: Any, feats: np.ndarray, chunk: int = CHUNK_FRAMES,
     fast = isinstance(members[0], FastNet)
     # Work units: each member on a share of the chunks, one thread each (numba, numpy's
     # BLAS and torch release the GIL): an ensemble's members run side by side, a single
-    # network's chunks in two halves on 2 cores.
+    # network's chunks in two halves on 2 cores. torch (training's validation) keeps the
+    # whole batch in one call, as the shipped weights were chosen with.
     cores = os.cpu_count() or 1
-    parts = max(1, min(len(batch), cores // len(members)))
+    parts = max(1, min(len(batch), cores // len(members))) if fast else 1
     bounds = [len(batch) * k // parts for k in range(parts + 1)]
     units = [(net, a, b) for net in members for a, b in itertools.pairwise(bounds)]
 
