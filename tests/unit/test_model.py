@@ -855,3 +855,14 @@ def test_compare_bench_pairs_renders_and_resamples_songs(tmp_path):
     proc = subprocess.run([sys.executable, script, a, b], capture_output=True, text=True)
     assert proc.returncode == 2 and "scored different renders" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_downbeat_phase_bench_finds_the_beat_the_bars_were_put_on():
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
+    from downbeat_phase import bar_offset
+
+    beats = np.arange(80) * 0.5 + 0.25
+    downbeats = beats[::4]
+    for k in range(4):  # downbeats put on beat k + 1 of every bar, slightly off the beat
+        assert bar_offset(beats, downbeats, beats[k::4] + 0.02) == k
+    assert bar_offset(beats, downbeats, beats[2::4] + 0.2) is None  # on no beat
