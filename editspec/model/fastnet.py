@@ -153,6 +153,15 @@ class FastEnsemble:
         return self.members[0].cfg
 
 
+def array_names(cfg: GRUConfig) -> list[str]:
+    """The arrays :meth:`FastNet.forward` reads (torch's ``state_dict`` names)."""
+    dirs = ("", "_reverse") if cfg.bidirectional else ("",)
+    gru = [f"gru.{kind}_{part}_l{layer}{d}" for layer in range(cfg.layers) for d in dirs
+           for kind in ("weight", "bias") for part in ("ih", "hh")]
+    return ["feat_mean", "feat_std", "conv.weight", "conv.bias", *gru, "head.weight",
+            "head.bias"]
+
+
 def from_state(cfg: GRUConfig, state: Mapping[str, object]) -> FastNet:
     """Build from a ``state_dict`` (torch tensors or arrays)."""
     arrays = {k: np.ascontiguousarray(np.asarray(getattr(v, "numpy", lambda v=v: v)()),
@@ -178,8 +187,11 @@ def load(path: str) -> FastNet:
     if hit is not None and "config" in hit:
         try:
             cfg = GRUConfig.from_dict(json.loads(str(hit.pop("config"))))
+            missing = sorted(set(array_names(cfg)) - set(hit))
+            if missing:
+                raise ValueError(f"no {missing[0]}")
             return FastNet(cfg, hit)
-        except (TypeError, ValueError) as exc:  # a stale entry is rebuilt
+        except (TypeError, ValueError) as exc:  # a damaged entry is rebuilt
             log.warning("ignoring unusable cached network %s: %s", key, exc)
     from editspec.model.infer import load_model
 

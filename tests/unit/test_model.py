@@ -866,3 +866,20 @@ def test_downbeat_phase_bench_finds_the_beat_the_bars_were_put_on():
     for k in range(4):  # downbeats put on beat k + 1 of every bar, slightly off the beat
         assert bar_offset(beats, downbeats, beats[k::4] + 0.02) == k
     assert bar_offset(beats, downbeats, beats[2::4] + 0.2) is None  # on no beat
+
+
+def test_a_damaged_cached_network_is_rebuilt(tmp_path, monkeypatch):
+    from editspec.analysis import cache
+    from editspec.model import fastnet
+
+    monkeypatch.setenv("EDITSPEC_CACHE", str(tmp_path / "cache"))
+    path = _tiny_file(tmp_path, "a.pt", 1)
+    feats = np.random.default_rng(0).random((1, 50, TINY.n_inputs)).astype(np.float32)
+    want = fastnet.load(path).forward(feats)
+    key = cache.cache_key("gru-net", path, fastnet.ARRAYS_VERSION, {})
+    entry = cache.load(key)
+    assert entry is not None and set(fastnet.array_names(TINY)) <= set(entry)
+    del entry["head.weight"]
+    cache.save(key, entry)
+    np.testing.assert_array_equal(fastnet.load(path).forward(feats), want)
+    assert "head.weight" in cache.load(key)  # written again, whole
