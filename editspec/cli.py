@@ -200,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--cymbals", type=float, default=None, metavar="P",
                    help="chance per epoch that a training excerpt with crash cymbals gets "
                         "synthesized cymbals of random timbre on them (default 0: off)")
+    t.add_argument("--distill", default=None, metavar="WEIGHTS",
+                   help="teacher weights (several joined by ':' average): mix their "
+                        "probabilities into the training targets (default: off)")
+    t.add_argument("--distill-weight", type=float, default=None, metavar="W",
+                   help="share of the teacher's probabilities in the targets (0.5)")
     t.add_argument("-o", "--output", default=os.path.join("models", "beats-gru.pt"),
                    help="weights file to write (models/beats-gru.pt)")
     t.add_argument("--seed", type=int, default=0, help="seed of corpus and training (0)")
@@ -600,6 +605,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         if not 0.0 <= args.cymbals <= 1.0:
             raise EditspecError(f"--cymbals {args.cymbals:g} must be in 0..1")
         kw["cymbals"] = args.cymbals
+    if args.distill_weight is not None and not 0.0 < args.distill_weight <= 1.0:
+        raise EditspecError(f"--distill-weight {args.distill_weight:g} must be in (0, 1]")
+    if args.distill is not None:
+        kw["distill"] = args.distill
+        if args.distill_weight is not None:
+            kw["distill_weight"] = args.distill_weight
     tc = train.TrainConfig(**kw)
     meta = train.train(tc, output=args.output, resume=not args.fresh,
                        progress=not args.no_progress, stop_after=args.stop_after)

@@ -61,6 +61,12 @@ class TrainConfig:
     gets a synthesized cymbal of random timbre on each of them (:func:`augment.add_cymbals`;
     the notes' times replayed by :func:`editspec.model.data.crash_times`); its features are
     then computed again. 0: off (the shipped ``beats-gru.pt``)."""
+    distill: str = ""
+    """Teacher weights files (``os.pathsep``-separated; several are averaged as an ensemble)
+    whose probabilities on each training excerpt are mixed into its targets
+    (:func:`add_teacher`); "" (the shipped ``beats-gru.pt``): off."""
+    distill_weight: float = 0.5
+    """Share of the teacher's probabilities in the targets when :attr:`distill` is set."""
     self_training: bool = False
     """Add the pseudo-labelled windows of recordings (:mod:`editspec.model.selftrain`) to the
     training set, with loss on the beat head only. Off in the shipped run."""
@@ -160,6 +166,43 @@ def add_pseudo(data: _Set, windows: list[dict[str, Any]], cfg: GRUConfig) -> int
         data.beats.append(w["beats"])
         data.downbeats.append(none)
     return len(windows)
+
+
+def load_teacher(tc: TrainConfig) -> Any:
+    """Load the teacher of :attr:`TrainConfig.distill` (numpy + numba forward pass).
+
+    Raises
+    ------
+    ModelError
+        When a weights file is missing or corrupt, or the teacher's features (front end)
+        differ from the student's.
+    """
+    from dataclasses import replace
+
+    from editspec.errors import ModelError
+    from editspec.model.infer import load_fast
+
+    teacher = load_fast(tc.distill)
+    net_fields = {"conv_channels", "hidden", "layers", "bidirectional", "dropout"}
+    front = {f: getattr(tc.model, f) for f in asdict(tc.model) if f not in net_fields}
+    if replace(teacher.cfg, **front) != teacher.cfg:
+        raise ModelError(f"{tc.distill}: the teacher's features differ from the student's")
+    return teacher
+
+
+def add_teacher(data: _Set, teacher: Any, weight: float) -> int:
+    """Mix a teacher's probabilities into the targets: ``y = w p + (1 - w) y`` on every
+    labelled frame (``w`` = ``weight``, :attr:`TrainConfig.distill_weight`). The teacher
+    (:func:`load_teacher`) runs once on the stored features, before training. Return how
+    many excerpts."""
+    from editspec.model.infer import run_network
+
+    w = np.float32(weight)
+    for j, x in enumerate(data.x):
+        p = run_network(teacher, x.astype(np.float32))
+        y = data.y[j]
+        data.y[j] = np.where(y >= 0, w * p + (1 - w) * y, y).astype(np.float32)
+    return len(data.x)
 
 
 def add_crashes(data: _Set, manifest: dict[str, Any], root: str | None = None) -> int:
@@ -276,6 +319,7 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     last = os.path.join(workdir, "last.pt")
     settings = json.dumps(_plain(asdict(tc)), sort_keys=True)
 
+    teacher = load_teacher(tc) if tc.distill else None  # fails before the features
     pseudo = []
     if tc.self_training:  # before the long feature pass: a missing set fails at once
         from editspec.model.selftrain import load_pseudo
@@ -286,6 +330,9 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     torch.manual_seed(tc.seed)
     model = BeatGRU(tc.model)
     mean, std = _feature_stats(train_set)  # of the corpus alone, with or without pseudo-labels
+    if teacher is not None:  # before the pseudo-labels, which keep their own targets
+        log.warning("distill: %d training excerpts get targets mixed with %s",
+                    add_teacher(train_set, teacher, tc.distill_weight), tc.distill)
     n_pseudo = add_pseudo(train_set, pseudo, tc.model)
     if tc.cymbals > 0:
         log.warning("cymbals: %d training excerpts have crash cymbals",

@@ -883,3 +883,46 @@ def test_a_damaged_cached_network_is_rebuilt(tmp_path, monkeypatch):
     cache.save(key, entry)
     np.testing.assert_array_equal(fastnet.load(path).forward(feats), want)
     assert "head.weight" in cache.load(key)  # written again, whole
+
+
+def test_distillation_mixes_the_teachers_probabilities_into_the_targets(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from editspec.model.data import load_manifest
+    from editspec.model.train import TrainConfig, add_teacher, load_split, load_teacher, train
+
+    monkeypatch.setenv("EDITSPEC_CACHE", str(tmp_path / "cache"))
+    root = str(tmp_path / "corpus")
+    _tiny_corpus(root)
+    teacher_file = _tiny_file(tmp_path, "teacher.pt", 5)
+    tc = TrainConfig(epochs=1, batch=2, crop_frames=64, model=TINY, threads=1,
+                     distill=teacher_file, distill_weight=0.25)
+    teacher = load_teacher(tc)
+    data = load_split(load_manifest(root), "train", TINY, root)
+    hard = [y.copy() for y in data.y]
+    data.y[0][:3] = -1.0  # frames without labels keep none
+    hard[0][:3] = -1.0
+    assert add_teacher(data, teacher, tc.distill_weight) == len(hard)
+    for x, y, h in zip(data.x, data.y, hard, strict=True):
+        p = infer.run_network(teacher, x.astype(np.float32))
+        lab = h >= 0
+        np.testing.assert_allclose(y[lab], 0.25 * p[lab] + 0.75 * h[lab], atol=1e-6)
+        assert np.array_equal(y[~lab], h[~lab])
+    assert any(np.abs(y - h)[h >= 0].max() > 0.05 for y, h in zip(data.y, hard, strict=True))
+    # a student trained with the teacher differs from one trained without
+    with_t = train(tc, output=str(tmp_path / "s.pt"), workdir=str(tmp_path / "w1"),
+                   corpus_root=root, progress=False)
+    without = train(replace(tc, distill=""), output=str(tmp_path / "n.pt"),
+                    workdir=str(tmp_path / "w2"), corpus_root=root, progress=False)
+    assert with_t["history"] != without["history"]
+    other = _tiny_file(tmp_path, "other.pt", 1, replace(TINY, n_mels=12))
+    with pytest.raises(ModelError, match="features differ"):
+        load_teacher(replace(tc, distill=other))
+
+
+def test_train_cli_rejects_a_bad_distill_weight(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "editspec", "train", "--distill", "x.pt",
+                          "--distill-weight", "1.5"], capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert out.returncode == 2
+    assert "--distill-weight 1.5 must be in (0, 1]" in out.stderr and "Traceback" not in out.stderr
