@@ -13,11 +13,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -49,10 +52,13 @@ def cached_array(kind: str, make: Callable[[], np.ndarray], **params: Any) -> np
     except (OSError, ValueError):
         pass
     arr = np.ascontiguousarray(make())
-    os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.{os.getpid()}.tmp.npy"
-    np.save(tmp, arr, allow_pickle=False)
-    os.replace(tmp, path)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        np.save(tmp, arr, allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError as exc:  # an unwritable cache costs time, never the result
+        log.warning("could not write %s: %s", path, exc)
     return arr
 
 

@@ -1,5 +1,8 @@
 """The audio analyzer against songs whose beats are known by construction."""
 
+import json
+import os
+
 import mir_eval
 import numpy as np
 import pytest
@@ -292,3 +295,22 @@ def test_bar_pointer_viterbi_equals_a_dense_viterbi(bpb):
                                                           log_trans, region, lo, hi)
     assert abs(score - ref_score) < 1e-9
     assert np.array_equal(frames, ref_frames) and np.array_equal(index, ref_index)
+
+
+@pytest.mark.parametrize("tracker", ["dp", "gru"])
+def test_an_unwritable_cache_folder_costs_only_a_warning(tmp_path, tracker):
+    import subprocess
+    import sys
+
+    path = str(tmp_path / "song.wav")
+    _, truth = synth_song(path, bars=8, sr=22050)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    env = {k: v for k, v in os.environ.items() if k != "EDITSPEC_MODEL"}
+    env["EDITSPEC_CACHE"] = str(blocker)
+    out = subprocess.run([sys.executable, "-m", "editspec", "analyze", path, "--json",
+                          "--tracker", tracker], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "could not write" in out.stderr and "Traceback" not in out.stderr
+    beats = np.array(json.loads(out.stdout)["beats"], float)
+    assert _f(truth.beats, beats) >= 0.95
