@@ -20,6 +20,7 @@ numba has no vector ``exp`` without Intel's SVML.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Mapping
@@ -127,17 +128,29 @@ class FastNet:
         h += a["conv.bias"]
         h = np.where(h > 0, h, np.expm1(np.minimum(h, 0))).astype(np.float32)  # ELU
         H = cfg.hidden
-        dirs = ("", "_reverse") if cfg.bidirectional else ("",)
-        for layer in range(cfg.layers):
-            names = [f"l{layer}{d}" for d in dirs]
-            w_ih = np.concatenate([a[f"gru.weight_ih_{n}"] for n in names]).T  # (in, 3H * dirs)
-            b_ih = np.concatenate([a[f"gru.bias_ih_{n}"] for n in names])
+        for w_ih, b_ih, recurrent in self._layers:
             gi = np.ascontiguousarray(h @ w_ih + b_ih, dtype=np.float32)
-            h = np.empty((n_b, n_t, H * len(dirs)), np.float32)
-            for d, n in enumerate(names):
-                gru_scan(gi, 3 * H * d, np.ascontiguousarray(a[f"gru.weight_hh_{n}"].T),
-                         a[f"gru.bias_hh_{n}"], h, H * d, d)
+            h = np.empty((n_b, n_t, H * len(recurrent)), np.float32)
+            for d, (w_hh_t, b_hh) in enumerate(recurrent):
+                gru_scan(gi, 3 * H * d, w_hh_t, b_hh, h, H * d, d)
         return (h @ a["head.weight"].T + a["head.bias"]).astype(np.float32)
+
+    @functools.cached_property
+    def _layers(self) -> list[tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]]:
+        """Per GRU layer, in the layout :meth:`forward` uses (made once, not per call): both
+        directions' ``W_ih`` transposed side by side (in, 3H * dirs), their ``b_ih``, and
+        per direction ``W_hh`` transposed (H, 3H) with ``b_hh``."""
+        a = self.arrays
+        dirs = ("", "_reverse") if self.cfg.bidirectional else ("",)
+        layers = []
+        for layer in range(self.cfg.layers):
+            names = [f"l{layer}{d}" for d in dirs]
+            layers.append((
+                np.ascontiguousarray(np.concatenate([a[f"gru.weight_ih_{n}"] for n in names]).T),
+                np.concatenate([a[f"gru.bias_ih_{n}"] for n in names]),
+                [(np.ascontiguousarray(a[f"gru.weight_hh_{n}"].T), a[f"gru.bias_hh_{n}"])
+                 for n in names]))
+        return layers
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,8 +177,7 @@ def array_names(cfg: GRUConfig) -> list[str]:
 
 def from_state(cfg: GRUConfig, state: Mapping[str, object]) -> FastNet:
     """Build from a ``state_dict`` (torch tensors or arrays)."""
-    arrays = {k: np.ascontiguousarray(np.asarray(getattr(v, "numpy", lambda v=v: v)()),
-                                      dtype=np.float32) for k, v in state.items()}
+    arrays = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in state.items()}
     return FastNet(cfg, arrays)
 
 

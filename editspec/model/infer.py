@@ -1,14 +1,16 @@
 """Inference: a song → beat, downbeat and cut-salience activations on the analyzer's grid.
 
-Staged (as beat_this's ``Spect2Frames`` → ``Audio2Frames``): :func:`gru.features`
-(numpy) → :func:`run_network` (torch, in overlapping chunks run as one batch; an
+Staged (as beat_this's ``Spect2Frames`` → ``Audio2Frames``): :func:`frontend.features`
+(numpy) → :func:`run_network` (in overlapping chunks run as a batch: numpy + numba,
+:mod:`editspec.model.fastnet`, for analysis; torch for training; chunks or an
 ensemble's members on threads of their own) →
 :func:`to_analysis_rate` (linear upsampling from the network's 43 fps to
 ``SR / HOP`` = 86.13 fps). Decoding beats from the activations is the analyzer's job
 (:mod:`editspec.analysis.beats`).
 
-torch is imported only when the model runs; importing this module is cheap. Weights
-load with ``torch.load(..., weights_only=True)``; a missing or corrupt file raises
+Importing this module is cheap. torch is imported only to train or to read a weights file
+whose arrays are not cached yet (:func:`load_fast`); weights load with
+``torch.load(..., weights_only=True)``; a missing or corrupt file raises
 :class:`~editspec.errors.ModelError`.
 """
 
