@@ -74,15 +74,18 @@ def estimate_tempo(onset: np.ndarray, fps: float = FPS, *, start_bpm: float = 12
     best = int(np.argmax(weighted))
 
     def refine(k: int) -> float:
+        # The prior-weighted peak need not be a peak of ``ac`` itself, and on an envelope
+        # with a few isolated onsets the parabola through it can be nearly flat: keep the
+        # vertex within half a lag of ``k`` (it is a peak of ``ac`` when it moves at all).
         if 1 <= k < len(ac) - 1:
             a, b, c = ac[k - 1], ac[k], ac[k + 1]
             den = a - 2 * b + c
             if den < 0:
-                return k + 0.5 * (a - c) / den
+                return k + float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
         return float(k)
 
     lag = refine(best)
-    bpm = 60.0 * fps / lag
+    bpm = float(np.clip(60.0 * fps / lag, min_bpm, max_bpm))
 
     def strength(k: float) -> float:
         i = int(round(k))

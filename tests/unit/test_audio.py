@@ -314,3 +314,20 @@ def test_an_unwritable_cache_folder_costs_only_a_warning(tmp_path, tracker):
     assert "could not write" in out.stderr and "Traceback" not in out.stderr
     beats = np.array(json.loads(out.stdout)["beats"], float)
     assert _f(truth.beats, beats) >= 0.95
+
+
+def test_tempo_estimate_stays_in_range_on_a_few_isolated_onsets():
+    # A song of held notes has an onset envelope of a few spikes. The prior-weighted
+    # autocorrelation peak then sits on a nearly flat parabola, whose vertex was once
+    # refined to a lag of -5e10 frames (a tempo of -1e-7 BPM).
+    from editspec.analysis.beats import estimate_tempo
+
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        x = np.zeros(2584)
+        x[rng.choice(len(x), rng.integers(1, 10), replace=False)] = rng.random(10)[:1] * 20 + 1
+        t = estimate_tempo(x, 86.13, min_bpm=40.0, max_bpm=240.0)
+        assert 40.0 <= t.bpm <= 240.0
+        assert t.alternative in (pytest.approx(t.bpm / 2), pytest.approx(t.bpm * 2))
+        assert 0.0 <= t.confidence <= 1.0
+
