@@ -205,6 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "probabilities into the training targets (default: off)")
     t.add_argument("--distill-weight", type=float, default=None, metavar="W",
                    help="share of the teacher's probabilities in the targets (0.5)")
+    t.add_argument("--stretch", default=None, metavar="F,F,...",
+                   help="tempo augmentation: also compute each training excerpt's features "
+                        "at these hop factors (0.8 = heard 1.25x as fast; default: off)")
+    t.add_argument("--stretch-p", type=float, default=None, metavar="P",
+                   help="chance that a training excerpt is drawn stretched (0.5)")
+    t.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads (2; 1 each for two runs side by side)")
     t.add_argument("-o", "--output", default=os.path.join("models", "beats-gru.pt"),
                    help="weights file to write (models/beats-gru.pt)")
     t.add_argument("--seed", type=int, default=0, help="seed of corpus and training (0)")
@@ -596,9 +603,27 @@ def cmd_train(args: argparse.Namespace) -> int:
             n = len(json.load(fh)["windows"])
         _say(f"pseudo-labels: {n} windows in {path} ({time.perf_counter() - t0:.0f}s)")
         return EXIT_OK
+    kw: dict[str, Any] = {"seed": args.seed, "self_training": args.self_training}
+    if args.stretch is not None:
+        try:
+            factors = tuple(float(f) for f in args.stretch.split(","))
+        except ValueError:
+            raise EditspecError(f"--stretch {args.stretch!r} must be numbers joined by ','"
+                                ) from None
+        if not factors or not all(0.25 <= f <= 4.0 and f != 1.0 for f in factors):
+            raise EditspecError(f"--stretch {args.stretch}: each factor must be in 0.25..4, "
+                                "not 1")
+        kw["stretch"] = factors
+    if args.stretch_p is not None:
+        if not 0.0 <= args.stretch_p <= 1.0:
+            raise EditspecError(f"--stretch-p {args.stretch_p:g} must be in 0..1")
+        kw["stretch_p"] = args.stretch_p
+    if args.threads is not None:
+        if args.threads < 1:
+            raise EditspecError(f"--threads {args.threads} must be at least 1")
+        kw["threads"] = args.threads
     from editspec.model import train  # torch: only now
 
-    kw: dict[str, Any] = {"seed": args.seed, "self_training": args.self_training}
     if args.epochs is not None:
         kw["epochs"] = args.epochs
     if args.cymbals is not None:

@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -67,6 +67,14 @@ class TrainConfig:
     (:func:`add_teacher`); "" (the shipped ``beats-gru.pt``): off."""
     distill_weight: float = 0.5
     """Share of the teacher's probabilities in the targets when :attr:`distill` is set."""
+    stretch: tuple[float, ...] = ()
+    """Feature-level tempo augmentation: hop factors ``f`` at which each training excerpt's
+    features (and targets) are also computed, with hop ``round(f * hop)``, so the network
+    sees the music ``1 / f`` times as fast (:func:`add_stretched`). A draw uses one of them
+    with chance :attr:`stretch_p` when the excerpt's tempo stays inside the decoder's
+    55-215 BPM. () (the shipped ``beats-gru.pt``): off."""
+    stretch_p: float = 0.5
+    """Chance that a training excerpt is drawn stretched when :attr:`stretch` is set."""
     self_training: bool = False
     """Add the pseudo-labelled windows of recordings (:mod:`editspec.model.selftrain`) to the
     training set, with loss on the beat head only. Off in the shipped run."""
@@ -130,6 +138,8 @@ class _Set:
     downbeats: list[np.ndarray]
     crashes: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     """Excerpt index → (int16 audio, crash times) of the excerpts that get cymbals."""
+    stretched: dict[int, list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
+    """Excerpt index → its (features, targets) at other hops (:func:`add_stretched`)."""
 
 
 def load_split(manifest: dict[str, Any], split: str, cfg: GRUConfig, root: str | None = None,
@@ -205,6 +215,37 @@ def add_teacher(data: _Set, teacher: Any, weight: float) -> int:
     return len(data.x)
 
 
+def add_stretched(data: _Set, manifest: dict[str, Any], factors: tuple[float, ...],
+                  cfg: GRUConfig, root: str | None = None, progress: bool = False) -> int:
+    """Compute the features and targets of every training excerpt at hops
+    ``round(f * cfg.hop)`` for each factor ``f`` whose apparent tempo (the excerpt's median
+    tempo over ``f``) stays inside the decoder's range (:data:`corpus.TEMPO_RANGE_BPM`).
+    Return how many (excerpt, factor) pairs were added."""
+    from tqdm import tqdm
+
+    lo, hi = corpus.TEMPO_RANGE_BPM
+    entries = {e["name"]: e for e in manifest["renders"]}
+    added = 0
+    for j, name in enumerate(tqdm(data.names, desc="stretched features", disable=not progress,
+                                  leave=False)):
+        beats = data.beats[j]
+        if name not in entries or len(beats) < 3:
+            continue
+        bpm = 60.0 / float(np.median(np.diff(beats)))
+        ok = [f for f in factors if lo <= bpm / f <= hi]
+        if not ok:
+            continue
+        d = corpus.load_render(entries[name], root)
+        out = []
+        for f in ok:
+            c = replace(cfg, hop=round(f * cfg.hop))
+            x = features(d["audio"], c)
+            out.append((x.astype(np.float16), targets(d, len(x), c.fps)))
+        data.stretched[j] = out
+        added += len(out)
+    return added
+
+
 def add_crashes(data: _Set, manifest: dict[str, Any], root: str | None = None) -> int:
     """Keep the audio and crash times of the training excerpts that have crash cymbals
     (for :attr:`TrainConfig.cymbals`); return how many."""
@@ -220,7 +261,7 @@ def add_crashes(data: _Set, manifest: dict[str, Any], root: str | None = None) -
 
 
 def _batches(data: _Set, tc: TrainConfig, rng: np.random.Generator,
-             aug: np.random.Generator | None = None):
+             aug: np.random.Generator | None = None, warp: np.random.Generator | None = None):
     from editspec.model.augment import add_cymbals
 
     order = rng.permutation(len(data.x))
@@ -228,6 +269,10 @@ def _batches(data: _Set, tc: TrainConfig, rng: np.random.Generator,
         xs, ys = [], []
         for j in order[i:i + tc.batch]:
             x, y = data.x[j], data.y[j]
+            if warp is not None and j in data.stretched:
+                draw, k = warp.random(), int(warp.integers(0, len(data.stretched[j])))
+                if draw < tc.stretch_p:
+                    x, y = data.stretched[j][k]
             if aug is not None and j in data.crashes and aug.random() < tc.cymbals:
                 audio, times = data.crashes[j]
                 x = features(add_cymbals(audio.astype(np.float32) / 32767.0, times, aug),
@@ -337,6 +382,10 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     if tc.cymbals > 0:
         log.warning("cymbals: %d training excerpts have crash cymbals",
                     add_crashes(train_set, manifest, corpus_root))
+    if tc.stretch:
+        log.warning("stretch: %d stretched training excerpts",
+                    add_stretched(train_set, manifest, tc.stretch, tc.model, corpus_root,
+                                  progress))
     model.feat_mean.copy_(torch.from_numpy(mean))
     model.feat_std.copy_(torch.from_numpy(std))
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
@@ -367,7 +416,8 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
         losses = []
         # a stream of its own, so that cymbals=0 draws exactly what the shipped run drew
         aug = np.random.default_rng([tc.seed, epoch, 1]) if tc.cymbals > 0 else None
-        for xb, yb in _batches(train_set, tc, rng, aug):
+        warp = np.random.default_rng([tc.seed, epoch, 2]) if tc.stretch else None
+        for xb, yb in _batches(train_set, tc, rng, aug, warp):
             opt.zero_grad()
             loss = _loss(model(xb), yb, tc)
             loss.backward()

@@ -926,3 +926,53 @@ def test_train_cli_rejects_a_bad_distill_weight(tmp_path):
                          cwd=tmp_path)
     assert out.returncode == 2
     assert "--distill-weight 1.5 must be in (0, 1]" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_stretched_features_put_the_beats_where_the_other_hop_puts_them(tmp_path):
+    from dataclasses import replace
+
+    from editspec.model.data import load_manifest
+    from editspec.model.train import TrainConfig, add_stretched, load_split, train
+
+    root = str(tmp_path / "corpus")
+    _tiny_corpus(root)  # training excerpts at 100 and 128 BPM
+    data = load_split(load_manifest(root), "train", TINY, root)
+    # 0.5 (200 and 256 BPM apparent): only the 100 BPM excerpt; 3.0 (33 and 43 BPM): none
+    assert add_stretched(data, load_manifest(root), (0.5, 1.25, 3.0), TINY, root) == 3
+    assert [len(data.stretched[j]) for j in range(2)] == [2, 1]
+    for j, variants in data.stretched.items():
+        with np.load(os.path.join(root, "renders", data.names[j] + ".npz")) as z:
+            n_samples, beats = len(z["audio"]), z["beats"]
+        hops = [h for h in (round(0.5 * TINY.hop), round(1.25 * TINY.hop))
+                for x, _ in variants if len(x) == 1 + n_samples // h]
+        assert len(hops) == len(variants) == len(set(hops))  # one variant per factor kept
+        for (x, y), hop in zip(variants, hops, strict=True):
+            assert x.shape[1] == data.x[j].shape[1]
+            on = np.flatnonzero(y[:, 0] == 1.0) * hop / SR
+            inside = beats[beats * SR / hop < len(x) - 0.5]
+            np.testing.assert_allclose(on, inside, atol=0.5 * hop / SR)
+    # training draws them; with stretch_p 0 it draws exactly what an unstretched run does
+    tc = TrainConfig(epochs=1, batch=2, crop_frames=64, model=TINY, threads=1)
+    runs = {}
+    for name, cfg in (("plain", tc), ("p0", replace(tc, stretch=(1.25,), stretch_p=0.0)),
+                      ("p1", replace(tc, stretch=(1.25,), stretch_p=1.0))):
+        runs[name] = train(cfg, output=str(tmp_path / f"{name}.pt"),
+                           workdir=str(tmp_path / f"w{name}"), corpus_root=root,
+                           progress=False)
+    assert runs["p0"]["history"] == runs["plain"]["history"]
+    assert runs["p1"]["history"] != runs["plain"]["history"]
+    assert runs["p1"]["train"]["stretch"] == [1.25]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--stretch", "0.8,x"], "--stretch '0.8,x' must be numbers joined by ','"),
+    (["--stretch", "0.8,1"], "--stretch 0.8,1: each factor must be in 0.25..4, not 1"),
+    (["--stretch-p", "2"], "--stretch-p 2 must be in 0..1"),
+    (["--threads", "0"], "--threads 0 must be at least 1"),
+])
+def test_train_cli_rejects_bad_stretch_settings(tmp_path, args, message):
+    out = subprocess.run([sys.executable, "-m", "editspec", "train", *args],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 2
+    assert message in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
