@@ -976,3 +976,24 @@ def test_train_cli_rejects_bad_stretch_settings(tmp_path, args, message):
     assert out.returncode == 2
     assert message in out.stderr and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_beat_errors_bench_files_each_kind_of_error():
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
+    import mir_eval
+    from beat_errors import error_kind
+
+    ref = np.arange(60) * 0.5 + 0.3  # 120 BPM
+    rng = np.random.default_rng(0)
+    cases = {
+        "right": ref + rng.normal(0, 0.01, len(ref)),
+        "half": ref[::2],
+        "double": np.sort(np.r_[ref, ref + 0.25]),
+        "3:2": np.arange(90) * 0.5 / 1.5 + 0.3,
+        "2:3": np.arange(40) * 0.75 + 0.3,
+        "off-beat": ref + 0.25,
+        "other": np.r_[ref[:36], ref[36:] + 0.25],  # right, then off the beat
+    }
+    for kind, est in cases.items():
+        f = mir_eval.beat.f_measure(ref, est)
+        assert error_kind(ref, est, f) == kind, (kind, f)
