@@ -210,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "at these hop factors (0.8 = heard 1.25x as fast; default: off)")
     t.add_argument("--stretch-p", type=float, default=None, metavar="P",
                    help="chance that a training excerpt is drawn stretched (0.5)")
+    t.add_argument("--nodrums-repeat", type=int, default=None, metavar="N",
+                   help="draw each drum-less training excerpt N times per epoch (1)")
     t.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads (2; 1 each for two runs side by side)")
     t.add_argument("-o", "--output", default=os.path.join("models", "beats-gru.pt"),
@@ -618,6 +620,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         if not 0.0 <= args.stretch_p <= 1.0:
             raise EditspecError(f"--stretch-p {args.stretch_p:g} must be in 0..1")
         kw["stretch_p"] = args.stretch_p
+    if args.nodrums_repeat is not None:
+        if args.nodrums_repeat < 1:
+            raise EditspecError(f"--nodrums-repeat {args.nodrums_repeat} must be at least 1")
+        kw["nodrums_repeat"] = args.nodrums_repeat
     if args.threads is not None:
         if args.threads < 1:
             raise EditspecError(f"--threads {args.threads} must be at least 1")

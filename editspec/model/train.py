@@ -75,6 +75,10 @@ class TrainConfig:
     55-215 BPM. () (the shipped ``beats-gru.pt``): off."""
     stretch_p: float = 0.5
     """Chance that a training excerpt is drawn stretched when :attr:`stretch` is set."""
+    nodrums_repeat: int = 1
+    """How many times each training excerpt rendered without drums is drawn per epoch (the
+    network finds the beat of drum-less music worst, :file:`bench/beat_errors.py`); 1 (the
+    shipped ``beats-gru.pt``): once, as every other excerpt."""
     self_training: bool = False
     """Add the pseudo-labelled windows of recordings (:mod:`editspec.model.selftrain`) to the
     training set, with loss on the beat head only. Off in the shipped run."""
@@ -246,6 +250,25 @@ def add_stretched(data: _Set, manifest: dict[str, Any], factors: tuple[float, ..
     return added
 
 
+def repeat_mode(data: _Set, manifest: dict[str, Any], mode: str, times: int) -> int:
+    """Append ``times - 1`` more references to each excerpt of ``data`` rendered in
+    ``mode`` (its spec's ``mode``: "nodrums", "drumsonly"...), stretched variants included,
+    so that an epoch draws it ``times`` times. Return how many were appended."""
+    modes = {e["name"]: e.get("spec", {}).get("mode") for e in manifest["renders"]}
+    picked = [j for j, name in enumerate(data.names) if modes.get(name) == mode]
+    for _ in range(times - 1):
+        for j in picked:
+            k = len(data.x)
+            data.names.append(data.names[j])
+            data.x.append(data.x[j])
+            data.y.append(data.y[j])
+            data.beats.append(data.beats[j])
+            data.downbeats.append(data.downbeats[j])
+            if j in data.stretched:
+                data.stretched[k] = data.stretched[j]
+    return len(picked) * (times - 1)
+
+
 def add_crashes(data: _Set, manifest: dict[str, Any], root: str | None = None) -> int:
     """Keep the audio and crash times of the training excerpts that have crash cymbals
     (for :attr:`TrainConfig.cymbals`); return how many."""
@@ -386,6 +409,10 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
         log.warning("stretch: %d stretched training excerpts",
                     add_stretched(train_set, manifest, tc.stretch, tc.model, corpus_root,
                                   progress))
+    n_repeat = 0
+    if tc.nodrums_repeat > 1:
+        n_repeat = repeat_mode(train_set, manifest, "nodrums", tc.nodrums_repeat)
+        log.warning("nodrums: %d more draws of drum-less excerpts per epoch", n_repeat)
     model.feat_mean.copy_(torch.from_numpy(mean))
     model.feat_std.copy_(torch.from_numpy(std))
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
@@ -448,7 +475,7 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     best = max(state["history"], key=lambda h: h["beat_f"] + h["downbeat_f"])
     meta = {"date": datetime.date.today().isoformat(), "train": _plain(asdict(tc)),
             "corpus": manifest["config"], "corpus_version": manifest["version"],
-            "n_train_renders": len(train_set.x) - n_pseudo, "n_pseudo_windows": n_pseudo,
+            "n_train_renders": len(train_set.x) - n_pseudo - n_repeat, "n_pseudo_windows": n_pseudo,
             "n_val_renders": len(val_set.x),
             "best_epoch": best["epoch"], "val_beat_f_peaks": best["beat_f"],
             "val_downbeat_f_peaks": best["downbeat_f"],

@@ -969,6 +969,7 @@ def test_stretched_features_put_the_beats_where_the_other_hop_puts_them(tmp_path
     (["--stretch", "0.8,1"], "--stretch 0.8,1: each factor must be in 0.25..4, not 1"),
     (["--stretch-p", "2"], "--stretch-p 2 must be in 0..1"),
     (["--threads", "0"], "--threads 0 must be at least 1"),
+    (["--nodrums-repeat", "0"], "--nodrums-repeat 0 must be at least 1"),
 ])
 def test_train_cli_rejects_bad_stretch_settings(tmp_path, args, message):
     out = subprocess.run([sys.executable, "-m", "editspec", "train", *args],
@@ -997,3 +998,31 @@ def test_beat_errors_bench_files_each_kind_of_error():
     for kind, est in cases.items():
         f = mir_eval.beat.f_measure(ref, est)
         assert error_kind(ref, est, f) == kind, (kind, f)
+
+
+def test_drumless_excerpts_can_be_drawn_more_often(tmp_path):
+    from dataclasses import replace
+
+    from editspec.model.data import load_manifest
+    from editspec.model.train import TrainConfig, load_split, repeat_mode, train
+
+    root = str(tmp_path / "corpus")
+    _tiny_corpus(root)
+    path = os.path.join(root, "manifest.json")
+    with open(path) as fh:
+        m = json.load(fh)
+    m["renders"][1]["spec"] = {"mode": "nodrums"}  # the 128 BPM training excerpt
+    with open(path, "w") as fh:
+        json.dump(m, fh)
+    data = load_split(load_manifest(root), "train", TINY, root)
+    assert repeat_mode(data, load_manifest(root), "nodrums", 3) == 2
+    assert data.names == ["train-0000-0", "train-0001-0", "train-0001-0", "train-0001-0"]
+    assert data.x[2] is data.x[1] and data.y[3] is data.y[1]
+    assert repeat_mode(data, load_manifest(root), "drumsonly", 3) == 0
+    tc = TrainConfig(epochs=1, batch=2, crop_frames=64, model=TINY, threads=1)
+    plain = train(tc, output=str(tmp_path / "a.pt"), workdir=str(tmp_path / "wa"),
+                  corpus_root=root, progress=False)
+    more = train(replace(tc, nodrums_repeat=2), output=str(tmp_path / "b.pt"),
+                 workdir=str(tmp_path / "wb"), corpus_root=root, progress=False)
+    assert plain["n_train_renders"] == more["n_train_renders"] == 2
+    assert more["history"] != plain["history"]
