@@ -266,6 +266,8 @@ def repeat_mode(data: _Set, manifest: dict[str, Any], mode: str, times: int) -> 
             data.downbeats.append(data.downbeats[j])
             if j in data.stretched:
                 data.stretched[k] = data.stretched[j]
+            if j in data.crashes:
+                data.crashes[k] = data.crashes[j]
     return len(picked) * (times - 1)
 
 
@@ -292,11 +294,15 @@ def _batches(data: _Set, tc: TrainConfig, rng: np.random.Generator,
         xs, ys = [], []
         for j in order[i:i + tc.batch]:
             x, y = data.x[j], data.y[j]
+            stretched = False
             if warp is not None and j in data.stretched:
                 draw, k = warp.random(), int(warp.integers(0, len(data.stretched[j])))
                 if draw < tc.stretch_p:
                     x, y = data.stretched[j][k]
-            if aug is not None and j in data.crashes and aug.random() < tc.cymbals:
+                    stretched = True
+            # cymbals are added at the network's own hop: not to a stretched draw
+            if (aug is not None and j in data.crashes and aug.random() < tc.cymbals
+                    and not stretched):
                 audio, times = data.crashes[j]
                 x = features(add_cymbals(audio.astype(np.float32) / 32767.0, times, aug),
                              tc.model)[: len(y)]

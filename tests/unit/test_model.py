@@ -951,6 +951,20 @@ def test_stretched_features_put_the_beats_where_the_other_hop_puts_them(tmp_path
             on = np.flatnonzero(y[:, 0] == 1.0) * hop / SR
             inside = beats[beats * SR / hop < len(x) - 0.5]
             np.testing.assert_allclose(on, inside, atol=0.5 * hop / SR)
+    # a stretched draw gets no cymbals: they would be computed at the network's own hop
+    from editspec.model.train import _batches
+
+    with np.load(os.path.join(root, "renders", data.names[0] + ".npz")) as z:
+        data.crashes[0] = (z["audio"], np.array([0.5, 1.5]))
+    both = TrainConfig(batch=2, crop_frames=4000, model=TINY, stretch=(0.5, 1.25),
+                       stretch_p=1.0, cymbals=1.0)
+    (xb, _), = list(_batches(data, both, np.random.default_rng(0), np.random.default_rng(1),
+                             np.random.default_rng(2)))
+    variants = [x.astype(np.float32) for vs in data.stretched.values() for x, _ in vs]
+    for row in xb.numpy():
+        assert any(np.array_equal(row[:len(v)], v) and not row[len(v):].any()
+                   for v in variants)
+    data.crashes.clear()
     # training draws them; with stretch_p 0 it draws exactly what an unstretched run does
     tc = TrainConfig(epochs=1, batch=2, crop_frames=64, model=TINY, threads=1)
     runs = {}
@@ -1018,6 +1032,11 @@ def test_drumless_excerpts_can_be_drawn_more_often(tmp_path):
     assert repeat_mode(data, load_manifest(root), "nodrums", 3) == 2
     assert data.names == ["train-0000-0", "train-0001-0", "train-0001-0", "train-0001-0"]
     assert data.x[2] is data.x[1] and data.y[3] is data.y[1]
+    data.crashes[1] = (np.zeros(4, np.int16), np.array([1.0]))
+    data.stretched[1] = []
+    assert repeat_mode(data, load_manifest(root), "nodrums", 2) == 3
+    assert data.crashes[4] is data.crashes[1] and data.stretched[4] is data.stretched[1]
+    assert sorted(data.crashes) == [1, 4]  # the copies of 2 and 3 have none, as 2 and 3
     assert repeat_mode(data, load_manifest(root), "drumsonly", 3) == 0
     tc = TrainConfig(epochs=1, batch=2, crop_frames=64, model=TINY, threads=1)
     plain = train(tc, output=str(tmp_path / "a.pt"), workdir=str(tmp_path / "wa"),
