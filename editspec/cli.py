@@ -212,6 +212,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="chance that a training excerpt is drawn stretched (0.5)")
     t.add_argument("--nodrums-repeat", type=int, default=None, metavar="N",
                    help="draw each drum-less training excerpt N times per epoch (1)")
+    t.add_argument("--extra-songs", action="store_true",
+                   help="train on Freedoom's music too (corpus version 6; default: off)")
+    t.add_argument("--phase-head", action="store_true",
+                   help="auxiliary training output: the phase within the beat and the bar on "
+                        "every frame (default: off)")
+    t.add_argument("--tempo-bins", type=int, default=None, metavar="N",
+                   help="auxiliary training output: the local tempo as one of N classes "
+                        "(default 0: off)")
     t.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads (2; 1 each for two runs side by side)")
     t.add_argument("-o", "--output", default=os.path.join("models", "beats-gru.pt"),
@@ -605,7 +613,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             n = len(json.load(fh)["windows"])
         _say(f"pseudo-labels: {n} windows in {path} ({time.perf_counter() - t0:.0f}s)")
         return EXIT_OK
-    kw: dict[str, Any] = {"seed": args.seed, "self_training": args.self_training}
+    kw: dict[str, Any] = {"seed": args.seed, "self_training": args.self_training,
+                          "extra_songs": args.extra_songs}
     if args.stretch is not None:
         try:
             factors = tuple(float(f) for f in args.stretch.split(","))
@@ -628,7 +637,17 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.threads < 1:
             raise EditspecError(f"--threads {args.threads} must be at least 1")
         kw["threads"] = args.threads
+    model_kw: dict[str, Any] = {}
+    if args.phase_head:
+        model_kw["phase_head"] = True
+    if args.tempo_bins is not None:
+        if not 0 <= args.tempo_bins <= 512 or args.tempo_bins == 1:
+            raise EditspecError(f"--tempo-bins {args.tempo_bins} must be 0 (off) or 2..512")
+        model_kw["tempo_bins"] = args.tempo_bins
     from editspec.model import train  # torch: only now
+
+    if model_kw:
+        kw["model"] = train.GRUConfig(**model_kw)
 
     if args.epochs is not None:
         kw["epochs"] = args.epochs

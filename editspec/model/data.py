@@ -50,18 +50,25 @@ from editspec.model.augment import (
 
 log = logging.getLogger(__name__)
 
-CORPUS_VERSION = 5
+CORPUS_VERSION = 6
 """2: bar lines follow the music where the MIDI's are shifted (:func:`bar_phase`).
 3: every song and render has its beat inside the decoder's tempo range (:data:`TEMPO_RANGE_BPM`),
 6/8 played in three is labelled 3/4 (:func:`six_eight_in_three`), and songs whose notes sit
 on their grid no more often than chance are left out (:func:`_grid_fit`).
 4: the bars of files MMA compiled start after its silent first beat (:func:`mma_beat_adjust`).
 5: a silent lead-in to the beat where the music puts its bar line lowers the evidence
-:func:`bar_phase` needs (:data:`BAR_PHASE_LEAD_IN_MARGIN`)."""
+:func:`bar_phase` needs (:data:`BAR_PHASE_LEAD_IN_MARGIN`).
+6: Freedoom's music (MIDI lumps of its WADs, :data:`EXTRA_TRAIN_PACKAGES`) joins the training
+songs; every version-5 song keeps its split, index and renders."""
 SR = 22050
 """Sample rate of the renders, Hz (the analyzer's)."""
 MIDI_PACKAGES = ("openttd-openmsx", "simutrans-data", "mma", "freedink-data", "pianobooster")
 """Debian packages whose MIDI files are the songs."""
+EXTRA_TRAIN_PACKAGES = ("freedoom",)
+"""Debian packages whose songs only ever train (MIDI lumps of Doom WADs, :func:`wad_midi`):
+the validation and test songs stay those of :data:`MIDI_PACKAGES`, so figures compare across
+corpus versions. Their songs come after the others, so no other song's index (its renders'
+seeds) moves."""
 SOUNDFONT_PACKAGES = ("fluid-soundfont-gm", "musescore-general-soundfont-small",
                       "timgm6mb-soundfont")
 """Debian packages holding General MIDI soundfonts."""
@@ -73,6 +80,7 @@ DATA_LICENCES = {
     "mma": "GPL-2+",
     "freedink-data": "zlib-style (original Dink Smallwood data); GPL and CC-BY-3.0 (replacements)",
     "pianobooster": "GPL-3+ (parts CC-BY, MIT)",
+    "freedoom": "BSD-3-Clause (freedoom-license)",
     "fluid-soundfont-gm": "MIT",
     "musescore-general-soundfont-small": "MIT",
     "timgm6mb-soundfont": "GPL-2",
@@ -93,6 +101,8 @@ class CorpusConfig:
     """Length of each rendered excerpt, seconds."""
     renders_train: int = 10
     """Renders per training song (excerpts from all over the song, each augmented anew)."""
+    renders_extra: int = 5
+    """Renders per song of :data:`EXTRA_TRAIN_PACKAGES` (fewer: they lengthen every epoch)."""
     renders_eval: int = 6
     """Renders per validation and per test song (the first clean, the others half-strength
     augmented): many excerpts, because a bar-phase error costs an excerpt all its downbeats."""
@@ -557,6 +567,57 @@ def list_midi(dirs: dict[str, str]) -> list[str]:
     return sorted(out)
 
 
+def wad_midi(wad: str, out_dir: str) -> list[str]:
+    """Write the MIDI lumps of a Doom WAD (those that start with ``MThd``) to
+    ``out_dir/<wad stem>-<LUMP>.mid``; return their paths, sorted.
+
+    Raises
+    ------
+    CorpusError
+        When the file is not a WAD.
+    """
+    import struct
+
+    with open(wad, "rb") as fh:
+        blob = fh.read()
+    if len(blob) < 12 or blob[:4] not in (b"IWAD", b"PWAD"):
+        raise CorpusError(f"{wad}: not a WAD file")
+    n, table = struct.unpack_from("<ii", blob, 4)
+    stem = os.path.splitext(os.path.basename(wad))[0]
+    os.makedirs(out_dir, exist_ok=True)
+    out = []
+    for i in range(n):
+        pos, size, raw = struct.unpack_from("<ii8s", blob, table + 16 * i)
+        if size < 14 or blob[pos:pos + 4] != b"MThd":
+            continue
+        name = re.sub(r"[^A-Za-z0-9_]", "_", raw.rstrip(b"\0").decode("ascii", "replace"))
+        path = os.path.join(out_dir, f"{stem}-{name}.mid")
+        if not os.path.isfile(path):
+            tmp = path + ".tmp"
+            with open(tmp, "wb") as fh:
+                fh.write(blob[pos:pos + size])
+            os.replace(tmp, path)
+        out.append(path)
+    return sorted(out)
+
+
+def is_extra(entry: dict[str, Any]) -> bool:
+    """Whether a manifest render is of a song of :data:`EXTRA_TRAIN_PACKAGES`."""
+    return any(f"/pkgs/{pkg}/" in entry["song"] for pkg in EXTRA_TRAIN_PACKAGES)
+
+
+def list_extra_midi(dirs: dict[str, str]) -> list[str]:
+    """Return the MIDI songs of :data:`EXTRA_TRAIN_PACKAGES`, extracted from their WADs into
+    ``pkgs/NAME/midi`` (sorted)."""
+    out = []
+    for pkg in EXTRA_TRAIN_PACKAGES:
+        for base, _, files in sorted(os.walk(dirs[pkg])):
+            for f in sorted(files):
+                if f.lower().endswith(".wad"):
+                    out += wad_midi(os.path.join(base, f), os.path.join(dirs[pkg], "midi"))
+    return sorted(out)
+
+
 def split_groups(groups: list[str], cfg: CorpusConfig) -> dict[str, str]:
     """Assign each song group to ``train``, ``val`` or ``test`` (seeded permutation)."""
     uniq = sorted(set(groups))
@@ -807,7 +868,7 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
 
     root = root or corpus_dir()
     os.makedirs(root, exist_ok=True)
-    dirs = fetch_packages(MIDI_PACKAGES + SOUNDFONT_PACKAGES, root)
+    dirs = fetch_packages(MIDI_PACKAGES + EXTRA_TRAIN_PACKAGES + SOUNDFONT_PACKAGES, root)
     synth = find_fluidsynth(root)
     sfs = find_soundfonts(dirs)
     if len(sfs) < 2:
@@ -823,6 +884,13 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
             uniq.append(p)
     paths = uniq[:limit_songs] if limit_songs else uniq
     splits = split_groups([song_group(p) for p in paths], cfg)
+    extra = []  # training-only songs, after the others: no index moves
+    for p in [] if limit_songs else list_extra_midi(dirs):
+        with open(p, "rb") as fh:
+            h = hashlib.blake2b(fh.read(), digest_size=8).hexdigest()
+        if h not in seen:
+            seen.add(h)
+            extra.append(p)
     out_dir = os.path.join(root, f"renders-v{CORPUS_VERSION}")  # a new version renders anew
     os.makedirs(out_dir, exist_ok=True)
     jobs = []
@@ -830,6 +898,9 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
         split = splits[song_group(p)]
         n = cfg.renders_train if split == "train" else cfg.renders_eval
         jobs.append((idx, p, split, n, asdict(cfg), sfs, asdict(synth), out_dir))
+    for idx, p in enumerate(extra, start=len(paths)):
+        jobs.append((idx, p, "train", cfg.renders_extra, asdict(cfg), sfs, asdict(synth),
+                     out_dir))
     entries: list[dict[str, Any]] = []
     bar = tqdm(total=len(jobs), desc="corpus", unit="song", disable=not progress)
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -840,7 +911,7 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
     bar.close()
     manifest = {"version": CORPUS_VERSION, "config": asdict(cfg), "sr": SR,
                 "soundfonts": [n for n, _ in sfs],
-                "packages": list(MIDI_PACKAGES + SOUNDFONT_PACKAGES),
+                "packages": list(MIDI_PACKAGES + EXTRA_TRAIN_PACKAGES + SOUNDFONT_PACKAGES),
                 "licences": DATA_LICENCES, "renders": entries}
     path = os.path.join(root, "manifest.json")
     tmp = path + ".tmp"

@@ -79,16 +79,27 @@ class TrainConfig:
     """How many times each training excerpt rendered without drums is drawn per epoch (the
     network finds the beat of drum-less music worst, :file:`bench/beat_errors.py`); 1 (the
     shipped ``beats-gru.pt``): once, as every other excerpt."""
+    extra_songs: bool = False
+    """Train on the corpus's songs of :data:`editspec.model.data.EXTRA_TRAIN_PACKAGES` too
+    (Freedoom's music, corpus version 6); False (the shipped ``beats-gru.pt``): the songs of
+    corpus version 5 only."""
     self_training: bool = False
     """Add the pseudo-labelled windows of recordings (:mod:`editspec.model.selftrain`) to the
     training set, with loss on the beat head only. Off in the shipped run."""
+    aux_weights: tuple[float, float] = (0.25, 0.05)
+    """Loss weights of the auxiliary phase (sine/cosine squared error, per pair) and tempo
+    (cross-entropy) outputs, when the network has them (:attr:`GRUConfig.phase_head`,
+    :attr:`GRUConfig.tempo_bins`)."""
     model: GRUConfig = field(default_factory=GRUConfig)
     """The network."""
 
 
-def targets(entry_arrays: dict[str, np.ndarray], n: int, fps: float) -> np.ndarray:
-    """Return frame targets ``(n, 3)``: beat, downbeat (1 at the frame, 0.5 beside) and
-    salience (Gaussian bumps of the event weights, sigma 1.5 frames, max-combined)."""
+def targets(entry_arrays: dict[str, np.ndarray], n: int, fps: float,
+            cfg: GRUConfig | None = None, tempo_fps: float | None = None) -> np.ndarray:
+    """Return frame targets ``(n, 3 + cfg.n_aux)``: beat, downbeat (1 at the frame, 0.5
+    beside) and salience (Gaussian bumps of the event weights, sigma 1.5 frames,
+    max-combined), then the auxiliary targets of :func:`aux_targets` when ``cfg`` asks for
+    them (``tempo_fps``: the frame rate the network's tempo is counted in, default ``fps``)."""
     y = np.zeros((n, 3), np.float32)
     for k, key in enumerate(("beats", "downbeats")):
         f = np.round(entry_arrays[key] * fps).astype(int)
@@ -101,7 +112,58 @@ def targets(entry_arrays: dict[str, np.ndarray], n: int, fps: float) -> np.ndarr
         lo, hi = max(0, int(s * fps) - 6), min(n, int(s * fps) + 7)
         bump = w * np.exp(-0.5 * ((t[lo:hi] - s) * fps / 1.5) ** 2)
         y[lo:hi, 2] = np.maximum(y[lo:hi, 2], bump)
-    return y
+    if cfg is None or not cfg.n_aux:
+        return y
+    aux = aux_targets(entry_arrays["beats"], entry_arrays["downbeats"], n, fps, cfg,
+                      tempo_fps or fps)
+    return np.concatenate([y, aux], axis=1)
+
+
+def _phase(events: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Phase in 0..1 of each time between consecutive events; NaN outside them."""
+    ph = np.full(len(t), np.nan)
+    if len(events) < 2:
+        return ph
+    i = np.searchsorted(events, t, side="right") - 1
+    ok = (i >= 0) & (i < len(events) - 1)
+    j = i[ok]
+    ph[ok] = (t[ok] - events[j]) / (events[j + 1] - events[j])
+    return ph
+
+
+def tempo_class(bpm: np.ndarray, bins: int) -> np.ndarray:
+    """Class of each tempo among ``bins`` log-spaced classes over the decoder's range
+    (:data:`editspec.model.data.TEMPO_RANGE_BPM`), clipped to the ends."""
+    lo, hi = corpus.TEMPO_RANGE_BPM
+    pos = (np.log2(bpm) - np.log2(lo)) / (np.log2(hi) - np.log2(lo))
+    return np.clip(np.round(pos * (bins - 1)), 0, bins - 1)
+
+
+def aux_targets(beats: np.ndarray, downbeats: np.ndarray, n: int, fps: float, cfg: GRUConfig,
+                tempo_fps: float) -> np.ndarray:
+    """Return the auxiliary targets ``(n, cfg.n_aux)``, NaN where there is no label.
+
+    With :attr:`GRUConfig.phase_head`: sine and cosine of the phase within the beat, then
+    within the bar (between consecutive beats, downbeats). With
+    :attr:`GRUConfig.tempo_bins`: the class (:func:`tempo_class`) of the local tempo between
+    consecutive beats, as the network hears it (beats ``tempo_fps / fps`` times as fast).
+    """
+    t = np.arange(n) / fps
+    cols = []
+    if cfg.phase_head:
+        for ev in (beats, downbeats):
+            ph = 2 * np.pi * _phase(np.asarray(ev, float), t)
+            cols += [np.sin(ph), np.cos(ph)]
+    if cfg.tempo_bins:
+        beats = np.asarray(beats, float)
+        cls = np.full(n, np.nan)
+        if len(beats) >= 2:
+            i = np.searchsorted(beats, t, side="right") - 1
+            ok = (i >= 0) & (i < len(beats) - 1)
+            ibi = np.diff(beats)[i[ok]]
+            cls[ok] = tempo_class(60.0 / ibi * fps / tempo_fps, cfg.tempo_bins)
+        cols.append(cls)
+    return np.stack(cols, axis=1).astype(np.float32)
 
 
 def pick_peaks(act: np.ndarray, fps: float, threshold: float = 0.3,
@@ -147,18 +209,20 @@ class _Set:
 
 
 def load_split(manifest: dict[str, Any], split: str, cfg: GRUConfig, root: str | None = None,
-               progress: bool = False) -> _Set:
-    """Compute features and targets of every render of one split."""
+               progress: bool = False, extra: bool = True) -> _Set:
+    """Compute features and targets of every render of one split (without the songs of
+    :data:`editspec.model.data.EXTRA_TRAIN_PACKAGES` when ``extra`` is False)."""
     from tqdm import tqdm
 
-    entries = [e for e in manifest["renders"] if e["split"] == split]
+    entries = [e for e in manifest["renders"] if e["split"] == split
+               and (extra or not corpus.is_extra(e))]
     out = _Set([], [], [], [], [])
     for e in tqdm(entries, desc=f"features {split}", disable=not progress, leave=False):
         d = corpus.load_render(e, root)
         x = features(d["audio"], cfg)
         out.names.append(e["name"])
         out.x.append(x.astype(np.float16))
-        out.y.append(targets(d, len(x), cfg.fps))
+        out.y.append(targets(d, len(x), cfg.fps, cfg))
         out.beats.append(d["beats"])
         out.downbeats.append(d["downbeats"])
     return out
@@ -172,8 +236,10 @@ def add_pseudo(data: _Set, windows: list[dict[str, Any]], cfg: GRUConfig) -> int
     for w in windows:
         x = features(w["audio"], cfg)
         y = targets({"beats": w["beats"], "downbeats": none, "salience_times": none,
-                     "salience_weights": none}, len(x), cfg.fps)
-        y[:, 1:] = -1.0
+                     "salience_weights": none}, len(x), cfg.fps, cfg)
+        y[:, 1:3] = -1.0
+        if cfg.phase_head:  # no bar lines: no bar phase
+            y[:, 5:7] = np.nan
         data.names.append(w["name"])
         data.x.append(x.astype(np.float16))
         data.y.append(y)
@@ -214,8 +280,9 @@ def add_teacher(data: _Set, teacher: Any, weight: float) -> int:
     w = np.float32(weight)
     for j, x in enumerate(data.x):
         p = run_network(teacher, x.astype(np.float32))
-        y = data.y[j]
-        data.y[j] = np.where(y >= 0, w * p + (1 - w) * y, y).astype(np.float32)
+        y = data.y[j].copy()
+        y[:, :3] = np.where(y[:, :3] >= 0, w * p + (1 - w) * y[:, :3], y[:, :3])
+        data.y[j] = y.astype(np.float32)
     return len(data.x)
 
 
@@ -244,7 +311,7 @@ def add_stretched(data: _Set, manifest: dict[str, Any], factors: tuple[float, ..
         for f in ok:
             c = replace(cfg, hop=round(f * cfg.hop))
             x = features(d["audio"], c)
-            out.append((x.astype(np.float16), targets(d, len(x), c.fps)))
+            out.append((x.astype(np.float16), targets(d, len(x), c.fps, c, cfg.fps)))
         data.stretched[j] = out
         added += len(out)
     return added
@@ -309,22 +376,47 @@ def _batches(data: _Set, tc: TrainConfig, rng: np.random.Generator,
             n = min(tc.crop_frames, len(x))
             s = int(rng.integers(0, len(x) - n + 1))
             xp = np.zeros((tc.crop_frames, x.shape[1]), np.float32)
-            yp = np.full((tc.crop_frames, 3), -1.0, np.float32)  # -1: padding, no loss
+            yp = np.full((tc.crop_frames, y.shape[1]), -1.0, np.float32)  # -1: padding, no loss
+            yp[:, 3:] = np.nan  # auxiliary targets: NaN, no loss
             xp[:n], yp[:n] = x[s:s + n], y[s:s + n]
             xs.append(xp)
             ys.append(yp)
         yield torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
 
 
-def _loss(logits: torch.Tensor, y: torch.Tensor, tc: TrainConfig) -> torch.Tensor:
-    mask = (y >= 0).float()
-    yt = y.clamp(min=0)
+def _loss(logits: torch.Tensor, y: torch.Tensor, tc: TrainConfig,
+          aux: torch.Tensor | None = None) -> torch.Tensor:
+    main = y[..., :3]
+    mask = (main >= 0).float()
+    yt = main.clamp(min=0)
     pb, pd = (tc.pos_weight, tc.pos_weight) if np.isscalar(tc.pos_weight) else tc.pos_weight
     pw = torch.tensor([float(pb), float(pd), 1.0])
     per = nn.functional.binary_cross_entropy_with_logits(logits, yt, pos_weight=pw,
                                                          reduction="none")
     hw = torch.tensor(tc.head_weights)
-    return (per * mask * hw).sum() / (mask.sum() + 1e-9)
+    loss = (per * mask * hw).sum() / (mask.sum() + 1e-9)
+    if aux is None:
+        return loss
+    return loss + _aux_loss(aux, y[..., 3:], tc)
+
+
+def _aux_loss(aux: torch.Tensor, ya: torch.Tensor, tc: TrainConfig) -> torch.Tensor:
+    """Squared error of the phases' sine and cosine and cross-entropy of the tempo class,
+    over the frames that have them, weighted by :attr:`TrainConfig.aux_weights`."""
+    cfg, total = tc.model, aux.new_zeros(())
+    w_phase, w_tempo = tc.aux_weights
+    if cfg.phase_head:
+        m = ~torch.isnan(ya[..., :4])
+        d = (aux[..., :4] - torch.nan_to_num(ya[..., :4])) ** 2
+        total = total + w_phase * (d * m).sum() / (m.sum() + 1e-9) * 2  # per (sin, cos) pair
+    if cfg.tempo_bins:
+        cls = ya[..., -1]
+        m = ~torch.isnan(cls)
+        if bool(m.any()):
+            logits = aux[..., -cfg.tempo_bins:][m]
+            total = total + w_tempo * nn.functional.cross_entropy(logits, cls[m].long(),
+                                                                  label_smoothing=0.1)
+    return total
 
 
 def evaluate(model: BeatGRU, data: _Set) -> dict[str, float]:
@@ -399,7 +491,7 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
         from editspec.model.selftrain import load_pseudo
 
         pseudo = load_pseudo(corpus_root, seed=tc.seed)
-    train_set = load_split(manifest, "train", tc.model, corpus_root, progress)
+    train_set = load_split(manifest, "train", tc.model, corpus_root, progress, tc.extra_songs)
     val_set = load_split(manifest, "val", tc.model, corpus_root, progress)
     torch.manual_seed(tc.seed)
     model = BeatGRU(tc.model)
@@ -452,7 +544,11 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
         warp = np.random.default_rng([tc.seed, epoch, 2]) if tc.stretch else None
         for xb, yb in _batches(train_set, tc, rng, aug, warp):
             opt.zero_grad()
-            loss = _loss(model(xb), yb, tc)
+            if tc.model.n_aux:
+                logits, aux_out = model.forward_all(xb)
+                loss = _loss(logits, yb, tc, aux_out)
+            else:
+                loss = _loss(model(xb), yb, tc)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()

@@ -1045,3 +1045,131 @@ def test_drumless_excerpts_can_be_drawn_more_often(tmp_path):
                  workdir=str(tmp_path / "wb"), corpus_root=root, progress=False)
     assert plain["n_train_renders"] == more["n_train_renders"] == 2
     assert more["history"] != plain["history"]
+
+
+def test_auxiliary_targets_give_beat_and_bar_phase_and_the_tempo_class():
+    from editspec.model.train import targets, tempo_class
+
+    cfg = GRUConfig(phase_head=True, tempo_bins=17)
+    beats = np.array([1.0, 1.5, 2.0, 2.5, 3.0])  # 120 BPM, bars of 4 from 1.0
+    arrays = {"beats": beats, "downbeats": np.array([1.0, 3.0]),
+              "salience_times": np.zeros(0), "salience_weights": np.zeros(0)}
+    y = targets(arrays, 200, 50.0, cfg)
+    assert y.shape == (200, 3 + 4 + 1)
+    # frame 50 is 1.0 s: on the beat and on the bar, phase 0 of both
+    assert y[50, 3:7] == pytest.approx([0.0, 1.0, 0.0, 1.0], abs=1e-6)
+    # 1.5 s: on a beat, a quarter of the bar; 2.0 s: half the bar; 2.2 s: 0.4 of a beat
+    assert y[75, 3:7] == pytest.approx([0.0, 1.0, 1.0, 0.0], abs=1e-6)
+    assert y[100, 5:7] == pytest.approx([0.0, -1.0], abs=1e-6)
+    assert y[110, 3:5] == pytest.approx([np.sin(0.8 * np.pi), np.cos(0.8 * np.pi)], abs=1e-6)
+    assert np.isnan(y[10, 3:]).all() and np.isnan(y[160, 3:]).all()  # before / after them
+    # 120 BPM among 17 classes spaced over log2(55)..log2(215): (log2(120/55)) / log2(215/55)
+    want = round(np.log2(120 / 55) / np.log2(215 / 55) * 16)
+    assert y[60, 7] == want == tempo_class(np.array([120.0]), 17)[0]
+    # heard through a hop 0.8 times as long, the beats come 1.25 times as fast
+    y2 = targets(arrays, 200, 50.0 / 0.8, cfg, tempo_fps=50.0)
+    assert y2[90, 7] == tempo_class(np.array([150.0]), 17)[0] != want
+    assert tempo_class(np.array([20.0, 400.0]), 17).tolist() == [0, 16]
+    assert targets(arrays, 200, 50.0).shape == (200, 3)  # none asked for
+
+
+def test_auxiliary_heads_train_and_leave_the_analyzers_outputs_alone(tmp_path):
+    from dataclasses import replace
+
+    from editspec.model import fastnet
+    from editspec.model.train import TrainConfig, _loss, train
+
+    root = str(tmp_path / "corpus")
+    _tiny_corpus(root)
+    aux_cfg = replace(TINY, phase_head=True, tempo_bins=8)
+    tc = TrainConfig(epochs=1, batch=2, crop_frames=64, model=aux_cfg, threads=1)
+    out = str(tmp_path / "aux.pt")
+    train(tc, output=out, workdir=str(tmp_path / "w"), corpus_root=root, progress=False)
+    ck = torch.load(out, weights_only=True)
+    assert ck["state_dict"]["aux.weight"].shape == (12, 16)
+    net = model_from_checkpoint(ck)
+    x = torch.rand(1, 50, aux_cfg.n_inputs)
+    logits, aux = net.forward_all(x)
+    assert logits.shape == (1, 50, 3) and aux.shape == (1, 50, 12)
+    assert torch.equal(net(x), logits)
+    fast = fastnet.from_state(net.cfg, net.state_dict())
+    assert np.allclose(fast.forward(x.numpy()), logits.detach().numpy(), atol=1e-4)
+    # the auxiliary loss counts: a wrong phase costs more than the right one, NaN costs nothing
+    y = torch.full((1, 50, 3 + 5), float("nan"))
+    y[..., :3] = 0.0
+    base = _loss(logits.detach(), y, tc, aux.detach())
+    y[0, 10, 3:7] = torch.tensor([0.0, 1.0, 0.0, 1.0])
+    right = aux.detach().clone()
+    right[0, 10, :4] = torch.tensor([0.0, 1.0, 0.0, 1.0])
+    assert float(_loss(logits, y, tc, right)) < float(_loss(logits, y, tc, aux.detach()))
+    assert torch.isfinite(base)
+
+
+def test_train_cli_rejects_bad_tempo_bins(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "editspec", "train", "--tempo-bins", "1"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 2
+    assert "--tempo-bins 1 must be 0 (off) or 2..512" in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_midi_lumps_of_a_wad_are_extracted_as_songs(tmp_path):
+    import struct
+
+    import pretty_midi
+
+    from editspec.model.data import list_extra_midi, wad_midi
+
+    pm = pretty_midi.PrettyMIDI(initial_tempo=100.0)
+    inst = pretty_midi.Instrument(program=0)
+    inst.notes = [pretty_midi.Note(90, 60, i * 0.6, i * 0.6 + 0.3) for i in range(8)]
+    pm.instruments.append(inst)
+    midi_path = tmp_path / "song.mid"
+    pm.write(str(midi_path))
+    midi = midi_path.read_bytes()
+    lumps = [(b"MAP01", b"\x01\x02" * 20), (b"D_RUNNIN", midi), (b"D_EMPTY", b"")]
+    body, table, pos = b"", b"", 12
+    for name, data in lumps:
+        table += struct.pack("<ii8s", pos, len(data), name)
+        body += data
+        pos += len(data)
+    wad = tmp_path / "pkgs" / "freedoom" / "usr" / "doom2.wad"
+    wad.parent.mkdir(parents=True)
+    wad.write_bytes(b"IWAD" + struct.pack("<ii", len(lumps), pos) + body + table)
+    out = tmp_path / "midi"
+    paths = wad_midi(str(wad), str(out))
+    assert [os.path.basename(p) for p in paths] == ["doom2-D_RUNNIN.mid"]
+    got = pretty_midi.PrettyMIDI(paths[0])
+    assert [round(n.start, 3) for n in got.instruments[0].notes] == [round(i * 0.6, 3)
+                                                                     for i in range(8)]
+    assert got.estimate_tempo() > 0
+    dirs = {"freedoom": str(tmp_path / "pkgs" / "freedoom")}
+    assert [os.path.basename(p) for p in list_extra_midi(dirs)] == ["doom2-D_RUNNIN.mid"]
+    (tmp_path / "bad.wad").write_bytes(b"PK\x03\x04 not a wad")
+    with pytest.raises(CorpusError, match="not a WAD file"):
+        wad_midi(str(tmp_path / "bad.wad"), str(out))
+
+
+def test_extra_songs_train_only_when_asked(tmp_path):
+    from dataclasses import replace
+
+    from editspec.model.data import is_extra
+    from editspec.model.train import TrainConfig, load_split, train
+
+    root = str(tmp_path / "corpus")
+    _tiny_corpus(root)
+    path = os.path.join(root, "manifest.json")
+    with open(path) as fh:
+        m = json.load(fh)
+    m["renders"][1]["song"] = "/c/pkgs/freedoom/midi/freedoom2-D_RUNNIN.mid"
+    with open(path, "w") as fh:
+        json.dump(m, fh)
+    assert [is_extra(e) for e in m["renders"]] == [False, True, False, False]
+    assert load_split(load_manifest(root), "train", TINY, root, extra=False).names == [
+        "train-0000-0"]
+    tc = TrainConfig(epochs=1, batch=1, crop_frames=64, model=TINY, threads=1)
+    without = train(tc, output=str(tmp_path / "a.pt"), workdir=str(tmp_path / "wa"),
+                    corpus_root=root, progress=False)
+    with_extra = train(replace(tc, extra_songs=True), output=str(tmp_path / "b.pt"),
+                       workdir=str(tmp_path / "wb"), corpus_root=root, progress=False)
+    assert without["n_train_renders"] == 1 and with_extra["n_train_renders"] == 2
