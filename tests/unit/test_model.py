@@ -633,6 +633,17 @@ def _tiny_corpus(root: str) -> None:
         json.dump({"version": CORPUS_VERSION, "config": {"seed": 0}, "renders": renders}, fh)
 
 
+def _edit_render(root: str, i: int, **fields) -> dict:
+    """Change fields of render ``i`` of the tiny corpus's manifest; return the manifest."""
+    path = os.path.join(root, "manifest.json")
+    with open(path) as fh:
+        m = json.load(fh)
+    m["renders"][i].update(fields)
+    with open(path, "w") as fh:
+        json.dump(m, fh)
+    return m
+
+
 def test_a_corpus_of_another_version_must_be_rebuilt(tmp_path):
     root = str(tmp_path / "corpus")
     _tiny_corpus(root)
@@ -1022,12 +1033,7 @@ def test_drumless_excerpts_can_be_drawn_more_often(tmp_path):
 
     root = str(tmp_path / "corpus")
     _tiny_corpus(root)
-    path = os.path.join(root, "manifest.json")
-    with open(path) as fh:
-        m = json.load(fh)
-    m["renders"][1]["spec"] = {"mode": "nodrums"}  # the 128 BPM training excerpt
-    with open(path, "w") as fh:
-        json.dump(m, fh)
+    _edit_render(root, 1, spec={"mode": "nodrums"})  # the 128 BPM training excerpt
     data = load_split(load_manifest(root), "train", TINY, root)
     assert repeat_mode(data, load_manifest(root), "nodrums", 3) == 2
     assert data.names == ["train-0000-0", "train-0001-0", "train-0001-0", "train-0001-0"]
@@ -1158,12 +1164,7 @@ def test_extra_songs_train_only_when_asked(tmp_path):
 
     root = str(tmp_path / "corpus")
     _tiny_corpus(root)
-    path = os.path.join(root, "manifest.json")
-    with open(path) as fh:
-        m = json.load(fh)
-    m["renders"][1]["song"] = "/c/pkgs/freedoom/midi/freedoom2-D_RUNNIN.mid"
-    with open(path, "w") as fh:
-        json.dump(m, fh)
+    m = _edit_render(root, 1, song="/c/pkgs/freedoom/midi/freedoom2-D_RUNNIN.mid")
     assert [is_extra(e) for e in m["renders"]] == [False, True, False, False]
     assert load_split(load_manifest(root), "train", TINY, root, extra=False).names == [
         "train-0000-0"]
