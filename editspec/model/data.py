@@ -838,6 +838,18 @@ def crash_times(manifest: dict[str, Any], split: str = "train",
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
 
+def _distinct(paths: list[str], seen: set[str]) -> list[str]:
+    """The files whose bytes are not yet in ``seen`` (content hashes, updated), in order."""
+    out = []
+    for p in paths:
+        with open(p, "rb") as fh:
+            h = hashlib.blake2b(fh.read(), digest_size=8).hexdigest()
+        if h not in seen:
+            seen.add(h)
+            out.append(p)
+    return out
+
+
 def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: str | None = None,
                  progress: bool = True, limit_songs: int | None = None) -> str:
     """Fetch the packages, render the corpus and write its manifest; return the manifest path.
@@ -873,24 +885,12 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
     sfs = find_soundfonts(dirs)
     if len(sfs) < 2:
         raise CorpusError(f"need at least two soundfonts, found {[n for n, _ in sfs]}")
-    paths = list_midi(dirs)
-    # identical files (same bytes) count once
-    seen, uniq = set(), []
-    for p in paths:
-        with open(p, "rb") as fh:
-            h = hashlib.blake2b(fh.read(), digest_size=8).hexdigest()
-        if h not in seen:
-            seen.add(h)
-            uniq.append(p)
-    paths = uniq[:limit_songs] if limit_songs else uniq
+    seen: set[str] = set()  # identical files (same bytes) count once
+    paths = _distinct(list_midi(dirs), seen)
+    paths = paths[:limit_songs] if limit_songs else paths
     splits = split_groups([song_group(p) for p in paths], cfg)
-    extra = []  # training-only songs, after the others: no index moves
-    for p in [] if limit_songs else list_extra_midi(dirs):
-        with open(p, "rb") as fh:
-            h = hashlib.blake2b(fh.read(), digest_size=8).hexdigest()
-        if h not in seen:
-            seen.add(h)
-            extra.append(p)
+    # training-only songs, after the others: no index moves
+    extra = [] if limit_songs else _distinct(list_extra_midi(dirs), seen)
     out_dir = os.path.join(root, f"renders-v{CORPUS_VERSION}")  # a new version renders anew
     os.makedirs(out_dir, exist_ok=True)
     jobs = []

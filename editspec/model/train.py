@@ -119,13 +119,17 @@ def targets(entry_arrays: dict[str, np.ndarray], n: int, fps: float,
     return np.concatenate([y, aux], axis=1)
 
 
+def _interval(events: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index ``j`` of the events ``events[j] <= t < events[j + 1]`` around each time, and
+    whether there is such an interval (False before the first and after the last event)."""
+    i = np.searchsorted(events, t, side="right") - 1
+    return i, (i >= 0) & (i < len(events) - 1)
+
+
 def _phase(events: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Phase in 0..1 of each time between consecutive events; NaN outside them."""
     ph = np.full(len(t), np.nan)
-    if len(events) < 2:
-        return ph
-    i = np.searchsorted(events, t, side="right") - 1
-    ok = (i >= 0) & (i < len(events) - 1)
+    i, ok = _interval(events, t)
     j = i[ok]
     ph[ok] = (t[ok] - events[j]) / (events[j + 1] - events[j])
     return ph
@@ -157,11 +161,9 @@ def aux_targets(beats: np.ndarray, downbeats: np.ndarray, n: int, fps: float, cf
     if cfg.tempo_bins:
         beats = np.asarray(beats, float)
         cls = np.full(n, np.nan)
-        if len(beats) >= 2:
-            i = np.searchsorted(beats, t, side="right") - 1
-            ok = (i >= 0) & (i < len(beats) - 1)
-            ibi = np.diff(beats)[i[ok]]
-            cls[ok] = tempo_class(60.0 / ibi * fps / tempo_fps, cfg.tempo_bins)
+        i, ok = _interval(beats, t)
+        ibi = np.diff(beats)[i[ok]]
+        cls[ok] = tempo_class(60.0 / ibi * fps / tempo_fps, cfg.tempo_bins)
         cols.append(cls)
     return np.stack(cols, axis=1).astype(np.float32)
 
@@ -237,9 +239,7 @@ def add_pseudo(data: _Set, windows: list[dict[str, Any]], cfg: GRUConfig) -> int
         x = features(w["audio"], cfg)
         y = targets({"beats": w["beats"], "downbeats": none, "salience_times": none,
                      "salience_weights": none}, len(x), cfg.fps, cfg)
-        y[:, 1:3] = -1.0
-        if cfg.phase_head:  # no bar lines: no bar phase
-            y[:, 5:7] = np.nan
+        y[:, 1:3] = -1.0  # (no downbeats: the bar phase, if any, is NaN already)
         data.names.append(w["name"])
         data.x.append(x.astype(np.float16))
         data.y.append(y)
@@ -544,11 +544,8 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
         warp = np.random.default_rng([tc.seed, epoch, 2]) if tc.stretch else None
         for xb, yb in _batches(train_set, tc, rng, aug, warp):
             opt.zero_grad()
-            if tc.model.n_aux:
-                logits, aux_out = model.forward_all(xb)
-                loss = _loss(logits, yb, tc, aux_out)
-            else:
-                loss = _loss(model(xb), yb, tc)
+            logits, aux_out = model.forward_all(xb)  # aux_out: None without the outputs
+            loss = _loss(logits, yb, tc, aux_out)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()

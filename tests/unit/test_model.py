@@ -1077,6 +1077,8 @@ def test_auxiliary_targets_give_beat_and_bar_phase_and_the_tempo_class():
     assert y2[90, 7] == tempo_class(np.array([150.0]), 17)[0] != want
     assert tempo_class(np.array([20.0, 400.0]), 17).tolist() == [0, 16]
     assert targets(arrays, 200, 50.0).shape == (200, 3)  # none asked for
+    no_bars = targets(dict(arrays, downbeats=np.zeros(0)), 200, 50.0, cfg)
+    assert np.isnan(no_bars[:, 5:7]).all() and not np.isnan(no_bars[60, 3:5]).any()
 
 
 def test_auxiliary_heads_train_and_leave_the_analyzers_outputs_alone(tmp_path):
