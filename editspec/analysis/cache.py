@@ -1,6 +1,7 @@
 """Content-hash cache for analysis results.
 
-One folder, ``$EDITSPEC_CACHE`` or ``~/.cache/editspec``; entries are ``.npz`` files
+One folder, ``$EDITSPEC_CACHE``, else ``$XDG_CACHE_HOME/editspec``, else
+``~/.cache/editspec``; entries are ``.npz`` files
 (``allow_pickle=False``) keyed on the media's content hash, the analyzer's version and
 its parameters. A failed write is a warning, never an error.
 """
@@ -20,9 +21,17 @@ log = logging.getLogger(__name__)
 
 
 def cache_dir() -> str:
-    """Return the cache folder (created on demand)."""
-    return os.environ.get("EDITSPEC_CACHE") or os.path.join(
-        os.path.expanduser("~"), ".cache", "editspec")
+    """Return the cache folder (created on demand).
+
+    ``$EDITSPEC_CACHE``, else ``$XDG_CACHE_HOME/editspec`` (the XDG base directory
+    specification: only an absolute ``XDG_CACHE_HOME`` counts), else ``~/.cache/editspec``.
+    """
+    explicit = os.environ.get("EDITSPEC_CACHE")
+    if explicit:
+        return explicit
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = xdg if os.path.isabs(xdg) else os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "editspec")
 
 
 def file_hash(path: str) -> str:
