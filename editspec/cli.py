@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     pl = sub.add_parser("plan", help="plan a recipe into an EDL (JSON)")
     pl.add_argument("recipe")
-    pl.add_argument("-o", "--output", required=True, help="EDL file to write (.json)")
+    pl.add_argument("-o", "--output", required=True,
+                    help="EDL file to write (.json); - writes it to stdout")
     pl.add_argument("--no-cache", action="store_true", help="recompute analyses")
     pl.add_argument("--explain", action="store_true",
                     help="print each cut: time, frame, musical event, energy, salience, clip, rule")
@@ -393,7 +394,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """``editspec plan``."""
-    from editspec.edl import write_edl
+    from editspec.edl import edl_to_json, write_edl
     from editspec.pipeline import plan_recipe
 
     recipe = _load_recipe(args, args.recipe)
@@ -402,12 +403,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
         recipe = dataclasses.replace(recipe, seed=args.seed)
     edl = plan_recipe(recipe, use_cache=not args.no_cache, tracker=args.tracker)
-    write_edl(edl, args.output)
+    to_stdout = args.output == "-"
+    if to_stdout:
+        sys.stdout.write(edl_to_json(edl))
+        sys.stdout.flush()
+    else:
+        write_edl(edl, args.output)
     if args.explain:
         from editspec.plan import format_explain
 
-        print(format_explain(edl))
-    _say(f"wrote {args.output}: {len(edl.events)} shots, {edl.duration_frames} frames at {edl.fps} fps")
+        print(format_explain(edl), file=sys.stderr if to_stdout else sys.stdout)
+    where = "the EDL to stdout" if to_stdout else args.output
+    _say(f"wrote {where}: {len(edl.events)} shots, {edl.duration_frames} frames at {edl.fps} fps")
     return EXIT_OK
 
 

@@ -90,3 +90,7 @@ class ModelError(EditspecError):
 
 class BackendError(EditspecError):
     """A backend that cannot write the requested output (unknown name, failed render)."""
+
+
+class OutputError(EditspecError):
+    """An output that cannot be written (folder missing rights, path is a folder, disk full)."""
