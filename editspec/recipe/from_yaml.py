@@ -219,17 +219,28 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             errors: list[RecipeError] = []
+            # Merge keys (`<<: *base` or `<<: [*a, *b]`): flatten_mapping puts the merged
+            # pairs first, in the order of the merged maps. As the YAML merge-key spec says,
+            # an earlier map's key wins over a later map's and the mapping's own keys win
+            # over merged ones (PyYAML's own constructor gets the first rule wrong); only
+            # the mapping's own keys may not repeat.
+            own_keys = {id(k) for k, _ in node.value}
             self.loader.flatten_mapping(node)
+            own: set[str] = set()
             for knode, vnode in node.value:
                 if not isinstance(knode, yaml.ScalarNode):
                     raise self._error(knode, "a key must be plain text", "bad-key")
                 key = self.loader.construct_object(knode, deep=True)
                 key = key if isinstance(key, str) else str(key)
                 kpos = (self.marks.path, knode.start_mark.line + 1, knode.start_mark.column + 1)
-                if key in out:
-                    errors.append(RecipeError(f"duplicate key {key[:80]!r}", *kpos,
-                                              code="duplicate-key"))
-                    continue
+                if id(knode) in own_keys:
+                    if key in own:
+                        errors.append(RecipeError(f"duplicate key {key[:80]!r}", *kpos,
+                                                  code="duplicate-key"))
+                        continue
+                    own.add(key)
+                elif key in out:
+                    continue  # merged from an earlier map: that one wins
                 self.marks.keys[(*path, key)] = kpos
                 out[key] = self.build(vnode, (*path, key), depth + 1)
             if errors:

@@ -138,3 +138,25 @@ def test_fuzz_regressions_are_recipe_errors(folder):
     assert "more than 20000 values" in _messages(_write(folder, bomb))[0]
     assert _messages(_write(folder, "version: 1\x00\n"))[0].endswith(
         "1:11: YAML syntax: character U+0000 is not allowed in YAML")
+
+
+MERGED = SMALLEST + """\
+overlays:
+  - &top {text: "Hi", start: 0s, end: 3s, position: top}
+  - {<<: *top, text: "Bye", start: 3s, end: 5s}
+  - <<: [{position: bottom, size: 30}, *top]
+    end: 6s
+"""
+
+
+def test_yaml_merge_keys_merge_and_own_keys_override(folder):
+    r = load_recipe(_write(folder, MERGED))
+    got = [(o.text, o.start_s, o.end_s, o.position, o.style.size) for o in r.overlays]
+    assert got[:2] == [("Hi", 0.0, 3.0, "top", got[0][4]), ("Bye", 3.0, 5.0, "top", got[0][4])]
+    # the first merged map wins over the later one, the mapping's own key over both
+    assert got[2] == ("Hi", 0.0, 6.0, "bottom", 30)
+
+
+def test_yaml_merge_keys_still_reject_a_repeated_own_key(folder):
+    p = _write(folder, MERGED + '  - {<<: *top, text: "a", text: "b"}\n')
+    assert _messages(p) == [f"{p}:11:27: duplicate key 'text'"]
