@@ -14,6 +14,7 @@ transition is centred on its cut.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -286,6 +287,9 @@ def check_edl(edl: EDL) -> None:
         if e.rec_in != pos or e.rec_out <= e.rec_in:
             raise EditspecError(f"EDL event {i}: rec_in={e.rec_in} rec_out={e.rec_out}, expected to "
                                 f"start at frame {pos} and last at least one frame")
+        if not (math.isfinite(e.src_in) and math.isfinite(e.src_out)):  # NaN passes < and >
+            raise EditspecError(f"EDL event {i}: src_in={e.src_in} src_out={e.src_out} "
+                                "is not a time")
         if e.src_out <= e.src_in or e.src_in < 0:
             raise EditspecError(f"EDL event {i}: src_in={e.src_in} src_out={e.src_out} is empty")
         pos = e.rec_out

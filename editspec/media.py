@@ -115,7 +115,12 @@ def probe(path: str) -> MediaInfo:
             value = float(fm.group(1)) * (1000 if fm.group(2) else 1)
             from editspec.timecode import parse_fps
 
-            fps = parse_fps(fm.group(1)) if not fm.group(2) else parse_fps(value)
+            try:
+                fps = parse_fps(fm.group(1)) if not fm.group(2) else parse_fps(value)
+            except ValueError:
+                raise MediaError(f"{path}: its header gives a frame rate of {value:g} fps, over "
+                                 "the 1000 fps editspec cuts; re-encode it to a lower rate "
+                                 "(ffmpeg -i IN -r 60 OUT)") from None
         break
     rotation = 0
     rm = _ROT_RE.search(text)

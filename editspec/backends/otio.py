@@ -17,6 +17,7 @@ an EDL that the ffmpeg backend renders. See ``docs/interchange.md``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 import os
@@ -333,9 +334,18 @@ def _url_to_path(url: str, base_dir: str) -> str:
     return os.path.normpath(os.path.join(base_dir, url))
 
 
-def _fps_of(tl: otio.schema.Timeline, rate: float) -> Fraction:
+def _rate(value: Any, what: str) -> Fraction:
+    """A frame rate read from a timeline; one outside editspec's range is a BackendError."""
     from editspec.timecode import parse_fps
 
+    try:
+        return parse_fps(value)
+    except ValueError as exc:
+        raise BackendError(f"{what}: {exc}") from None
+
+
+def _fps_of(tl: otio.schema.Timeline, rate: float) -> Fraction:
+    parse_fps = functools.partial(_rate, what="the timeline's rate")
     meta = tl.metadata.get("editspec", {})
     if "fps" in meta:
         fps = parse_fps(str(meta["fps"]))
@@ -346,8 +356,8 @@ def _fps_of(tl: otio.schema.Timeline, rate: float) -> Fraction:
 
 def _source_info(clip: otio.schema.Clip, path: str) -> SourceInfo:
     from editspec.media import probe
-    from editspec.timecode import parse_fps
 
+    parse_fps = functools.partial(_rate, what=f"the rate of clip {clip.name or path!r}")
     ref = clip.media_reference
     meta = dict(ref.metadata.get("editspec", {}))
     avail = ref.available_range

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -157,4 +158,19 @@ def write(edl: EDL, path: str, *, video: str | None = None, embed_video: bool = 
                                use_cache=use_cache, title=title)
     for note in data["notes"]:
         log.info("report: %s", note)
-    write_text_atomic(path, render_page(data))
+    write_text_atomic(path, render_page(_finite(data)))
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (an EDL's meta, an analysis) as None.
+
+    The page's JSON must be strict JSON; a value that is not a number is shown as
+    missing rather than ending the report.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value

@@ -84,7 +84,9 @@ def probe_video(path: str) -> VideoInfo:
         from editspec.analysis.video.decode import explain_unreadable
 
         why = explain_unreadable(path)
-        raise MediaError(f"{path}: {why or 'not a media file that ffmpeg can read'}") from None
+        if why is None:
+            raise  # ffmpeg reads it: probe's own reason (a header it cannot use)
+        raise MediaError(f"{path}: {why}") from None
     if not info.has_video:
         raise MediaError(f"{path}: has no video stream")
     if info.duration <= 0:
