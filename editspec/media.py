@@ -60,6 +60,8 @@ class MediaInfo:
     """Display rotation in degrees from the stream's side data."""
     sample_rate: int = 0
     """Sample rate of the first audio stream, Hz."""
+    still: bool = False
+    """True for a still image (read by an image demuxer: JPEG, PNG, WebP, ...)."""
 
 
 _DURATION_RE = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
@@ -69,6 +71,7 @@ _SIZE_RE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
 _FPS_RE = re.compile(r"([\d.]+)(k?) (?:fps|tbr)")
 _ROT_RE = re.compile(r"rotation of (-?[\d.]+) degrees|rotate\s*:\s*(-?\d+)")
 _HZ_RE = re.compile(r"(\d+) Hz")
+_IMAGE_RE = re.compile(r"^Input #0, (?:image2|\w+_pipe),", re.MULTILINE)
 
 
 def probe(path: str) -> MediaInfo:
@@ -133,7 +136,7 @@ def probe(path: str) -> MediaInfo:
         sample_rate = int(hm.group(1)) if hm else 0
     return MediaInfo(path=path, duration=duration, has_video=has_video, has_audio=am is not None,
                      width=width, height=height, fps=fps, rotation=rotation,
-                     sample_rate=sample_rate)
+                     sample_rate=sample_rate, still=_IMAGE_RE.search(text) is not None)
 
 
 def run_ffmpeg(args: list[str], what: str) -> subprocess.CompletedProcess[bytes]:

@@ -13,6 +13,10 @@ def analyze_recipe(recipe: Recipe, *, use_cache: bool = True, tracker: str | Non
                    workers: int | None = None) -> tuple[AudioAnalysis, dict[str, Any]]:
     """Analyze a recipe's song and clips (both cached by content hash).
 
+    The media are first checked as ``editspec validate`` checks them (headers only): a
+    still image in a clip pool or a clip without sound in an ``audio: true`` pool is
+    the same recipe error here.
+
     Returns
     -------
     audio : AudioAnalysis
@@ -21,7 +25,12 @@ def analyze_recipe(recipe: Recipe, *, use_cache: bool = True, tracker: str | Non
     """
     from editspec.analysis.audio import analyze_audio
     from editspec.analysis.video import analyze_clips
+    from editspec.errors import RecipeErrors
+    from editspec.recipe.probe import probe_recipe_media
 
+    problems = probe_recipe_media(recipe)  # what `validate` reports (headers only)
+    if problems:
+        raise RecipeErrors(problems)
     audio = analyze_audio(recipe.music.path, tracker=tracker, use_cache=use_cache)
     paths = list(recipe.clip_paths)
     for end in (recipe.intro, recipe.outro):

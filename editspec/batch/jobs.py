@@ -130,7 +130,8 @@ class Template:
                 full = os.path.normpath(os.path.join(self.base, os.path.expanduser(text)))
                 if "\0" in text or not inside_roots(full, self.roots):
                     return {}, col, (f"path {text[:80]!r} is outside the media root "
-                                     f"(the recipe's folder and --media-root folders)")
+                                     "(the recipe's folder and --media-root folders, compared "
+                                     "as written: symlink the file in, or pass --media-root)")
                 if not os.path.isfile(full):
                     return {}, col, f"file {text[:80]!r} does not exist (relative to {self.base})"
         for key, v in row.matrix.items():

@@ -132,8 +132,9 @@ class _Compiler:
             prefix = os.path.dirname(prefix)
         if self.roots and not inside_roots(prefix, self.roots):
             self.error(p, f"path {rel[:80]!r} is outside the recipe's folder",
-                       hint="paths stay inside the recipe's folder tree; pass --media-root DIR "
-                            "to allow files under DIR", code="outside-root")
+                       hint="paths stay inside the recipe's folder tree, where symlinks are "
+                            "followed: symlink the files in, or pass --media-root DIR to allow "
+                            "files under DIR", code="outside-root")
             return None
         return full
 

@@ -20,7 +20,9 @@ A recipe is YAML (`.yaml`, `.yml`, `.json`) or the editspec DSL (`.edit`); both 
 the same structure, checked against one JSON Schema (draft 2020-12: `editspec schema`
 prints it). `editspec fmt RECIPE --to yaml|dsl` converts between them. Paths are
 relative to the file that names them and stay inside the recipe's folder tree unless
-`--media-root DIR` allows more. Text values may use `{{variables}}`.
+`--media-root DIR` allows more; that check reads paths as written, so symlinks in the
+folder (a `clips/` folder of links into a footage library) are followed. Text values
+may use `{{variables}}`.
 
 YAML editors complete and check recipes with the modeline
 `# yaml-language-server: $schema=<path to editspec/recipe/schema.json>`.

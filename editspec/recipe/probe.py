@@ -2,10 +2,13 @@
 
 Each file is opened by ffmpeg without an output (:func:`editspec.media.probe`), which
 reads the container and stream headers only. A file that is not media, a song with
-no sound or a clip with no picture is reported at the recipe entry that named it.
+no sound, a clip with no picture, a still image in a clip pool and a clip without
+sound in an ``audio: true`` pool are reported at the recipe entry that named it.
 """
 
 from __future__ import annotations
+
+import os
 
 from editspec.errors import MediaError, RecipeError
 from editspec.ir import Recipe, Span
@@ -46,14 +49,24 @@ def probe_recipe_media(recipe: Recipe) -> list[RecipeError]:
         if want == "audio" and not info.has_audio:
             errors.append(_err(span, f"{path}: has no sound to cut to",
                                hint="music.file must be audio, or a video with a sound track"))
-        if want == "video" and not info.has_video:
+        if want.startswith("video") and not info.has_video:
             errors.append(_err(span, f"{path}: has no picture",
                                hint="clips must be video files"))
+        elif want.startswith("video") and info.still:
+            name = os.path.basename(path)
+            errors.append(_err(
+                span, f"{path}: is a still image; clips must be video",
+                hint=f"narrow the glob to videos, or make a clip of it: ffmpeg -loop 1 -i "
+                     f"{name} -t 3 -r 30 -pix_fmt yuv420p {os.path.splitext(name)[0]}.mp4"))
+        elif want == "video+audio" and not info.has_audio:
+            errors.append(_err(span, f"{path}: has no sound, and its pool mixes the clips' "
+                                     "sound (audio: true)",
+                               hint="move it to a pool without `audio: true`"))
 
     check(recipe.music.path, recipe.music.span, "audio")
     for pool in recipe.clips:
         for p in pool.paths:
-            check(p, pool.span, "video")
+            check(p, pool.span, "video+audio" if pool.audio else "video")
     for extra in _extra_media(recipe):
         check(*extra)
     return errors

@@ -48,11 +48,16 @@ class Expanded:
 
 
 def inside_roots(path: str, roots: Sequence[str]) -> bool:
-    """Return True when ``path`` (symlinks resolved) lies in one of ``roots``."""
-    real = os.path.realpath(path)
+    """Return True when ``path`` lies in one of ``roots``, lexically.
+
+    Paths are compared as written (made absolute, ``..`` folded), symlinks not resolved:
+    a ``clips/`` folder of links into a footage library is the user's own choice and
+    stays usable, while a written ``../x`` or an absolute path elsewhere is outside.
+    """
+    full = os.path.normpath(os.path.abspath(path))
     for root in roots:
-        r = os.path.realpath(root)
-        if real == r or real.startswith(r.rstrip(os.sep) + os.sep):
+        r = os.path.normpath(os.path.abspath(root))
+        if full == r or full.startswith(r.rstrip(os.sep) + os.sep):
             return True
     return False
 
@@ -111,7 +116,8 @@ def _merge_kits(out: Expanded, path: str, base: str, roots: Sequence[str],
         return
     if not inside_roots(kit, roots):
         err(f"brand kit {ref!r} is outside the recipe's folder",
-            hint="pass --media-root DIR to allow files under DIR", code="outside-root")
+            hint="symlink it into the recipe's folder, or pass --media-root DIR to allow "
+                 "files under DIR", code="outside-root")
         return
     if kit in chain:
         err(f"brand kit {ref!r} extends itself", hint=" -> ".join(os.path.basename(c)
