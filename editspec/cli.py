@@ -21,7 +21,7 @@ from typing import Any
 from editspec import __version__
 from editspec.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EditspecError
 
-TRACKERS = ("dp", "gru", "gru-ensemble")
+TRACKERS = ("hybrid", "dp", "gru", "gru-ensemble")
 """As :data:`editspec.analysis.audio.TRACKERS` (not imported here: ``--help`` stays light)."""
 
 EXPORT_FORMATS = ("otio", "cmx3600", "fcp7", "fcpxml", "mlt")
@@ -51,9 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the analysis as JSON")
     a.add_argument("--no-cache", action="store_true", help="recompute, ignoring the cache")
     a.add_argument("--tracker", choices=TRACKERS, default=None,
-                   help="beat activations: dp (onset envelope, no model), gru (the model) or "
-                        "gru-ensemble (two models averaged: more exact, one model pass slower); "
-                        "default dp, or gru when $EDITSPEC_MODEL names weights")
+                   help="beat activations: hybrid (the model's and the onset envelope's, "
+                        "averaged; the default, best on recorded music), dp (onset envelope, "
+                        "no model), gru (the model) or gru-ensemble (two models averaged)")
     a.add_argument("--plot", metavar="PNG", help="also write a plot of the analysis")
 
     s = sub.add_parser("shots", help="find a clip's shots, motion, quality and subject centre")

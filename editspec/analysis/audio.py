@@ -44,10 +44,15 @@ HARMONY_HOP = 4 * HOP
 ENERGY_FPS = 25.0
 """Rate of the published energy and salience curves, frames per second."""
 MIN_DURATION_S = 1.0
-TRACKERS = ("dp", "gru", "gru-ensemble")
-"""``dp``: onset envelope, no model. ``gru``: the shipped network. ``gru-ensemble``: the
-mean of the shipped networks (:data:`editspec.model.infer.ENSEMBLE_NAMES`), more exact
-and one network pass slower (models/MODEL_CARD.md)."""
+TRACKERS = ("hybrid", "dp", "gru", "gru-ensemble")
+"""``hybrid`` (the default when the network ships): the mean of the ``dp`` and ``gru``
+beat activations, decoded with the decoder's own settings; best on recorded music
+(``bench/real_beats.py``, models/MODEL_CARD.md). ``dp``: onset envelope, no model.
+``gru``: the shipped network. ``gru-ensemble``: the mean of the shipped networks
+(:data:`editspec.model.infer.ENSEMBLE_NAMES`), one network pass slower."""
+HYBRID_DP_WEIGHT = 0.5
+"""Share of the ``dp`` onset activation in the ``hybrid`` tracker's beat activation (the
+rest is the GRU's beat head): equal weights, not tuned."""
 GRU_OBS_LAMBDA = 8.0
 """Bar-pointer HMM ``observation_lambda`` for the GRU's activations (see ``_analyze``)."""
 GRU_DP_DOWN_MIX = 0.3
@@ -203,12 +208,13 @@ def _decode_with_soundfile(path: str, sr: int) -> np.ndarray | None:
 
 
 def default_tracker() -> str:
-    """Return ``gru`` when the model's weights ship with this install, else ``dp``."""
+    """Return ``hybrid`` when the network's weights are there (shipped, or named by
+    ``$EDITSPEC_MODEL``), else ``dp``."""
     try:
-        from editspec.model.infer import weights_available
+        from editspec.model.infer import weights_shipped
     except ImportError:
         return "dp"
-    return "gru" if weights_available() else "dp"
+    return "hybrid" if weights_shipped() else "dp"
 
 
 def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None = None,
@@ -221,9 +227,9 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
         Audio file (or a video whose sound is analyzed).
     y : np.ndarray, optional
         Already decoded mono audio at :data:`SR` (skips decoding and the cache).
-    tracker : {"dp", "gru", "gru-ensemble"}, optional
-        Source of the beat activations (default: ``dp``, or ``gru`` when
-        :func:`~editspec.model.infer.weights_available`; :data:`TRACKERS`).
+    tracker : {"hybrid", "dp", "gru", "gru-ensemble"}, optional
+        Source of the beat activations (default: :func:`default_tracker`, ``hybrid``
+        when the network's weights are there, else ``dp``; :data:`TRACKERS`).
     meters : tuple of int
         Metres considered (beats per bar).
     use_cache : bool
@@ -249,7 +255,7 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
     if tracker != "dp":  # the GRU's results depend on its weights and decoder settings
         stamps = [[st.st_size, st.st_mtime_ns] for st in
                   (os.stat(p) for p in _weights_files(tracker) if os.path.isfile(p))]
-        params["gru"] = [GRU_OBS_LAMBDA, GRU_DP_DOWN_MIX,
+        params["gru"] = [GRU_OBS_LAMBDA, GRU_DP_DOWN_MIX, HYBRID_DP_WEIGHT,
                          (stamps[0] if len(stamps) == 1 else stamps) or None, "fastnet"]
     key = None
     if y is None and use_cache:
@@ -269,7 +275,7 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
 
 def _weights_files(tracker: str) -> list[str]:
     """The weights files a GRU tracker runs: ``$EDITSPEC_MODEL`` or the shipped network for
-    ``gru``, the shipped ensemble for ``gru-ensemble``."""
+    ``gru`` and ``hybrid``, the shipped ensemble for ``gru-ensemble``."""
     from editspec.model.infer import ensemble_path, weights_files
 
     return weights_files(ensemble_path() if tracker == "gru-ensemble" else None)
@@ -319,23 +325,29 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
         beat_act = _fit(acts.beat, n)
         down_act = _fit(acts.downbeat, n)
         salience = _fit(acts.salience, n)
-        beat_only = np.clip(beat_act - down_act, 0, 1)
         # Decoder input for the GRU (values chosen on the corpus's validation split, never
         # on test; models/MODEL_CARD.md). (1) The downbeat share of each beat mixes the
         # GRU's own (down / beat) with the dp tracker's bass-onset + harmonic-change cue,
         # GRU_DP_DOWN_MIX of the latter: the downbeat head alone fires on many beats.
         # (2) The GRU's peaks are ~5 frames wide, so a beat emits over 1 / GRU_OBS_LAMBDA
-        # of the beat interval instead of the decoder's default 1/16.
-        if GRU_DP_DOWN_MIX > 0:
-            from scipy.ndimage import maximum_filter1d
-
-            bass = np.clip(bass / (maximum_filter1d(bass, int(4 * FPS)) + 1e-9), 0, 1)
-            dp_share = 0.7 * np.clip(0.5 * bass + 0.5 * harm, 0, 1)  # as onset_activations
+        # of the beat interval instead of the decoder's default 1/16 (hybrid too).
+        dp_share = bt.downbeat_share(bass, harm)
+        if tracker == "hybrid":
+            # The GRU's beat head averaged with the dp tracker's onset activation; downbeats
+            # from the dp cue alone (the downbeat head fires on many beats, and puts the
+            # synthesized tempo-change song's bars on beat 3). The network learned what beats
+            # sound like from MIDI renders; a recording's own onsets keep it on the recorded
+            # drums (models/MODEL_CARD.md, "Recorded music").
+            dp_beat, dp_down = bt.onset_activations(onset, bass, harm)
+            beat_act = np.clip(HYBRID_DP_WEIGHT * (dp_beat + dp_down)
+                               + (1 - HYBRID_DP_WEIGHT) * beat_act, 0, 1)
+            share = dp_share
+        else:
             share = ((1 - GRU_DP_DOWN_MIX) * np.clip(down_act / (beat_act + 1e-3), 0, 1)
                      + GRU_DP_DOWN_MIX * dp_share)
-            down_act = beat_act * share
-            beat_only = beat_act - down_act
         decode_kw = {"observation_lambda": GRU_OBS_LAMBDA}
+        down_act = beat_act * share
+        beat_only = beat_act - down_act
     else:
         beat_only, down_act = bt.onset_activations(onset, bass, harm)
         beat_act = beat_only + down_act

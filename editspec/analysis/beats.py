@@ -129,10 +129,22 @@ def onset_activations(onset: np.ndarray, bass_onset: np.ndarray, harmonic_change
     o = onset.astype(np.float64)
     o = np.maximum(o - uniform_filter1d(o, max(1, int(fps))), 0.0)
     act = np.clip(o / (maximum_filter1d(o, max(1, int(2 * fps))) + 1e-9), 0, 1) * 0.8
+    share = downbeat_share(bass_onset, harmonic_change, fps)
+    return act * (1 - share), act * share
+
+
+def downbeat_share(bass_onset: np.ndarray, harmonic_change: np.ndarray,
+                   fps: float = FPS) -> np.ndarray:
+    """Return how likely a beat at each frame is a downbeat, 0..0.7, without a model.
+
+    Half the bass onset envelope divided by its 4 s running maximum, half the harmonic
+    change; scaled by 0.7 so no frame is sure (bars also start without either).
+    """
+    from scipy.ndimage import maximum_filter1d
+
     b = bass_onset.astype(np.float64)
     b = np.clip(b / (maximum_filter1d(b, max(1, int(4 * fps))) + 1e-9), 0, 1)
-    share = 0.7 * np.clip(0.5 * b + 0.5 * harmonic_change[: len(b)], 0, 1)
-    return act * (1 - share), act * share
+    return 0.7 * np.clip(0.5 * b + 0.5 * harmonic_change[: len(b)], 0, 1)
 
 
 def harmonic_change(chroma: np.ndarray, fps: float = FPS, window_s: float = 0.4) -> np.ndarray:

@@ -87,33 +87,11 @@ def weights_files(path: str | None = None) -> list[str]:
     return [p for p in (path or weights_path()).split(os.pathsep) if p]
 
 
-SHIPPED_IS_DEFAULT = False
-"""Whether the shipped weights should be the analyzer's default tracker. Not yet: with the
-GRU's decoder settings (``GRU_OBS_LAMBDA``, ``GRU_DP_DOWN_MIX`` in
-:mod:`editspec.analysis.audio`) they beat the ``dp`` tracker on beats and downbeats of
-the held-out test songs, but put the downbeats of the synthesized tempo-change song of
-tests/unit/test_audio.py on beat 3, two beats after its synthesized crash cymbal
-(``bench/crash_downbeats.py``; the ``gru-ensemble`` networks too; models/MODEL_CARD.md).
-Flip it when a model passes those too."""
-
-
 def weights_shipped(path: str | None = None) -> bool:
     """Return True when the weights files exist (they are not loaded); ``path`` as in
     :func:`weights_files`."""
     files = weights_files(path)
     return bool(files) and all(os.path.isfile(p) for p in files)
-
-
-def weights_available() -> bool:
-    """Return True when the analyzer should default to the GRU tracker.
-
-    That is when ``$EDITSPEC_MODEL`` names existing weights files (an explicit choice),
-    or when the shipped weights exist and :data:`SHIPPED_IS_DEFAULT` is set. The model
-    runs whenever it is asked for (``--tracker gru``) as long as :func:`weights_shipped`.
-    """
-    if os.environ.get("EDITSPEC_MODEL"):
-        return weights_shipped()
-    return SHIPPED_IS_DEFAULT and weights_shipped()
 
 
 def load_model(path: str | None = None) -> BeatGRU | Ensemble:

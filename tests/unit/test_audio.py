@@ -169,7 +169,8 @@ def test_best_window_prefers_the_chorus(demo_song):
 
 
 def test_unknown_tracker():
-    with pytest.raises(ValueError, match="tracker='xyz' is not one of dp, gru, gru-ensemble"):
+    with pytest.raises(ValueError,
+                       match="tracker='xyz' is not one of hybrid, dp, gru, gru-ensemble"):
         analyze_audio("x.ogg", y=np.zeros(22050 * 2, np.float32), tracker="xyz")
 
 
