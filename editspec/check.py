@@ -1,14 +1,18 @@
 """Beat-grid check of a render: are the cuts on their planned frames and on the beat?
 
 Input: a rendered video and the EDL it was rendered from. The render is decoded (small
-RGB frames) and its picture changes are found; its soundtrack is analyzed like any
-song. Output: per planned cut, the error to the detected cut in frames and to the
-nearest detected beat in ms and frames, the tempo decision with its half/double
-alternative, and the drift of cuts against beats over the song.
+RGB frames) and its picture changes are found. The beats are the ones the plan used:
+the analysis of the EDL's song (the cached analysis, with the EDL's tracker), shifted by
+the music's start; without the song file, the EDL's beat markers (whole frames). The
+rendered mix is not tracked again: a tracker's reading of a mix of music and clip sound
+is not what the cuts were placed on. Output: per planned cut, the error of the picture
+change to the planned frame, and of the cut as rendered to the nearest planned beat in
+ms and frames; the plan's tempo; the drift of cuts against beats over the song.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from typing import Any
@@ -30,11 +34,16 @@ class CutCheck:
     found: int | None
     """Frame where the render's picture changes (None: not found within 3 frames)."""
     beat_ms: float | None
-    """Cut time minus the nearest detected beat, ms."""
+    """Time of the cut as rendered (the picture change, else the planned frame) minus the
+    nearest beat of the plan, ms."""
     beat_frames: float | None
     """The same in output frames."""
     transition: str
     """The event's transition kind (gradual transitions are not frame-checked)."""
+    on_beat: bool = False
+    """Whether the plan put this cut on a beat (its ``why``: a beat, downbeat, phrase or
+    section start), so ``beat_ms`` is an error; other cuts (hits, half-beats) are off the
+    beat on purpose."""
 
     @property
     def frame_error(self) -> int | None:
@@ -51,30 +60,40 @@ class CheckReport:
     frames: int
     """Frames decoded from the render."""
     tempo: float
-    """Tempo of the render's soundtrack, BPM."""
-    tempo_alternative: float
-    """Its half- or double-tempo alternative, BPM."""
-    tempo_confidence: float
-    """Confidence of the tempo over the alternative, 0..1."""
+    """The plan's tempo, BPM (0: unknown)."""
     drift_ms_per_min: float
-    """Slope of cut-minus-beat error over time, ms per minute."""
+    """Slope of cut-minus-beat error over time, ms per minute (cuts on the beat)."""
+    beats_from: str = "analysis"
+    """Where the beats came from: ``analysis`` (the song's), ``markers`` (the EDL's beat
+    markers, whole frames) or ``none``."""
+    beat_tolerance_ms: float = 0.0
+    """How far an on-beat cut may be from its beat: half an output frame (the plan rounds
+    a beat to the nearest frame) plus 1 ms; with markers, 1 ms."""
 
     @property
     def off_frame(self) -> list[CutCheck]:
         """Hard cuts whose picture change is not on the planned frame."""
         return [c for c in self.cuts if c.transition == "cut" and c.frame_error != 0]
 
+    @property
+    def off_beat(self) -> list[CutCheck]:
+        """Hard cuts the plan put on a beat that the render shows off it (beyond
+        :attr:`beat_tolerance_ms`)."""
+        return [c for c in self.cuts if c.transition == "cut" and c.on_beat
+                and c.beat_ms is not None and abs(c.beat_ms) > self.beat_tolerance_ms]
+
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form."""
         return {"frames": self.frames, "tempo": round(self.tempo, 3),
-                "tempo_alternative": round(self.tempo_alternative, 3),
-                "tempo_confidence": round(self.tempo_confidence, 3),
+                "beats_from": self.beats_from,
+                "beat_tolerance_ms": round(self.beat_tolerance_ms, 3),
                 "drift_ms_per_min": round(self.drift_ms_per_min, 3),
-                "off_frame": len(self.off_frame),
+                "off_frame": len(self.off_frame), "off_beat": len(self.off_beat),
                 "cuts": [{"planned": c.planned, "found": c.found, "frame_error": c.frame_error,
                           "beat_ms": None if c.beat_ms is None else round(c.beat_ms, 2),
                           "beat_frames": None if c.beat_frames is None else round(c.beat_frames, 3),
-                          "transition": c.transition} for c in self.cuts]}
+                          "on_beat": c.on_beat, "transition": c.transition}
+                         for c in self.cuts]}
 
 
 def picture_changes(path: str) -> np.ndarray:
@@ -110,8 +129,37 @@ def find_cut_near(diffs: np.ndarray, frame: int, radius: int = 3) -> int | None:
     return k if diffs[k] >= max(4.0, 3.0 * base) else None
 
 
-def check_render(render: str, edl: EDL) -> CheckReport:
-    """Check a render against its EDL.
+ON_BEAT_WHYS = ("beat", "downbeat", "phrase", "section")
+"""First words of an event's ``why`` that put its cut on a beat (:func:`editspec.cutopt.candidate_grid`)."""
+
+
+def plan_beats(edl: EDL, *, use_cache: bool = True) -> tuple[np.ndarray, float, str]:
+    """Return the beats the plan used, in seconds of the output, its tempo, and the source.
+
+    The analysis of the EDL's song with the EDL's tracker (a cache hit when the plan ran
+    here), shifted by the music's start; when the song file is gone, the EDL's beat and
+    downbeat markers; else no beats (``none``).
+    """
+    from editspec.analysis.audio import TRACKERS, analyze_audio
+
+    fps = float(edl.fps)
+    tempo = float(edl.meta.get("tempo") or 0.0)
+    if edl.music is not None and edl.music.path and os.path.isfile(edl.music.path):
+        tracker = edl.meta.get("tracker")
+        audio = analyze_audio(edl.music.path, use_cache=use_cache,
+                              tracker=tracker if tracker in TRACKERS else None)
+        return audio.beats - edl.music.start, tempo or audio.tempo, "analysis"
+    marks = sorted(m.frame for m in edl.markers if m.kind in ("beat", "downbeat"))
+    if marks:
+        beats = np.array(marks, dtype=np.float64) / fps
+        if not tempo and len(beats) > 2:
+            tempo = 60.0 / float(np.median(np.diff(beats)))
+        return beats, tempo, "markers"
+    return np.zeros(0), tempo, "none"
+
+
+def check_render(render: str, edl: EDL, *, use_cache: bool = True) -> CheckReport:
+    """Check a render against its EDL and the beats its plan used.
 
     Parameters
     ----------
@@ -119,6 +167,8 @@ def check_render(render: str, edl: EDL) -> CheckReport:
         The rendered video.
     edl : EDL
         The EDL it was rendered from.
+    use_cache : bool
+        Read the song's cached analysis (:func:`plan_beats`).
 
     Returns
     -------
@@ -129,31 +179,29 @@ def check_render(render: str, edl: EDL) -> CheckReport:
     MediaError
         When the render cannot be decoded.
     """
-    from editspec.analysis.audio import analyze_audio
-
     diffs = picture_changes(render)
     fps = float(edl.fps)
-    audio = analyze_audio(render)
-    beats = audio.beats
+    beats, tempo, source = plan_beats(edl, use_cache=use_cache)
+    tol = (500.0 / fps + 1.0) if source == "analysis" else 1.0
     cuts = []
     for ev in edl.events[1:]:
         kind = ev.transition.kind if ev.transition else "cut"
         found = find_cut_near(diffs, ev.rec_in) if kind == "cut" else None
-        t = ev.rec_in / fps
+        on_beat = ev.why.split(" ", 1)[0] in ON_BEAT_WHYS
+        t = (ev.rec_in if found is None else found) / fps
         if len(beats):
             nearest = float(beats[np.argmin(np.abs(beats - t))])
             ms = (t - nearest) * 1000.0
-            cuts.append(CutCheck(ev.rec_in, found, ms, ms / 1000.0 * fps, kind))
+            cuts.append(CutCheck(ev.rec_in, found, ms, ms / 1000.0 * fps, kind, on_beat))
         else:
-            cuts.append(CutCheck(ev.rec_in, found, None, None, kind))
-    errs = [(c.planned / fps, c.beat_ms) for c in cuts if c.beat_ms is not None]
+            cuts.append(CutCheck(ev.rec_in, found, None, None, kind, on_beat))
+    errs = [(c.planned / fps, c.beat_ms) for c in cuts if c.beat_ms is not None and c.on_beat]
     drift = 0.0
     if len(errs) >= 3:
         t, e = np.array(errs).T
         if np.ptp(t) > 0:
             drift = float(np.polyfit(t / 60.0, e, 1)[0])
-    return CheckReport(tuple(cuts), len(diffs), audio.tempo, audio.tempo_alternative,
-                       audio.tempo_confidence, drift)
+    return CheckReport(tuple(cuts), len(diffs), tempo, drift, source, tol)
 
 
 def format_report(report: CheckReport, fps: float) -> str:
@@ -165,10 +213,15 @@ def format_report(report: CheckReport, fps: float) -> str:
         err = "-" if c.frame_error is None else f"{c.frame_error:+d}"
         ms = "-" if c.beat_ms is None else f"{c.beat_ms:+.1f}"
         bf = "-" if c.beat_frames is None else f"{c.beat_frames:+.2f}"
+        mark = "" if c.on_beat else " (not on a beat by plan)"
+        if c in report.off_beat:
+            mark = " OFF THE BEAT"
         lines.append(f"{i:4d} {c.planned:8d} {found:>6s} {err:>6s} {ms:>8s} {bf:>7s}  "
-                     f"{c.transition}")
-    lines.append(f"tempo {report.tempo:.2f} BPM (alternative {report.tempo_alternative:.2f}, "
-                 f"confidence {report.tempo_confidence:.2f}); drift "
-                 f"{report.drift_ms_per_min:+.2f} ms/min; {len(report.off_frame)} of "
-                 f"{sum(c.transition == 'cut' for c in report.cuts)} hard cuts off their frame")
+                     f"{c.transition}{mark}")
+    hard_on_beat = sum(c.transition == "cut" and c.on_beat for c in report.cuts)
+    lines.append(f"tempo {report.tempo:.2f} BPM (the plan's); beats from the {report.beats_from}; "
+                 f"drift {report.drift_ms_per_min:+.2f} ms/min; "
+                 f"{len(report.off_frame)} of {sum(c.transition == 'cut' for c in report.cuts)} "
+                 f"hard cuts off their frame; {len(report.off_beat)} of {hard_on_beat} on-beat "
+                 f"cuts more than {report.beat_tolerance_ms:.1f} ms off their beat")
     return "\n".join(lines)

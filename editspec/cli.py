@@ -531,8 +531,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict()))
     else:
         print(format_report(report, float(edl.fps)))
-    if args.strict and report.off_frame:
-        _say(f"editspec check: {len(report.off_frame)} cut(s) off their planned frame")
+    if args.strict and (report.off_frame or report.off_beat):
+        _say(f"editspec check: {len(report.off_frame)} cut(s) off their planned frame, "
+             f"{len(report.off_beat)} on-beat cut(s) off the beat")
         return 3
     return EXIT_OK
 

@@ -71,17 +71,19 @@ def _check_panel(d: dict[str, Any]) -> str:
     c = d.get("check")
     if not c:
         return ""
-    hard, off = c["hard_cuts"], c["off_frame"]
-    if off == 0:
-        status = f'<div class="status ok">✓ all {hard} hard cuts on their frame</div>'
+    hard, off, off_beat = c["hard_cuts"], c["off_frame"], c.get("off_beat", 0)
+    if off == 0 and off_beat == 0:
+        status = f'<div class="status ok">✓ all {hard} hard cuts on their frame and beat</div>'
     else:
-        status = f'<div class="status bad">✗ {off} of {hard} hard cuts off their frame</div>'
-    errs = [abs(x["beat_ms"]) for x in c["cuts"] if x["beat_ms"] is not None]
+        status = (f'<div class="status bad">✗ {off} of {hard} hard cuts off their frame, '
+                  f'{off_beat} off their beat</div>')
+    errs = [abs(x["beat_ms"]) for x in c["cuts"]
+            if x["beat_ms"] is not None and x.get("on_beat", True)]
     mean = f"{sum(errs) / len(errs):.1f} ms" if errs else "–"
     worst = f"{max(errs):.1f} ms" if errs else "–"
-    rows = [("tempo", f"{c['tempo']:.2f} BPM (or {c['tempo_alternative']:.2f}, "
-                      f"confidence {c['tempo_confidence']:.2f})"),
-            ("to the beat", f"mean {mean}, worst {worst}"),
+    rows = [("tempo", f"{c['tempo']:.2f} BPM (the plan's)"),
+            ("to the plan's beats", f"mean {mean}, worst {worst} (cuts on a beat; from the "
+                                    f"{c.get('beats_from', 'analysis')})"),
             ("drift", f"{c['drift_ms_per_min']:+.2f} ms/min"),
             ("decoded", f"{c['frames']} frames")]
     body = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
