@@ -40,21 +40,24 @@ class CandidateGrid:
 
 
 @njit(types.Tuple((float64[:], int64[:]))(int64[:], float64[:], float64[:], float64[:],
-                                            int64, int64, float64, int64[:]), cache=True)
+                                            int64, int64[:], float64, int64[:]), cache=True)
 def _cut_dp(frames, gain, target_frames, shot_weight, min_frames, max_frames, length_weight,
             must):  # pragma: no cover - numba
-    """best[j]: best score of a cut sequence from node 0 ending with a cut at node j."""
+    """best[j]: best score of a cut sequence from node 0 ending with a cut at node j.
+
+    ``max_frames[i]`` bounds the shot that starts at node i."""
     n = frames.shape[0]
     best = np.full(n, -1e300)
     back = np.full(n, -1, dtype=np.int64)
     best[0] = 0.0
+    longest = max_frames.max()
     for j in range(1, n):
         i = j - 1
         while i >= 0:
             length = frames[j] - frames[i]
-            if length > max_frames:
+            if length > longest:
                 break
-            if length >= min_frames and best[i] > -1e299:
+            if length >= min_frames and length <= max_frames[i] and best[i] > -1e299:
                 r = np.log2(length / target_frames[i])
                 v = best[i] + gain[j] - length_weight * shot_weight[i] * r * r
                 if v > best[j]:
@@ -69,7 +72,8 @@ def _cut_dp(frames, gain, target_frames, shot_weight, min_frames, max_frames, le
 def choose_cuts(grid: CandidateGrid, duration_frames: int, target_s: np.ndarray, fps: float, *,
                 min_frames: int = 1, max_frames: int | None = None,
                 must: np.ndarray | None = None, salience_weight: float = 1.0,
-                length_weight: float = 4.0, shot_weight: np.ndarray | None = None) -> np.ndarray:
+                length_weight: float = 4.0, shot_weight: np.ndarray | None = None,
+                max_frames_at: np.ndarray | None = None) -> np.ndarray:
     """Pick the cuts: indices into the grid, in order.
 
     Parameters
@@ -92,6 +96,9 @@ def choose_cuts(grid: CandidateGrid, duration_frames: int, target_s: np.ndarray,
         Weight of the squared log2 ratio of a shot's length to its target.
     shot_weight : np.ndarray [shape=(m,)], optional
         Per-candidate multiplier of the length penalty (how strictly a rule's density holds).
+    max_frames_at : np.ndarray [shape=(m,)], int, optional
+        A tighter bound, frames, on the shot starting at each candidate (the start of the
+        output takes the first candidate's); ``max_frames`` still holds for all.
 
     Returns
     -------
@@ -116,10 +123,15 @@ def choose_cuts(grid: CandidateGrid, duration_frames: int, target_s: np.ndarray,
     target = np.concatenate([[target0], target_s, [target_s[-1] if m else target0]]) * fps
     weights = np.concatenate([[shot_weight[0] if m else 1.0], shot_weight, [1.0]]).astype(np.float64)
     must_n = np.concatenate([[1], must.astype(np.int64), [1]]).astype(np.int64)
+    max_n = np.full(m + 2, max_f, dtype=np.int64)
+    if max_frames_at is not None and m:
+        at = np.minimum(np.asarray(max_frames_at, dtype=np.int64), max_f)
+        max_n[1:m + 1] = at
+        max_n[0] = at[0]
     best, back = _cut_dp(frames, gain.astype(np.float64), np.maximum(target, 1.0), weights,
-                         int(min_frames), max_f, float(length_weight), must_n)
+                         int(min_frames), max_n, float(length_weight), must_n)
     if best[-1] < -1e299:
-        raise ValueError(_infeasible(frames, must_n, int(min_frames), max_f))
+        raise ValueError(_infeasible(frames, must_n, int(min_frames), max_n))
     path = []
     j = int(back[-1])
     while j > 0:
@@ -128,19 +140,20 @@ def choose_cuts(grid: CandidateGrid, duration_frames: int, target_s: np.ndarray,
     return np.array(path[::-1], dtype=np.int64)
 
 
-def _infeasible(frames: np.ndarray, must: np.ndarray, min_f: int, max_f: int) -> str:
+def _infeasible(frames: np.ndarray, must: np.ndarray, min_f: int, max_n: np.ndarray) -> str:
     gaps = np.diff(frames)
-    if len(gaps) and gaps.max() > max_f:
-        k = int(np.argmax(gaps))
+    over = np.flatnonzero(gaps > max_n[:-1])
+    if len(over):
+        k = int(over[0])
         return (f"no cut candidate between frames {frames[k]} and {frames[k + 1]}: a shot there "
-                f"would exceed the longest allowed ({max_f} frames)")
+                f"would exceed the longest allowed ({int(max_n[k])} frames)")
     forced = frames[must == 1]
     close = np.diff(forced)
     if len(close) and close.min() < min_f:
         k = int(np.argmin(close))
         return (f"forced cuts at frames {forced[k]} and {forced[k + 1]} are closer than the "
                 f"shortest allowed shot ({min_f} frames)")
-    return f"no cuts satisfy shots of {min_f}..{max_f} frames"
+    return f"no cuts satisfy shots of {min_f}..{int(max_n.max())} frames"
 
 
 def candidate_grid(beats: np.ndarray, downbeats: np.ndarray, section_starts: list[tuple[float, str]],

@@ -196,18 +196,35 @@ def _section_at(audio: AudioAnalysis, t: float) -> str:
     return audio.sections[-1].label if audio.sections else ""
 
 
+STYLE_MAX_RATIO = 4.0
+"""Under a learned style, a shot is at most this many times its rule's interval (unless
+``max_shot`` says otherwise): the rules bound the style, so a style that would not cut
+for a long stretch still gives a plan."""
+
+
 def place_cuts(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: float,
                duration_frames: int, grid_t: np.ndarray, rule_at: np.ndarray,
                target_at: np.ndarray) -> dict[str, Any]:
-    """Choose the cuts by dynamic programming over the musical candidates."""
+    """Choose the cuts by dynamic programming over the musical candidates.
+
+    Under a learned style (``cuts.style``) the style's per-beat cut probability is the
+    gain, and the rules bound it: their units choose the candidates, ``min_shot`` holds,
+    and no shot is longer than ``max_shot`` or, without one, :data:`STYLE_MAX_RATIO`
+    times its rule's interval. ``style`` in the result holds the style's own cuts (for
+    the warnings of :func:`explain_pace`).
+    """
     from editspec.cutopt import CandidateGrid, candidate_grid, choose_cuts
 
     cuts = recipe.cuts
     salience_at = audio.salience_at
+    style_frames: list[int] | None = None
     if cuts.style is not None:  # learned style (issue 12, editspec/style): its cut probability
-        from editspec.style.infer import style_salience
+        from editspec.style.infer import THRESHOLD, style_beats, style_salience
 
         salience_at = style_salience(cuts.style, audio)
+        beats_t, beats_p = style_beats(cuts.style, audio)
+        own = np.floor((beats_t[beats_p >= THRESHOLD] - start_s) * float(fps) + 0.5)
+        style_frames = sorted({int(f) for f in own if 0 < f < duration_frames})
     grid = candidate_grid(audio.beats, audio.downbeats,
                           [(s.start, s.label) for s in audio.sections], audio.onsets,
                           audio.onset_strength, salience_at, start_s, duration_frames,
@@ -230,10 +247,15 @@ def place_cuts(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: flo
     min_frames = max(1, time_to_frame(cuts.min_shot_s, fps))
     max_frames = time_to_frame(cuts.max_shot_s, fps) if cuts.max_shot_s else None
     dp_grid, dp_options = sub, {"length_weight": 12.0 if strict else 4.0}
-    if cuts.style is not None:  # learned style: cut where it would, the interval a soft target
+    bound_at = None
+    if cuts.style is not None:  # learned style: cut where it would, the rules bound it
         from editspec.style.infer import style_dp
 
         dp_grid, dp_options = style_dp(sub)
+        if max_frames is None:
+            bound_s = STYLE_MAX_RATIO * target_at[idx[keep]]
+            bound_at = np.maximum(np.floor(bound_s * float(fps) + 0.5), min_frames + 1)
+            dp_options = {**dp_options, "max_frames_at": bound_at.astype(np.int64)}
     try:
         chosen = choose_cuts(dp_grid, duration_frames, target_at[idx[keep]], float(fps),
                              min_frames=min_frames, max_frames=max_frames, must=must,
@@ -243,16 +265,28 @@ def place_cuts(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: flo
                      hint="loosen cuts.min_shot / cuts.max_shot or choose another unit") from None
     planned = []
     for c in chosen:
-        rule = cuts.rules[int(rule_of[c])]
+        k = int(rule_of[c])
         planned.append({"frame": int(sub.frames[c]), "time": float(sub.times[c]),
                         "event": sub.labels[c], "salience": float(sub.salience[c]),
                         "energy": float(audio.energy_at(sub.times[c] + start_s)),
-                        "rule": _describe_rule(rule, int(rule_of[c]))})
-    return {"cuts": planned}
+                        "rule": _describe_rule(cuts.rules[k], k), "rule_index": k,
+                        "forced": bool(must[c])})
+    style: dict[str, Any] | None = None
+    if style_frames is not None:
+        cand = {int(f): i for i, f in enumerate(sub.frames)}
+        style = {"own": style_frames, "candidates": sorted(cand),
+                 "bound_frames": {} if bound_at is None else
+                 {int(f): int(b) for f, b in zip(sub.frames, bound_at, strict=True)}}
+    return {"cuts": planned, "style": style}
+
+
+def _plural(value: float, unit: str) -> str:
+    """``1 beat``, ``2 beats``, ``1.5 bars``."""
+    return f"{value:g} {unit}" + ("" if value == 1 else "s")
 
 
 def _describe_rule(rule: CutRule, k: int) -> str:
-    text = f"{k + 1}: every {rule.every:g} {rule.unit}"
+    text = f"{k + 1}: every {_plural(rule.every, rule.unit)}"
     if rule.energy_above is not None:
         text += f" when energy > {rule.energy_above:g}"
     if rule.energy_below is not None:
@@ -508,6 +542,199 @@ def end_clips(recipe: Recipe, clips: dict[str, Any], fps: Fraction, duration_fra
     return {"events": tuple(evs)}
 
 
+PACE_TOLERANCE = 0.25
+"""A shot honours its rule when its length is within this many octaves (log2) of the
+length asked (0.6 when pace follows energy, whose asked lengths fall between units)."""
+
+
+def _beat_position(audio: AudioAnalysis, t: np.ndarray) -> np.ndarray:
+    """Song times → position in beats (fractional index into the beats, extrapolated)."""
+    b = np.asarray(audio.beats, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    if len(b) < 2:
+        return t / (60.0 / max(audio.tempo, 1.0))
+    pos = np.interp(t, b, np.arange(len(b), dtype=np.float64))
+    lo, hi = b[1] - b[0], b[-1] - b[-2]
+    pos = np.where(t < b[0], (t - b[0]) / lo, pos)
+    return np.where(t > b[-1], len(b) - 1 + (t - b[-1]) / hi, pos)
+
+
+def _pace_text(beats: float, unit: str, beats_per_bar: int) -> str:
+    """A shot length in beats as a pace in the rule's measure: ``every 2 beats``, ``every 1 bar``."""
+    half = round(beats * 2) / 2
+    if unit in ("half-beat", "beat") or half < beats_per_bar:
+        return f"every {_plural(half, 'beat')}"
+    bars = round(half / max(beats_per_bar, 1), 2)
+    return f"every {_plural(bars, 'bar')}"
+
+
+def explain_pace(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: float,
+                 duration_frames: int, events: tuple[Event, ...], cuts: list[dict[str, Any]],
+                 rule_at: np.ndarray, target_at: np.ndarray,
+                 style: dict[str, Any] | None) -> dict[str, Any]:
+    """Say, shot by shot, which rule placed it, the pace it asked and the pace it got.
+
+    Every shot of the final events (the first included) gets an explain row; a shot whose
+    length strays from its rule's (more than :data:`PACE_TOLERANCE` octaves) names what
+    bent it: ``min_shot``, ``max_shot``, a section change, the next rule, the footage
+    (intro/outro clips), the learned style or the music's candidates. Each rule that did
+    not get its pace gets a warning naming the rule, the pace asked and the pace given,
+    and a learned style that the rules overruled gets one too.
+
+    Returns
+    -------
+    dict
+        ``explain`` (one dict per event) and ``warnings`` (list of str).
+    """
+    c = recipe.cuts
+    fpsf = float(fps)
+    by_frame = {cut["frame"]: cut for cut in cuts}
+    tol = 0.6 if recipe.energy.density else PACE_TOLERANCE
+    bpb = audio.beats_per_bar
+    tempo = audio.tempo
+    rows: list[dict[str, Any]] = []
+    bent: dict[tuple[int, str], list[float]] = {}
+    shots_of: dict[int, int] = {}
+    for n, ev in enumerate(events):
+        a, b = ev.rec_in, ev.rec_out
+        t0, t1 = start_s + a / fpsf, start_s + b / fpsf
+        gi = int(np.clip(round(a / fpsf / 0.01), 0, len(rule_at) - 1))
+        k = int(rule_at[gi])
+        rule = c.rules[k]
+        period = float(_beat_period(audio, np.array([t0]))[0])
+        asked_beats = float(target_at[gi]) / period
+        real = _beat_position(audio, np.array([t0, t1]))
+        real_beats = float(real[1] - real[0])
+        cut = by_frame.get(a)
+        why = ""
+        if ev.why in ("intro", "outro"):
+            why = f"the {ev.why} clip"
+        elif abs(np.log2(max(real_beats, 1e-6) / max(asked_beats, 1e-6))) > tol:
+            why = _bent_by(recipe, audio, n, events, by_frame, style, k, rule_at,
+                           real_beats > asked_beats, asked_beats * period, duration_frames,
+                           fpsf, start_s)
+        row = {"time": round(a / fpsf, 4), "frame": a,
+               "event": "start" if n == 0 else (cut["event"] if cut else ev.why or "cut"),
+               "energy": round(float(audio.energy_at(t0)), 3),
+               "salience": None if cut is None else round(cut["salience"], 3),
+               "clip": ev.clip, "src_in": ev.src_in,
+               "rule": _describe_rule(rule, k) + (" · learned style" if c.style else ""),
+               "asked": f"every {_plural(round(asked_beats * 2) / 2, 'beat')}"
+                        if rule.unit in ("half-beat", "beat") or recipe.energy.density
+                        else f"every {_plural(rule.every, rule.unit)}",
+               "pace": _pace_text(real_beats, rule.unit, bpb),
+               "beats": round(real_beats, 2), "bent_by": why}
+        rows.append(row)
+        if ev.why not in ("intro", "outro"):
+            shots_of[k] = shots_of.get(k, 0) + 1
+        if why and why not in ("the start of the output", "the end of the output"):
+            bent.setdefault((k, why), []).append(real_beats)
+    warnings = []
+    for (k, why), lengths in sorted(bent.items()):
+        rule = c.rules[k]
+        if why.startswith(("the intro", "the outro")):
+            continue  # asked for by the recipe; the rows say so
+        loud = why.startswith(("min_shot", "max_shot", "the rules' bound", "the footage"))
+        if not loud and len(lengths) < max(2, 0.25 * shots_of.get(k, 1)):
+            continue  # a stray shot of a rule that otherwise holds: its row says why
+        given = _pace_text(float(np.median(lengths)), rule.unit, bpb)
+        asked = f"every {_plural(rule.every, rule.unit)}"
+        detail = why
+        unit_s = rule.every * _unit_scale(rule.unit, audio, c.phrase_bars) * 60.0 / max(tempo, 1)
+        if why.startswith("min_shot"):
+            detail = (f"min_shot {c.min_shot_s:g}s is longer than {asked.split(' ', 1)[1]} "
+                      f"({unit_s:.2f}s at {tempo:.0f} BPM)")
+        elif why.startswith("max_shot") and c.max_shot_s is not None:
+            detail = (f"max_shot {c.max_shot_s:g}s is shorter than {asked.split(' ', 1)[1]} "
+                      f"({unit_s:.2f}s at {tempo:.0f} BPM)")
+        warnings.append(f"rule {k + 1} ({asked}) cut {given} in {len(lengths)} of "
+                        f"{shots_of.get(k, len(lengths))} shots: {detail}")
+    if style is not None:
+        warnings.extend(_style_disagreement(recipe, style, cuts, fpsf))
+    for w in warnings:
+        log.warning("%s", w)
+    return {"explain": rows, "warnings": warnings}
+
+
+def _bent_by(recipe: Recipe, audio: AudioAnalysis, n: int, events: tuple[Event, ...],
+             by_frame: dict[int, dict[str, Any]], style: dict[str, Any] | None, k: int,
+             rule_at: np.ndarray, longer: bool, asked_s: float, duration_frames: int,
+             fps: float, start_s: float) -> str:
+    """What made shot ``n`` longer or shorter than its rule asked."""
+    c = recipe.cuts
+    ev = events[n]
+    frame_s = 1.0 / fps
+    if ev.rec_out >= duration_frames:
+        return "the end of the output"
+    if longer and c.min_shot_s > asked_s + frame_s / 2:
+        return f"min_shot {c.min_shot_s:g}s"
+    if not longer and c.max_shot_s is not None and c.max_shot_s < asked_s - frame_s / 2:
+        return f"max_shot {c.max_shot_s:g}s"
+    nxt = events[n + 1] if n + 1 < len(events) else None
+    if nxt is not None and nxt.why in ("intro", "outro"):
+        return f"the {nxt.why} clip"
+    end_cut = by_frame.get(ev.rec_out)
+    if end_cut is None:
+        return "the footage"
+    if n == 0:
+        return "the start of the output"
+    if style is not None:
+        bound = style["bound_frames"].get(ev.rec_in)
+        if longer and bound is not None and ev.frames >= bound - 1:
+            return "the rules' bound on the style"
+        if not longer and end_cut.get("forced"):
+            return "a section change"
+        return "the learned style"
+    if not longer and end_cut.get("forced"):
+        return "a section change"
+    gi = int(np.clip(round(ev.rec_out / fps / 0.01), 0, len(rule_at) - 1))
+    if not longer and int(rule_at[gi]) != k:
+        return f"rule {int(rule_at[gi]) + 1} taking over"
+    if longer:
+        unit = c.rules[k].unit
+        kind = "beat" if unit in ("half-beat", "beat") else "downbeat"
+        marks = np.asarray(audio.beats if kind == "beat" else audio.downbeats)
+        want = start_s + ev.rec_in / fps + asked_s
+        if not len(marks) or np.min(np.abs(marks - want)) > 0.25 * asked_s:
+            return f"the music (no {kind} where the rule would cut)"
+    return "the music's cut candidates and salience"
+
+
+def _style_disagreement(recipe: Recipe, style: dict[str, Any], cuts: list[dict[str, Any]],
+                        fps: float) -> list[str]:
+    """Warnings where the rules overruled the learned style: cuts it would not make, cuts
+    of its own that were dropped, and why."""
+    c = recipe.cuts
+    planned = [int(x["frame"]) for x in cuts]
+    own = list(style["own"])
+    cands = set(style["candidates"])
+    near = lambda f, pool: any(abs(f - p) <= 1 for p in pool)  # noqa: E731
+    forced = [f for f in planned if not near(f, own)]
+    dropped = [f for f in own if not near(f, planned)]
+    if not forced and not dropped:
+        return []
+    parts = []
+    if forced:
+        bound = [f for f in forced if f in {x["frame"] for x in cuts if x.get("forced")}]
+        why = ("section changes" if len(bound) == len(forced) else
+               f"max_shot {c.max_shot_s:g}s" if c.max_shot_s else
+               f"no shot may run past {STYLE_MAX_RATIO:g}x its rule's interval")
+        parts.append(f"{len(forced)} cuts the style would not make ({why})")
+    if dropped:
+        off = [f for f in dropped if not near(f, cands)]
+        why = []
+        if off:
+            units = ", ".join(dict.fromkeys(f"every {_plural(r.every, r.unit)}"
+                                            for r in c.rules))
+            why.append(f"{len(off)} not on the rules' candidates ({units})")
+        if len(dropped) > len(off):
+            why.append(f"{len(dropped) - len(off)} closer than min_shot {c.min_shot_s:g}s "
+                       "or against the rules' interval")
+        parts.append(f"{len(dropped)} of its own cuts dropped ({'; '.join(why)})")
+    return [f"the learned style and the rules disagree: the style would cut {len(own)} times, "
+            f"the plan cuts {len(planned)}: " + "; ".join(parts)]
+
+
 PASSES: tuple[Callable[..., dict[str, Any]], ...] = (
     music_window,
     rule_targets,
@@ -520,6 +747,7 @@ PASSES: tuple[Callable[..., dict[str, Any]], ...] = (
     zoom_pulses,
     place_overlays,
     musical_markers,
+    explain_pace,
 )
 
 
@@ -547,15 +775,6 @@ def plan_edit(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any]) -> ED
         names = inspect.signature(step).parameters
         values.update(step(**{n: values[n] for n in names}))
     events = values["events"]
-    by_frame = {c["frame"]: c for c in values["cuts"]}
-    explain = []
-    for ev in events[1:]:
-        c = by_frame.get(ev.rec_in)
-        if c is None:  # an outro's cut that no rule placed cannot happen: it starts on a cut
-            continue
-        explain.append({"time": round(c["time"], 4), "frame": c["frame"], "event": c["event"],
-                        "energy": round(c["energy"], 3), "salience": round(c["salience"], 3),
-                        "clip": ev.clip, "src_in": ev.src_in, "rule": c["rule"]})
     edl = EDL(
         fps=values["fps"], size=(recipe.output.width, recipe.output.height),
         duration_frames=values["duration_frames"],
@@ -566,7 +785,8 @@ def plan_edit(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any]) -> ED
                                getattr(clips[p], "height", 0))
                  for p in sorted({e.clip for e in events})},
         meta={"tempo": round(audio.tempo, 3), "beats_per_bar": audio.beats_per_bar,
-              "tracker": audio.tracker, "reused_shots": values["reused"], "explain": explain},
+              "tracker": audio.tracker, "reused_shots": values["reused"], "explain": values["explain"],
+              "warnings": values["warnings"]},
         zoom_pulses=values["zoom_pulses"], overlays=values["overlays"],
     )
     check_edl(edl)
@@ -574,14 +794,23 @@ def plan_edit(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any]) -> ED
 
 
 def format_explain(edl: EDL) -> str:
-    """Return the ``plan --explain`` table: one row per cut."""
-    rows = edl.meta.get("explain", [])
-    lines = [f"{'#':>3s} {'time':>8s} {'frame':>6s}  {'event':22s} {'energy':>6s} {'sal.':>5s}  "
-             f"{'clip':24s} {'src_in':>7s}  rule"]
+    """Return the ``plan --explain`` table: one row per shot (the first included), the
+    pace each really has, then the plan's warnings."""
     import os
 
-    for i, r in enumerate(rows, 1):
+    rows = edl.meta.get("explain", [])
+    lines = [f"{'#':>3s} {'time':>8s} {'frame':>6s}  {'event':22s} {'energy':>6s} {'sal.':>5s}  "
+             f"{'clip':24s} {'src_in':>7s}  {'pace':15s} rule"]
+    for i, r in enumerate(rows):
+        sal = "" if r.get("salience") is None else f"{r['salience']:5.2f}"
+        pace = r.get("pace", "")
+        rule = r["rule"]
+        if r.get("bent_by"):
+            rule += f" (asked {r.get('asked', '?')}; {r['bent_by']})"
         lines.append(f"{i:3d} {r['time']:8.3f} {r['frame']:6d}  {r['event'][:22]:22s} "
-                     f"{r['energy']:6.2f} {r['salience']:5.2f}  "
-                     f"{os.path.basename(r['clip'])[:24]:24s} {r['src_in']:7.2f}  {r['rule']}")
+                     f"{r['energy']:6.2f} {sal:>5s}  "
+                     f"{os.path.basename(r['clip'])[:24]:24s} {r['src_in']:7.2f}  "
+                     f"{pace:15s} {rule}")
+    for w in edl.meta.get("warnings", []):
+        lines.append(f"warning: {w}")
     return "\n".join(lines)

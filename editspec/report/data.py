@@ -102,13 +102,23 @@ def _rule_order(rule: str) -> tuple[int, str]:
     return (int(head) if head.isdigit() else 1 << 30, rule)
 
 
+def cut_label(row: dict[str, Any], fallback: str = "") -> str:
+    """The label of a cut: its rule, and the pace it really got when that is not the
+    rule's (``1: every 1 beat → every 2 beats (min_shot 0.4s)``)."""
+    rule = str(row.get("rule") or fallback or "(no rule recorded)")
+    if row.get("bent_by"):
+        rule += f" → {row.get('pace', '?')} ({row['bent_by']})"
+    return rule
+
+
 def _cut_rows(edl: EDL) -> list[dict[str, Any]]:
     """One row per cut: the plan's explain row when the EDL has it, else what events say."""
     explain = edl.meta.get("explain") or []
+    by_frame = {r.get("frame"): r for r in explain if isinstance(r, dict)}
     fps = float(edl.fps)
     rows = []
-    for i, ev in enumerate(edl.events[1:]):
-        r = explain[i] if i < len(explain) and isinstance(explain[i], dict) else {}
+    for ev in edl.events[1:]:
+        r = by_frame.get(ev.rec_in, {})
         rows.append({
             "frame": ev.rec_in,
             "time": float(r.get("time", ev.rec_in / fps)),
@@ -118,7 +128,8 @@ def _cut_rows(edl: EDL) -> list[dict[str, Any]]:
             "clip": os.path.basename(ev.clip),
             "src_in": round(ev.src_in, 3),
             "src_out": round(ev.src_out, 3),
-            "rule": str(r.get("rule") or ev.why or "(no rule recorded)"),
+            "rule": cut_label(r, ev.why),
+            "pace": str(r.get("pace", "")),
             "transition": ev.transition.kind if ev.transition else "cut",
         })
     return rows
@@ -201,7 +212,8 @@ def build_report_data(edl: EDL, *, audio: AudioAnalysis | None = None,
         "wave": None,
         "check": None,
         "video": video,
-        "notes": list(notes or []),
+        "notes": list(notes or []) + [f"plan warning: {w}"
+                                      for w in edl.meta.get("warnings", [])],
     }
     if audio is not None:
         data["curves"] = {

@@ -186,6 +186,30 @@ def load_cached(path: str) -> Any:
     return _LOADED[key]
 
 
+def style_beats(path: str, audio: AudioAnalysis) -> tuple[np.ndarray, np.ndarray]:
+    """The song's beats and the style's cut probability at each (its own decisions fed
+    back as history; kept per style file and song).
+
+    Raises
+    ------
+    ModelError
+        When the style file cannot be loaded.
+    """
+    from editspec.style.data import beat_features
+
+    key = (os.path.abspath(path), os.path.getmtime(path) if os.path.exists(path) else 0.0,
+           getattr(audio, "path", ""), len(audio.beats),
+           float(np.sum(audio.beats)) if len(audio.beats) else 0.0)
+    if key not in _PREDICTED:
+        model, mean, std, _ = load_cached(path)
+        _PREDICTED.clear()
+        _PREDICTED[key] = predict_beats(model, mean, std, beat_features(audio))
+    return np.asarray(audio.beats, dtype=np.float64), _PREDICTED[key]
+
+
+_PREDICTED: dict[tuple[Any, ...], np.ndarray] = {}
+
+
 def style_salience(path: str, audio: AudioAnalysis) -> Callable[[Any], np.ndarray]:
     """The style's cut probability as a salience curve for the planner.
 
@@ -207,11 +231,7 @@ def style_salience(path: str, audio: AudioAnalysis) -> Callable[[Any], np.ndarra
     ModelError
         When the style file cannot be loaded.
     """
-    from editspec.style.data import beat_features
-
-    model, mean, std, _ = load_cached(path)
-    beats = np.asarray(audio.beats, dtype=np.float64)
-    p = predict_beats(model, mean, std, beat_features(audio))
+    beats, p = style_beats(path, audio)
 
     def salience_at(seconds: Any) -> np.ndarray:
         t = np.atleast_1d(np.asarray(seconds, dtype=np.float64))

@@ -115,7 +115,7 @@ def test_report_in_chromium(project, browser, tmp_path) -> None:
     assert _wait(browser, "return document.getElementById('player').readyState >= 1")
 
     # hovering a cut shows its explain row
-    explain = edl.meta["explain"][2]
+    explain = next(r for r in edl.meta["explain"] if r["frame"] == edl.cuts[2])
     ActionChains(browser).move_to_element(cuts[2]).perform()
     tip = browser.find_element(By.ID, "tip")
     assert tip.is_displayed()

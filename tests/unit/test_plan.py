@@ -76,7 +76,8 @@ def test_energy_rules_cut_faster_when_loud():
     assert np.all(loud == 15)  # a beat of 0.5 s
     rows = edl.meta["explain"]
     assert any("when energy > 0.75" in r["rule"] for r in rows)
-    assert "every 2 bar" in format_explain(edl)
+    text = format_explain(edl)
+    assert "every 2 bars" in text and "every 2 bar " not in text and "every 1 beats" not in text
 
 
 def test_min_max_shot_hold():
@@ -234,3 +235,67 @@ def test_intro_and_outro_play_whole_and_end_on_cuts():
     assert last.rec_in == near
     assert [e.rec_in for e in edl.events[1:-1]] == [c for c in plain.cuts
                                                      if first.rec_out <= c < last.rec_in]
+
+
+# -- the planner tells the truth about its rules (issue 26) ---------------------------------
+
+def test_min_shot_that_bends_a_rule_is_warned_and_labelled():
+    # 169 BPM: a beat is 60/169 = 0.355 s, shorter than min_shot 0.4 s, so "every 1 beat"
+    # can only cut every 2 beats (0.71 s): the rule is bent and the plan must say so
+    audio = _audio(tempo=169.0, n=140, quiet_until=0.0)  # loud throughout: rule 1 holds
+    rules = (CutRule(1, "beat", energy_above=0.75), CutRule(2, "beat"))
+    edl = plan_edit(_recipe(rules=rules, min_shot=0.4, duration=12.0), audio, _clips())
+    beat = 60.0 / 169.0
+    shots = np.diff([0, *edl.cuts, edl.duration_frames])[1:-1] / FPS
+    assert np.allclose(shots, 2 * beat, atol=1.01 / FPS)  # the truth: every 2 beats
+    warnings = edl.meta["warnings"]
+    assert any(w.startswith("rule 1 (every 1 beat) cut every 2 beats in ")
+               and "min_shot 0.4s is longer than 1 beat (0.36s at 169 BPM)" in w
+               for w in warnings), warnings
+    rows = edl.meta["explain"]
+    inner = rows[1:-1]
+    assert inner and all(r["pace"] == "every 2 beats" and r["asked"] == "every 1 beat"
+                         and r["bent_by"] == "min_shot 0.4s" for r in inner)
+    assert all(r["rule"].startswith("1: every 1 beat when energy > 0.75") for r in rows)
+    text = format_explain(edl)
+    assert "every 2 beats   1: every 1 beat when energy > 0.75 (asked every 1 beat; " \
+           "min_shot 0.4s)" in text
+    assert "warning: rule 1 (every 1 beat) cut every 2 beats" in text
+
+
+def test_max_shot_that_bends_a_rule_is_warned():
+    audio = _audio()  # 120 BPM: 2 bars are 4 s, max_shot 3 s allows only 1 bar (2 s)
+    edl = plan_edit(_recipe(rules=(CutRule(2, "bar"),), max_shot=3.0, duration=20.0), audio,
+                    _clips())
+    shots = np.diff([0, *edl.cuts, edl.duration_frames])[1:-1]
+    assert np.all(shots == 60)
+    assert any(w.startswith("rule 1 (every 2 bars) cut every 1 bar in ")
+               and "max_shot 3s is shorter than 2 bars (4.00s at 120 BPM)" in w
+               for w in edl.meta["warnings"]), edl.meta["warnings"]
+    assert all(r["pace"] == "every 1 bar" for r in edl.meta["explain"][1:-1])
+
+
+def test_missing_downbeats_bend_a_bar_rule_and_the_music_is_named():
+    audio = _audio()
+    # the analysis found no downbeats between 4 s and 12 s: a bar rule cannot cut there
+    downs = audio.downbeats[(audio.downbeats < 4.0) | (audio.downbeats > 12.0)]
+    audio = dataclasses.replace(audio, downbeats=downs)
+    edl = plan_edit(_recipe(rules=(CutRule(1, "bar"),), duration=20.0), audio, _clips())
+    long = [r for r in edl.meta["explain"] if r["beats"] > 6]
+    assert long and all(r["bent_by"] == "the music (no downbeat where the rule would cut)"
+                        for r in long)
+
+
+def test_honoured_rules_give_no_warning_and_every_shot_has_a_row():
+    audio = _audio()
+    rules = (CutRule(1, "beat", energy_above=0.75), CutRule(2, "bar"))
+    edl = plan_edit(_recipe(rules=rules, start=0.25, duration=20.0), audio, _clips())
+    assert edl.meta["warnings"] == []
+    rows = edl.meta["explain"]
+    assert [r["frame"] for r in rows] == [e.rec_in for e in edl.events]
+    assert rows[0]["event"] == "start" and rows[0]["frame"] == 0
+    assert rows[0]["rule"] == "2: every 2 bars" and rows[0]["pace"] == "every 2 bars"
+    loud = [r for r in rows if r["rule"].startswith("1:")]
+    assert loud and all(r["pace"] == "every 1 beat" and not r["bent_by"] for r in loud[:-1])
+    first_line = format_explain(edl).splitlines()[1]
+    assert first_line.split()[:4] == ["0", "0.000", "0", "start"]

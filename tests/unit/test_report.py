@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -28,7 +29,7 @@ def _edl(clip: str = "clips/a.mp4", music: MusicRef | None = None, explain: bool
     if explain:
         meta["explain"] = [
             {"time": 1.0, "frame": 30, "event": "beat 2", "energy": 0.25, "salience": 0.5,
-             "clip": clip, "src_in": 1.0, "rule": "1: every 2 beat"},
+             "clip": clip, "src_in": 1.0, "rule": "1: every 2 beats"},
             {"time": 2.0, "frame": 60, "event": "downbeat (bar 1)", "energy": 0.75,
              "salience": 0.9, "clip": clip, "src_in": 2.0, "rule": "2: on downbeats"}]
     return EDL(fps=Fraction(30), size=(180, 320), duration_frames=90, music=music,
@@ -64,11 +65,32 @@ def test_data_holds_the_edls_cuts_sections_and_rules() -> None:
         (0, 45, "intro"), (45, 90, "chorus")]
     assert d["beats"] == [0, 15, 30, 45, 60, 75] and d["downbeats"] == [0, 60]
     assert [(r["name"], r["count"]) for r in d["rules"]] == [
-        ("1: every 2 beat", 1), ("2: on downbeats", 1)]
+        ("1: every 2 beats", 1), ("2: on downbeats", 1)]
     assert d["cuts"][1]["transition"] == "crossfade"
     assert d["cuts"][1]["src_out"] == 3.0 and d["cuts"][1]["energy"] == 0.75
     assert d["curves"] is None and d["wave"] is None and d["check"] is None
     assert d["notes"] == ["the EDL has no music: no waveform, energy or salience"]
+
+
+def test_cuts_are_labelled_with_the_pace_they_really_have() -> None:
+    edl = _edl()
+    rows = [{"time": 0.0, "frame": 0, "event": "start", "energy": 0.2, "salience": None,
+             "clip": "clips/a.mp4", "src_in": 0.0, "rule": "1: every 1 beat",
+             "pace": "every 2 beats", "asked": "every 1 beat", "bent_by": "min_shot 0.4s"},
+            {"time": 1.0, "frame": 30, "event": "beat 2", "energy": 0.25, "salience": 0.5,
+             "clip": "clips/a.mp4", "src_in": 1.0, "rule": "1: every 1 beat",
+             "pace": "every 2 beats", "asked": "every 1 beat", "bent_by": "min_shot 0.4s"},
+            {"time": 2.0, "frame": 60, "event": "downbeat (bar 1)", "energy": 0.75,
+             "salience": 0.9, "clip": "clips/a.mp4", "src_in": 2.0, "rule": "1: every 1 beat",
+             "pace": "every 1 beat", "asked": "every 1 beat", "bent_by": ""}]
+    warning = "rule 1 (every 1 beat) cut every 2 beats in 2 of 3 shots: min_shot 0.4s is long"
+    edl = dataclasses.replace(edl, meta={**edl.meta, "explain": rows, "warnings": [warning]})
+    d = collect_report_data(edl, "r.html", analysis=False, thumbnails=False)
+    # the first shot's row is not a cut: rows are matched to cuts by frame
+    assert [c["rule"] for c in d["cuts"]] == [
+        "1: every 1 beat → every 2 beats (min_shot 0.4s)", "1: every 1 beat"]
+    assert [c["pace"] for c in d["cuts"]] == ["every 2 beats", "every 1 beat"]
+    assert f"plan warning: {warning}" in d["notes"]
 
 
 def test_cut_rows_fall_back_to_the_events_why() -> None:

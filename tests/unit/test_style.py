@@ -152,3 +152,73 @@ def test_missing_style_file_is_a_recipe_error(tmp_path):
                                      "cuts: {style: none.pt}\n")
     with pytest.raises(RecipeErrors, match=r"style file 'none.pt' does not exist"):
         load_recipe(str(tmp_path / "r.yaml"))
+
+
+def _constant_style(tmp_path, bias: float) -> str:
+    """A style whose cut probability is sigmoid(bias) on every beat."""
+    import torch
+
+    from editspec.style.data import MUSIC_FEATURES
+    from editspec.style.model import StyleConfig, StyleGRU, save_style
+
+    model = StyleGRU(StyleConfig())
+    with torch.no_grad():
+        model.head[2].weight.zero_()
+        model.head[2].bias.fill_(bias)
+    path = str(tmp_path / f"const{bias:+g}.pt")
+    save_style(model, torch.zeros(len(MUSIC_FEATURES)), torch.ones(len(MUSIC_FEATURES)), {},
+               path)
+    return path
+
+
+@pytest.mark.parametrize("bias", [-12.0, 0.0, 12.0])
+@pytest.mark.parametrize("rule,min_shot,max_shot", [("1 bar", 0.0, None), ("1 beat", 0.3, None),
+                                                    ("2 beats", 0.0, 3.0)])
+def test_a_style_never_yields_an_impossible_plan(tmp_path, bias, rule, min_shot, max_shot):
+    # a style that never cuts once made a 40 s shot and the plan failed ("no usable footage
+    # is long enough for shot 1"); the rules must bound any style
+    import dataclasses
+
+    from editspec.ir import CutRule
+    from editspec.plan import STYLE_MAX_RATIO, plan_edit
+    from tests.unit.test_plan import _audio, _clips, _recipe
+
+    every, unit = rule.split()
+    every = float(every)
+    unit = unit.rstrip("s")
+    audio = _audio(n=100)  # 120 BPM: a beat 0.5 s, a bar 2 s
+    recipe = _recipe(rules=(CutRule(every, unit),), min_shot=min_shot, max_shot=max_shot,
+                     duration=40.0)
+    recipe = dataclasses.replace(recipe, cuts=dataclasses.replace(
+        recipe.cuts, style=_constant_style(tmp_path, bias)))
+    edl = plan_edit(recipe, audio, _clips(duration=30.0))
+    shots = np.diff([0, *edl.cuts, edl.duration_frames])
+    interval = every * (2.0 if unit == "bar" else 0.5)
+    longest = max_shot if max_shot is not None else STYLE_MAX_RATIO * interval
+    assert shots.max() <= round(longest * 30) and shots.min() >= round(min_shot * 30)
+    rows = edl.meta["explain"]
+    assert len(rows) == len(edl.events) and all("learned style" in r["rule"] for r in rows)
+    if bias < 0:  # the style would not cut at all: the rules forced every cut
+        assert any(w.startswith("the learned style and the rules disagree: the style would "
+                                "cut 0 times") for w in edl.meta["warnings"]), edl.meta["warnings"]
+        if max_shot is None:
+            assert any(r["bent_by"] == "the rules' bound on the style" for r in rows)
+
+
+def test_a_style_overruled_by_the_rules_unit_says_so(tmp_path):
+    import dataclasses
+
+    from editspec.ir import CutRule
+    from editspec.plan import format_explain, plan_edit
+    from tests.unit.test_plan import _audio, _clips, _recipe
+
+    recipe = _recipe(rules=(CutRule(2, "bar"),), duration=20.0)
+    recipe = dataclasses.replace(recipe, cuts=dataclasses.replace(
+        recipe.cuts, style=_constant_style(tmp_path, 12.0)))
+    edl = plan_edit(recipe, _audio(), _clips())
+    # the style cuts on every beat; a bar rule only offers downbeats
+    downs = {int(np.floor(t * 30 + 0.5)) for t in _audio().downbeats}
+    assert set(edl.cuts) <= downs
+    (w,) = [w for w in edl.meta["warnings"] if w.startswith("the learned style")]
+    assert "of its own cuts dropped" in w and "not on the rules' candidates (every 2 bars)" in w
+    assert "warning: the learned style and the rules disagree" in format_explain(edl)
