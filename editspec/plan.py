@@ -561,7 +561,7 @@ def _beat_position(audio: AudioAnalysis, t: np.ndarray) -> np.ndarray:
 
 def _pace_text(beats: float, unit: str, beats_per_bar: int) -> str:
     """A shot length in beats as a pace in the rule's measure: ``every 2 beats``, ``every 1 bar``."""
-    half = round(beats * 2) / 2
+    half = round(beats * 4) / 4 if beats < 0.875 else round(beats * 2) / 2
     if unit in ("half-beat", "beat") or half < beats_per_bar:
         return f"every {_plural(half, 'beat')}"
     bars = round(half / max(beats_per_bar, 1), 2)
@@ -593,7 +593,7 @@ def explain_pace(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: f
     bpb = audio.beats_per_bar
     tempo = audio.tempo
     rows: list[dict[str, Any]] = []
-    bent: dict[tuple[int, str], list[float]] = {}
+    bent: dict[tuple[int, str], list[tuple[float, float, float]]] = {}
     shots_of: dict[int, int] = {}
     for n, ev in enumerate(events):
         a, b = ev.rec_in, ev.rec_out
@@ -619,8 +619,7 @@ def explain_pace(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: f
                "salience": None if cut is None else round(cut["salience"], 3),
                "clip": ev.clip, "src_in": ev.src_in,
                "rule": _describe_rule(rule, k) + (" · learned style" if c.style else ""),
-               "asked": f"every {_plural(round(asked_beats * 2) / 2, 'beat')}"
-                        if rule.unit in ("half-beat", "beat") or recipe.energy.density
+               "asked": _pace_text(asked_beats, rule.unit, bpb) if recipe.energy.density
                         else f"every {_plural(rule.every, rule.unit)}",
                "pace": _pace_text(real_beats, rule.unit, bpb),
                "beats": round(real_beats, 2), "bent_by": why}
@@ -628,7 +627,7 @@ def explain_pace(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: f
         if ev.why not in ("intro", "outro"):
             shots_of[k] = shots_of.get(k, 0) + 1
         if why and why not in ("the start of the output", "the end of the output"):
-            bent.setdefault((k, why), []).append(real_beats)
+            bent.setdefault((k, why), []).append((real_beats, asked_beats, asked_beats * period))
     warnings = []
     for (k, why), lengths in sorted(bent.items()):
         rule = c.rules[k]
@@ -637,16 +636,21 @@ def explain_pace(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: f
         loud = why.startswith(("min_shot", "max_shot", "the rules' bound", "the footage"))
         if not loud and len(lengths) < max(2, 0.25 * shots_of.get(k, 1)):
             continue  # a stray shot of a rule that otherwise holds: its row says why
-        given = _pace_text(float(np.median(lengths)), rule.unit, bpb)
+        got = np.array(lengths)
+        given = _pace_text(float(np.median(got[:, 0])), rule.unit, bpb)
         asked = f"every {_plural(rule.every, rule.unit)}"
+        want = asked
+        if recipe.energy.density:  # the pace asked follows energy: say what it was here
+            want = _pace_text(float(np.median(got[:, 1])), rule.unit, bpb)
+            asked += f", asked {want} by the energy"
+        want_s = float(np.median(got[:, 2]))
         detail = why
-        unit_s = rule.every * _unit_scale(rule.unit, audio, c.phrase_bars) * 60.0 / max(tempo, 1)
         if why.startswith("min_shot"):
-            detail = (f"min_shot {c.min_shot_s:g}s is longer than {asked.split(' ', 1)[1]} "
-                      f"({unit_s:.2f}s at {tempo:.0f} BPM)")
+            detail = (f"min_shot {c.min_shot_s:g}s is longer than {want.split(' ', 1)[1]} "
+                      f"({want_s:.2f}s at {tempo:.0f} BPM)")
         elif why.startswith("max_shot") and c.max_shot_s is not None:
-            detail = (f"max_shot {c.max_shot_s:g}s is shorter than {asked.split(' ', 1)[1]} "
-                      f"({unit_s:.2f}s at {tempo:.0f} BPM)")
+            detail = (f"max_shot {c.max_shot_s:g}s is shorter than {want.split(' ', 1)[1]} "
+                      f"({want_s:.2f}s at {tempo:.0f} BPM)")
         warnings.append(f"rule {k + 1} ({asked}) cut {given} in {len(lengths)} of "
                         f"{shots_of.get(k, len(lengths))} shots: {detail}")
     if style is not None:
