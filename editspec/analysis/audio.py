@@ -356,7 +356,12 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
         decode_kw = {}
     track = bt.decode_bar_pointer(beat_only, down_act, FPS, meters=meters, **decode_kw)
     keep = bt.trim_silent_beats(track.frames, beat_act)
-    frames = bt.refine_beats(track.frames[keep], onset.astype(np.float64) + beat_act)
+    # from a frame before each beat to the end of its beat region (1 / observation_lambda
+    # of the beat interval): the GRU's wide peaks put the region's start ~20 ms early
+    lam = decode_kw.get("observation_lambda", 16.0)
+    ibi = float(np.median(np.diff(track.frames[keep]))) if len(keep) > 2 else FPS / 2
+    frames = bt.refine_beats(track.frames[keep], onset.astype(np.float64) + beat_act,
+                             radius=1, ahead=max(2, round(ibi / lam)))
     is_down = track.is_downbeat[keep]
     beats = frames * HOP / SR
     downbeats = beats[is_down]

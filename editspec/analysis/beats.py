@@ -267,10 +267,15 @@ def decode_bar_pointer(beat_act: np.ndarray, down_act: np.ndarray, fps: float = 
     return BeatTrack(frames, index == 0, bpb, scores)
 
 
-def refine_beats(frames: np.ndarray, activation: np.ndarray, radius: int = 2) -> np.ndarray:
-    """Move each beat to the activation peak within ``radius`` frames, to a fraction of a frame.
+def refine_beats(frames: np.ndarray, activation: np.ndarray, radius: int = 2,
+                 ahead: int | None = None) -> np.ndarray:
+    """Move each beat to the activation peak from ``radius`` frames before it to ``ahead``
+    frames after it (default ``radius``), to a fraction of a frame.
 
-    The peak frame is refined by fitting a parabola through it and its neighbours.
+    The decoder puts a beat where its beat region starts; the activation peaks inside
+    that region (``ahead``: the region's length), as madmom's DBN ``correct`` option
+    reads it. The peak frame is refined by fitting a parabola through it and its
+    neighbours.
 
     Returns
     -------
@@ -279,8 +284,9 @@ def refine_beats(frames: np.ndarray, activation: np.ndarray, radius: int = 2) ->
     """
     out = frames.astype(np.float64)
     n = len(activation)
+    after = radius if ahead is None else ahead
     for i, f in enumerate(frames):
-        a, b = max(0, f - radius), min(n, f + radius + 1)
+        a, b = max(0, f - radius), min(n, f + after + 1)
         k = a + int(np.argmax(activation[a:b]))
         offset = 0.0
         if 0 < k < n - 1:
