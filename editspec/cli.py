@@ -25,6 +25,8 @@ TRACKERS = ("hybrid", "dp", "gru", "gru-ensemble")
 """As :data:`editspec.analysis.audio.TRACKERS` (not imported here: ``--help`` stays light)."""
 
 EXPORT_FORMATS = ("otio", "cmx3600", "fcp7", "fcpxml", "mlt")
+"""The built-in export formats (:data:`editspec.backends.BUILTIN_EXPORTS`, not imported
+here); ``--to`` also takes plugin backends, checked by the registry after parsing."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -127,11 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="export a recipe or an EDL for editors")
     e.add_argument("source", help="recipe (.yaml), EDL (.json) or OTIO timeline (.otio)")
-    e.add_argument("--to", choices=EXPORT_FORMATS, default="otio",
+    e.add_argument("--to", default="otio", metavar="FORMAT",
                    help="format: otio (.otio), cmx3600 (.edl), fcp7 (.xml), fcpxml (.fcpxml), "
-                        "mlt (.mlt); default otio")
+                        "mlt (.mlt) or a plugin backend's name; default otio")
     e.add_argument("-o", "--output", required=True, help="file to write")
     e.add_argument("--beat-markers", action="store_true", help="mark every beat, not only downbeats")
+    e.add_argument("--titles-as-clips", action="store_true",
+                   help="render each title and logo as an alpha clip (ProRes 4444 .mov beside "
+                        "FILE) on its own track (otio, fcp7, fcpxml)")
     _add_recipe_options(e)
 
     c = sub.add_parser("check", help="check a render's cuts against its EDL and the beat")
@@ -511,11 +516,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """``editspec export``."""
-    from editspec.backends import get_backend
+    from editspec.backends import get_export_backend
 
+    backend = get_export_backend(args.to)
     edl = _load_edl_or_plan(args.source, args=args)
-    backend = get_backend(args.to)
-    backend.write(edl, args.output, beat_markers=args.beat_markers)
+    backend.write(edl, args.output, beat_markers=args.beat_markers,
+                  titles_as_clips=args.titles_as_clips)
     _say(f"wrote {args.output}")
     return EXIT_OK
 

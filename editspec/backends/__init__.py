@@ -26,6 +26,10 @@ BUILTIN: dict[str, str] = {
     "report": "editspec.report",
 }
 ENTRY_POINT_GROUP = "editspec.backends"
+NOT_EXPORTS = ("ffmpeg", "report")
+"""Built-in backends that render rather than export (``editspec render``/``report``)."""
+BUILTIN_EXPORTS = tuple(n for n in BUILTIN if n not in NOT_EXPORTS)
+"""The export formats editspec ships, for help texts that must not read plugins."""
 
 
 def available_backends() -> dict[str, str]:
@@ -39,6 +43,26 @@ def available_backends() -> dict[str, str]:
     except Exception as exc:  # a broken plugin environment must not break editspec
         log.warning("could not read editspec backend plugins: %s", exc)
     return names
+
+
+def export_formats() -> list[str]:
+    """Return the names ``editspec export --to`` takes: built-in formats, then plugins."""
+    return [n for n in available_backends() if n not in NOT_EXPORTS]
+
+
+def get_export_backend(name: str) -> ModuleType:
+    """Return the export backend called ``name``.
+
+    Raises
+    ------
+    BackendError
+        When no export backend has that name (the message lists the available ones).
+    """
+    names = export_formats()
+    if name not in names:
+        raise BackendError(f"export format not supported: {name!r}, available: "
+                           f"{', '.join(names)}")
+    return get_backend(name)
 
 
 def get_backend(name: str) -> ModuleType:

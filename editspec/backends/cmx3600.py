@@ -1,18 +1,57 @@
 """CMX 3600 EDL, by OTIO's ``cmx_3600`` adapter: one video track, dissolves, LOC markers.
 
-The timeline is the one :func:`editspec.backends.otio.edl_to_timeline` builds; what
-this format cannot hold is dropped with a warning (see ``docs/interchange.md``).
+CMX 3600 holds cuts and dissolves; everything else the edit draws (titles, logos, zoom
+pulses, reframing, speed changes: otio-cmx3600-adapter 1.0 writes an ``M2`` event's
+source out point as its length divided by the speed, not multiplied) and the music
+track are dropped with one warning that counts them for this timeline (see
+``docs/interchange.md``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from editspec.backends.interchange import (
+    common_drops,
+    count_extras,
+    markers_to_clips,
+    remove_effects,
+    remove_title_tracks,
+    write_with_adapter,
+)
 from editspec.edl import EDL
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 NAME = "cmx3600"
 SUFFIXES = (".edl",)
 ADAPTER = "cmx_3600"
+LABEL = "CMX 3600"
+
+
+def prepare(tl: otio.schema.Timeline, edl: EDL) -> list[str]:
+    """Reduce ``tl`` to what CMX 3600 holds; return what was dropped."""
+    extras = count_extras(edl)
+    what = extras.describe("titles", "logos", "zoom_pulses", "reframed", "speed", "ramps")
+    dropped = [f"{what}: CMX 3600 holds no titles or effects"] if what else []
+    remove_title_tracks(tl)
+    # no M2 lines: otio-cmx3600-adapter 1.0 divides the source length by the speed
+    remove_effects(tl)
+    dropped += common_drops(tl, edl)
+    dropped.append("timeline metadata (recipe, editspec version, seed, output size)")
+    if tl.audio_tracks():
+        dropped.append("the music track (CMX 3600 here holds one video track)")
+        for t in list(tl.audio_tracks()):
+            tl.tracks.remove(t)
+    n_markers = len(tl.tracks.markers)
+    if n_markers:
+        lost = markers_to_clips(tl)
+        dropped.append(f"marker colours other than CMX's and lower-case names of "
+                       f"{n_markers} markers (written as LOC comments)")
+        if lost:
+            dropped.append(f"{lost} markers outside every clip")
+    return dropped
 
 
 def write(edl: EDL, path: str, **options: Any) -> None:
@@ -25,8 +64,8 @@ def write(edl: EDL, path: str, **options: Any) -> None:
     path : str
         Output file.
     **options
-        ``beat_markers`` (bool): also mark every beat.
+        ``beat_markers`` (bool): also mark every beat; ``titles_as_clips`` is ignored
+        (CMX 3600 here holds one video track).
     """
-    from editspec.backends.otio import write_with_adapter
-
-    write_with_adapter(edl, path, ADAPTER, **options)
+    options.pop("titles_as_clips", None)
+    write_with_adapter(edl, path, ADAPTER, prepare=prepare, label=LABEL, **options)

@@ -5,11 +5,22 @@ the adapter packages editspec uses). One ``avformat`` producer per event, a vide
 playlist of entries with frame-exact ``in``/``out`` (inclusive, at the profile's rate),
 an audio playlist with the music window, and a tractor that mixes the two.
 
-Reframing matches the ffmpeg backend's scale-to-cover and centre crop: each producer
-carries MLT's ``crop`` filter with ``center=1``, which crops the source to the
-profile's aspect ratio around its centre, so MLT's scaler fills the frame instead of
-letterboxing. Markers are written as Shotcut markers (``shotcut:markers``); fades as
-``volume`` filters. Transitions are not written (they become cuts, with a warning).
+Reframing matches the ffmpeg backend's scale-to-cover crop: each producer carries
+MLT's ``crop`` filter, with ``center=1`` (crop the source to the profile's aspect
+ratio around its centre, so MLT's scaler fills the frame instead of letterboxing) or,
+for a subject centre, the explicit ``left``/``right``/``top``/``bottom`` that put that
+centre in the middle; ``letterbox`` events have no crop (melt letterboxes).
+
+What is drawn over the edit goes on the tractor as filters of track 0, with the
+frames they cover (``in``/``out``), in the ffmpeg backend's order: zoom pulses as
+``affine`` filters (a keyframed ``transition.rect`` that falls linearly from the
+pulse's zoom to none), then titles as ``text`` filters (text, font family, size,
+colour, box) and logos as ``watermark`` filters (image, rectangle, opacity).
+
+Markers are written as Shotcut markers (``shotcut:markers``); fades as ``volume``
+filters. Transitions, speed changes, the blurred fill of ``fit-blur`` and moving
+subject tracks (held at their mean centre) are not written, with one warning that
+counts them.
 """
 
 from __future__ import annotations
@@ -19,7 +30,14 @@ import os
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from editspec.edl import EDL, check_edl
+from editspec.backends.interchange import (
+    count_extras,
+    frames_off_grid,
+    overlay_center,
+    overlay_size,
+    parse_color,
+)
+from editspec.edl import EDL, Event, ImageOverlay, SourceInfo, TextOverlay, check_edl
 from editspec.timecode import time_to_frame
 
 log = logging.getLogger(__name__)
@@ -46,6 +64,82 @@ def _clock(frame: int, edl: EDL) -> str:
     return f"{h:02d}:{m:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
+def _crop_props(ev: Event, src: SourceInfo | None, w: int, h: int) -> dict[str, object]:
+    """The ``crop`` filter of an event: cover around its (mean) subject centre; none for
+    letterbox and fit-blur."""
+    if ev.reframe.mode != "cover":
+        return {}
+    cx, cy = ev.reframe.center
+    if ev.reframe.track:
+        cx = sum(p[1] for p in ev.reframe.track) / len(ev.reframe.track)
+        cy = sum(p[2] for p in ev.reframe.track) / len(ev.reframe.track)
+    if (cx, cy) == (0.5, 0.5) or src is None or not (src.width and src.height):
+        return {"mlt_service": "crop", "center": 1, "center_bias": 0, "use_profile": 0}
+    sw, sh = src.width, src.height
+    if sw * h > sh * w:  # wider than the output: crop left and right
+        cw = round(sh * w / h)
+        left = max(0, min(sw - cw, round(cx * sw - cw / 2)))
+        return {"mlt_service": "crop", "left": left, "right": sw - cw - left, "top": 0,
+                "bottom": 0, "use_profile": 0}
+    ch = round(sw * h / w)
+    top = max(0, min(sh - ch, round(cy * sh - ch / 2)))
+    return {"mlt_service": "crop", "left": 0, "right": 0, "top": top, "bottom": sh - ch - top,
+            "use_profile": 0}
+
+
+def _mlt_color(color: str) -> str:
+    r, g, b, a = parse_color(color)
+    return f"0x{r:02x}{g:02x}{b:02x}{a:02x}"
+
+
+def _font_family(path: str) -> str:
+    """The family name of a font file (Pillow reads it); DejaVu Sans for the default."""
+    if not path:
+        return "DejaVu Sans"
+    try:
+        from PIL import ImageFont
+
+        return str(ImageFont.truetype(path, 12).getname()[0])
+    except Exception:  # unreadable: the family fontconfig falls back to
+        return os.path.splitext(os.path.basename(path))[0]
+
+
+def _add_overlays(tractor: ET.Element, edl: EDL) -> None:
+    """Zoom pulses, titles and logos as filters of the tractor's track 0."""
+    w, h = edl.size
+    for z in edl.zoom_pulses:
+        last = z.frame + z.frames - 1
+
+        def rect(k: int, z: object = z) -> str:
+            zoom = 1 + z.amount * (1 - k / z.frames)  # type: ignore[attr-defined]
+            zw, zh = w * zoom, h * zoom
+            return f"{(w - zw) / 2:.2f} {(h - zh) / 2:.2f} {zw:.2f} {zh:.2f} 1"
+
+        f = ET.SubElement(tractor, "filter", **{"in": str(z.frame)}, out=str(last), track="0")
+        _props(f, mlt_service="affine", transition__rect=f"0={rect(0)};{z.frames - 1}="
+                                                         f"{rect(z.frames - 1)}",
+               editspec__what="zoom pulse")
+    for o in edl.overlays:
+        x, y = overlay_center(o, edl.size)
+        ow, oh = overlay_size(o, edl.size)
+        f = ET.SubElement(tractor, "filter", **{"in": str(o.rec_in)}, out=str(o.rec_out - 1),
+                          track="0")
+        if isinstance(o, TextOverlay):
+            box_h = oh + (o.size // 2 if o.box else 0)
+            _props(f, mlt_service="text", argument=o.text,
+                   geometry=f"0 {round(y * h - box_h / 2)} {w} {round(box_h)}",
+                   family=_font_family(o.font), size=o.size, weight=400,
+                   fgcolour=_mlt_color(o.color),
+                   bgcolour=_mlt_color(o.box) if o.box else "0x00000000",
+                   pad=o.size // 4 if o.box else 0, halign="center", valign="middle",
+                   editspec__what="title")
+        elif isinstance(o, ImageOverlay):
+            _props(f, mlt_service="watermark", resource=os.path.abspath(o.path),
+                   composite__geometry=f"{round(x * w - ow / 2)} {round(y * h - oh / 2)} "
+                                       f"{round(ow)} {round(oh)} {o.opacity:g}",
+                   composite__fill=1, composite__distort=0, editspec__what="logo")
+
+
 def edl_to_mlt(edl: EDL, *, beat_markers: bool = False) -> ET.ElementTree:
     """Build the MLT XML document of an EDL.
 
@@ -62,7 +156,7 @@ def edl_to_mlt(edl: EDL, *, beat_markers: bool = False) -> ET.ElementTree:
         An ``<mlt>`` document with one profile at the EDL's exact rate and size.
     """
     from editspec import __version__
-    from editspec.backends.otio import _marker_color
+    from editspec.backends.otio import marker_color
 
     w, h = edl.size
     fps = edl.fps
@@ -84,8 +178,9 @@ def edl_to_mlt(edl: EDL, *, beat_markers: bool = False) -> ET.ElementTree:
         _props(prod, length=max(src_len, last + 1), eof="pause", resource=os.path.abspath(ev.clip),
                mlt_service="avformat", seekable=1, audio_index=-1, video_index=0,
                shotcut_colon_caption=os.path.basename(ev.clip))
-        crop = ET.SubElement(prod, "filter", id=f"cover{i}")
-        _props(crop, mlt_service="crop", center=1, center_bias=0, use_profile=0)
+        crop = _crop_props(ev, src, w, h)
+        if crop:
+            _props(ET.SubElement(prod, "filter", id=f"cover{i}"), **crop)
         entries.append((f"clip{i}", first, last))
     main = ET.SubElement(root, "playlist", id="main_bin")
     _props(main, xml_retain=1)
@@ -124,12 +219,13 @@ def edl_to_mlt(edl: EDL, *, beat_markers: bool = False) -> ET.ElementTree:
     for k, m in enumerate(mk for mk in edl.markers if beat_markers or mk.kind != "beat"):
         one = ET.SubElement(markers, "properties", name=str(k))
         _props(one, text=m.label or m.kind, start=_clock(m.frame, edl), end=_clock(m.frame, edl),
-               color=MARKER_RGB[_marker_color(m, sections)])
+               color=MARKER_RGB[marker_color(m, sections)])
     for t in tracks:
         ET.SubElement(tractor, "track", producer=t, **({"hide": "video"} if t != "V1" else {}))
     if len(tracks) > 1:
         mix = ET.SubElement(tractor, "transition", id="mix0")
         _props(mix, a_track=0, b_track=1, mlt_service="mix", always_active=1, sum=1)
+    _add_overlays(tractor, edl)
     ET.indent(root)
     return ET.ElementTree(root)
 
@@ -150,10 +246,19 @@ def write(edl: EDL, path: str, **options: Any) -> None:
 
     check_edl(edl)
     dropped = []
+    extras = count_extras(edl)
+    what = extras.describe("speed", "ramps")
+    if what:
+        dropped.append(f"{what}: MLT is written here at 100 % speed")
+    if extras.tracked:
+        dropped.append(f"subject tracks of {extras.tracked} events (held at their mean centre)")
+    blur = sum(ev.reframe.mode == "fit-blur" for ev in edl.events)
+    if blur:
+        dropped.append(f"the blurred fill of {blur} fit-blur events (letterboxed)")
     fades = [e for e in edl.events if e.transition is not None and e.transition.frames > 0]
     if fades:
         dropped.append(f"{len(fades)} transitions (written as cuts)")
-    off = [e for e in edl.events if abs(e.src_in * edl.fps - round(e.src_in * edl.fps)) > 1e-6]
+    off = [e for e in edl.events if frames_off_grid(e.src_in, edl.fps)]
     if off:
         dropped.append(f"sub-frame source in points of {len(off)} events (rounded to whole "
                        f"frames at {edl.fps} fps)")

@@ -26,7 +26,8 @@ from media import decode_rgb, decoded_duration, frame_changes
 
 from editspec.backends import ffmpeg as ffmpeg_backend
 from editspec.backends.otio import read_timeline
-from editspec.cli import EXPORT_FORMATS, main
+from editspec.backends import BUILTIN_EXPORTS as EXPORT_FORMATS
+from editspec.cli import main
 from editspec.edl import EDL, Event, Marker, MusicRef, SourceInfo, read_edl, write_edl
 
 RATE = 30.0

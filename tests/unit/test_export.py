@@ -22,7 +22,7 @@ from editspec.backends.otio import (
     read_timeline,
     timeline_to_edl,
 )
-from editspec.cli import EXPORT_FORMATS
+from editspec.backends import export_formats
 from editspec.edl import (
     EDL,
     Event,
@@ -210,7 +210,7 @@ def test_ntsc_cmx_writes_loc_markers(tmp_path):
     ("otio", []),
     ("cmx3600", ["the music track", "timeline metadata", "written as LOC comments"]),
     ("fcp7", ["timeline metadata", "colours of"]),
-    ("fcpxml", ["2 transitions", "timeline metadata"]),
+    ("fcpxml", ["1 non-crossfade transitions (dip; written as dissolves)", "timeline metadata"]),
     ("mlt", ["2 transitions (written as cuts)"]),
 ])
 def test_what_a_format_cannot_hold_is_dropped_with_a_warning(name, expected, tmp_path, caplog):
@@ -228,7 +228,8 @@ def test_what_a_format_cannot_hold_is_dropped_with_a_warning(name, expected, tmp
 
 
 def test_registry_has_every_export_format_with_its_suffix():
-    for name in EXPORT_FORMATS:
+    assert export_formats()[:5] == ["otio", "cmx3600", "fcp7", "fcpxml", "mlt"]
+    for name in export_formats()[:5]:
         module = get_backend(name)
         assert name == module.NAME
         assert backend_for_path("x" + module.SUFFIXES[0]) is module
@@ -307,3 +308,251 @@ def test_import_rejects_music_before_its_file(tmp_path):
     with pytest.raises(Exception, match=r"music clip 'song' starts at 1.000s on the timeline "
                                         r"but at 0.500s in its file"):
         timeline_to_edl(tl)
+
+
+# --------------------------------------------------------------- the whole edit, carried
+
+def make_full_edl(fps: Fraction = Fraction(30), logo: str = "/media/logo.png") -> EDL:
+    """make_edl plus everything a render draws beyond cuts (as read from a JSON file)."""
+    data = edl_to_dict(make_edl(fps, transitions=True))
+    ev = data["events"]
+    ev[0]["reframe"] = {"mode": "cover", "center": [0.3, 0.6], "track": []}
+    ev[1]["reframe"] = {"mode": "cover", "center": [0.5, 0.5],
+                        "track": [[0.4, 0.2, 0.5], [1.0, 0.8, 0.5]]}
+    ev[2]["reframe"] = {"mode": "fit-blur", "center": [0.5, 0.5], "track": []}
+    ev[3]["speed"] = [[0, 2.0]]
+    ev[3]["src_out"] = round(ev[3]["src_in"] + 2 * (ev[3]["rec_out"] - ev[3]["rec_in"]) / fps, 6)
+    ev[4]["speed"] = [[0, 1.0], [20, 0.5]]
+    ev[4]["audio"] = {"use": True, "gain_db": -6.0}
+    data["zoom_pulses"] = [{"frame": f, "frames": 6, "amount": 0.08} for f in (15, 40, 60, 125)]
+    data["overlays"] = [
+        {"type": "text", "text": 'She said "wow": 100% real 🔥', "rec_in": 0, "rec_out": 45,
+         "font": "", "size": 80, "color": "#ffcc00", "box": "#00000080", "position": "bottom"},
+        {"type": "image", "path": logo, "rec_in": 0, "rec_out": 150, "position": "top-right",
+         "scale": 0.25, "opacity": 0.8},
+        {"type": "text", "text": "Line one\nline two", "rec_in": 30, "rec_out": 90, "font": "",
+         "size": 48, "color": "white", "box": "", "position": "0.5,0.3"},
+    ]
+    data["mix"] = {"loudness_lufs": -16.0, "true_peak_db": -1.5, "duck_db": 9.0}
+    data["encode"] = {"codec": "h265", "crf": 24, "bitrate": "", "preset": "fast",
+                      "hardware": "", "audio_bitrate": "128k"}
+    return edl_from_dict(data)
+
+
+@pytest.mark.parametrize("fps", [Fraction(30), NTSC], ids=str)
+def test_the_whole_edit_round_trips_through_otio(fps, tmp_path):
+    edl = make_full_edl(fps)
+    assert edl.overlays and edl.zoom_pulses  # the case is not empty
+    back = timeline_to_edl(edl_to_timeline(edl, beat_markers=True))
+    assert back == edl
+    assert edl_to_dict(back) == edl_to_dict(edl)  # field by field, JSON form
+    path = str(tmp_path / "t.otio")
+    get_backend("otio").write(edl, path, beat_markers=True)
+    assert edl_to_dict(read_timeline(path)) == edl_to_dict(edl)
+
+
+def test_otio_uses_the_schema_where_it_has_one():
+    edl = make_full_edl()
+    tl = edl_to_timeline(edl)
+    v1, titles, titles2, titles3, a1 = tl.tracks
+    assert [t.name for t in tl.tracks] == ["V1", "Titles", "Titles 2", "Titles 3", "A1"]
+    clips = list(v1.find_clips())
+    warps = [[e.time_scalar for e in c.effects if isinstance(e, otio.schema.LinearTimeWarp)]
+             for c in clips]
+    # event 3 at 2x; event 4 a ramp 1 -> 0.5 over 20 of its 30 frames, then 0.5: mean 20/30
+    assert warps == [[], [], [], [2.0], [pytest.approx(2 / 3, abs=1e-6)]]
+    named = [[e.effect_name for e in c.effects] for c in clips]
+    assert named[0] == ["editspec.Reframe", "editspec.ZoomPulse"]  # pulse at 15 starts there
+    assert named[4] == ["LinearTimeWarp", "editspec.SpeedRamp", "editspec.ZoomPulse"]
+    assert clips[2].effects[0].metadata["editspec"]["mode"] == "fit-blur"
+    # titles: a text generator with the text in its parameters, the logo as its image file
+    (t0,), (logo,) = list(titles.find_clips()), list(titles2.find_clips())
+    assert isinstance(t0.media_reference, otio.schema.GeneratorReference)
+    assert t0.media_reference.generator_kind == "Text"
+    assert t0.media_reference.parameters["text"] == 'She said "wow": 100% real 🔥'
+    assert (t0.range_in_parent().start_time.value, t0.duration().value) == (0, 45)
+    assert logo.media_reference.target_url == "file:///media/logo.png"
+    # the second title overlaps both: it must sit above them (it is drawn after them)
+    (t2,) = list(titles3.find_clips())
+    assert t2.range_in_parent().start_time.value == 30
+    assert t2.media_reference.parameters["text"] == "Line one\nline two"
+
+
+def test_what_an_editor_changes_in_the_otio_is_what_renders(tmp_path):
+    edl = make_full_edl()
+    tl = edl_to_timeline(edl)
+    titles, logos = tl.tracks[1], tl.tracks[2]
+    titles.insert(0, otio.schema.Gap(duration=otio.opentime.RationalTime(10, 30)))
+    logos[0].source_range = otio.opentime.TimeRange(  # the logo trimmed to 100 frames
+        logos[0].source_range.start_time, otio.opentime.RationalTime(100, 30))
+    first = titles[1]  # the editor moved the first title 10 frames later
+    first.media_reference.parameters["text"] = "Edited"
+    clips = list(tl.tracks[0].find_clips())
+    clips[3].effects[0].time_scalar = 1.5  # retimed
+    del clips[3].metadata["editspec"]["speed"]
+    del clips[3].metadata["editspec"]["src_out"]
+    back = timeline_to_edl(tl)
+    assert back.overlays[0].text == "Edited"
+    assert (back.overlays[0].rec_in, back.overlays[0].rec_out) == (10, 55)
+    assert back.overlays[0].size == 80 and back.overlays[0].box == "#00000080"
+    assert (back.overlays[1].rec_in, back.overlays[1].rec_out) == (0, 100)
+    assert back.overlays[2] == edl.overlays[2]  # untouched, on the other track
+    ev = back.events[3]
+    assert ev.speed.points == ((0, 1.5),)
+    assert ev.src_out == pytest.approx(ev.src_in + 1.5 * ev.frames / 30, abs=1e-6)
+
+
+def test_a_hand_made_title_track_is_read(tmp_path):
+    tl = _hand_timeline()
+    t = otio.schema.Track(name="T", kind=otio.schema.TrackKind.Video,
+                          metadata={"editspec": {"role": "overlays"}})
+    t.append(otio.schema.Gap(duration=otio.opentime.RationalTime(5, 30)))
+    rng = otio.opentime.TimeRange(otio.opentime.RationalTime(0, 30),
+                                  otio.opentime.RationalTime(20, 30))
+    t.append(otio.schema.Clip(name="t", source_range=rng,
+                              media_reference=otio.schema.GeneratorReference(
+                                  generator_kind="Text", parameters={"text": "Hi", "size": 40})))
+    tl.tracks.append(t)
+    back = timeline_to_edl(tl, size=(90, 160))
+    (o,) = back.overlays
+    assert (o.text, o.size, o.rec_in, o.rec_out, o.position) == ("Hi", 40, 5, 25, "bottom")
+
+
+def _warning(name, edl, tmp_path, caplog, **options):
+    suffix = {"otio": ".otio", "cmx3600": ".edl", "fcp7": ".xml", "fcpxml": ".fcpxml",
+              "mlt": ".mlt"}[name]
+    path = str(tmp_path / f"x{suffix}")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        get_backend(name).write(edl, path, **options)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) <= 1, warnings
+    return path, (warnings[0] if warnings else "")
+
+
+def test_each_warning_counts_what_this_timeline_loses(tmp_path, caplog):
+    data = edl_to_dict(make_edl())
+    data["overlays"] = [{"type": "text", "text": t, "rec_in": 0, "rec_out": 30}
+                        for t in ("a", "b")]
+    data["zoom_pulses"] = [{"frame": 10 * k, "frames": 5} for k in range(14)]
+    edl = edl_from_dict(data)
+    _, w = _warning("cmx3600", edl, tmp_path, caplog)
+    assert "drops: 2 titles, 14 zoom pulses: CMX 3600 holds no titles or effects;" in w
+    _, w = _warning("fcp7", edl, tmp_path, caplog)
+    assert "14 zoom pulses: FCP 7 XML is written here without those effects" in w
+    assert "title" not in w  # FCP 7 XML holds them (generator items)
+    _, w = _warning("fcpxml", edl, tmp_path, caplog)
+    assert "14 zoom pulses: FCPXML is written here without those effects" in w
+    _, w = _warning("mlt", edl, tmp_path, caplog)
+    assert w == ""  # MLT holds titles and pulses
+    _, w = _warning("otio", make_full_edl(), tmp_path, caplog)
+    assert w == ""  # OTIO holds everything
+    _, w = _warning("cmx3600", make_full_edl(), tmp_path, caplog)
+    assert ("2 titles, 1 logo, 4 zoom pulses, 3 reframed events, 1 speed change, 1 speed ramp: "
+            "CMX 3600 holds no titles or effects") in w
+
+
+def test_fcp7_titles_are_text_generators_read_back_by_the_adapter(tmp_path, caplog):
+    edl = make_full_edl()
+    path, _ = _warning("fcp7", edl, tmp_path, caplog)
+    tl = otio.adapters.read_from_file(path, adapter_name="fcp_xml")
+    assert read_cut_frames(path, "fcp_xml") == edl.cuts
+    gens = [c for t in tl.video_tracks()[1:] for c in t.find_clips()
+            if isinstance(c.media_reference, otio.schema.GeneratorReference)]
+    assert [g.media_reference.generator_kind for g in gens] == ["Text", "Text"]
+    texts = []
+    for g in gens:
+        params = g.media_reference.metadata["fcp_xml"]["parameter"]
+        texts.append(next(p["value"] for p in params if p["parameterid"] == "str"))
+    assert texts == ['She said "wow": 100% real 🔥', "Line one\nline two"]
+    assert [(g.range_in_parent().start_time.value, g.duration().value) for g in gens] == [
+        (0, 45), (30, 60)]
+    (logo,) = [c for t in tl.video_tracks()[1:] for c in t.find_clips()
+               if isinstance(c.media_reference, otio.schema.ExternalReference)]
+    assert [e.name for e in logo.effects] == ["Basic Motion", "Opacity"]
+
+
+def test_fcp7_describes_a_20fps_clip_at_the_sequence_rate(tmp_path, caplog):
+    data = edl_to_dict(make_edl())
+    data["sources"]["/media/b.mp4"]["fps"] = 20
+    edl = edl_from_dict(data)
+    path, w = _warning("fcp7", edl, tmp_path, caplog)
+    assert "the 20 fps rate of clip 'b.mp4' (FCP 7 XML timecode has no 20 fps; its file is " \
+           "described at 30 fps)" in w
+    assert read_cut_frames(path, "fcp_xml") == edl.cuts
+    tl = otio.adapters.read_from_file(path, adapter_name="fcp_xml")
+    for clip, ev in zip(tl.video_tracks()[0].find_clips(), edl.events, strict=True):
+        assert round(clip.source_range.start_time.rescaled_to(30).value) == round(ev.src_in * 30)
+
+
+def test_fcp7_refuses_an_edit_at_a_rate_without_timecode(tmp_path):
+    edl = make_edl(Fraction(20), bounds=(0, 20, 40))
+    with pytest.raises(Exception, match=r"^FCP 7 XML needs a timecode rate \(23.976, 24, 25, "
+                                        r"29.97, 30, 48, 50, 59.94 or 60 fps\); this edit is at "
+                                        r"20 fps") as info:
+        get_backend("fcp7").write(edl, str(tmp_path / "x.xml"))
+    assert type(info.value).__name__ == "BackendError"
+    assert not (tmp_path / "x.xml").exists()
+
+
+def test_fcpxml_has_titles_transitions_and_reframing(tmp_path, caplog):
+    edl = make_full_edl()
+    path, w = _warning("fcpxml", edl, tmp_path, caplog)
+    assert "subject tracks of 1 events (held at their mean centre)" in w
+    # the adapter still reads it: the cuts, and the logo as a clip on lane 2 (above title 1)
+    assert read_cut_frames(path, "fcpx_xml") == edl.cuts
+    tl = otio.adapters.read_from_file(path, adapter_name="fcpx_xml")
+    lanes = {t.name: [c.name for c in t.find_clips()] for t in tl.tracks}
+    assert lanes["2"] == ["logo.png"], lanes
+    # titles, which the adapter's reader skips, checked in the XML
+    root = ET.parse(path).getroot()
+    effects = {e.get("id"): e.get("name") for e in root.iter("effect")}
+    titles = list(root.iter("title"))
+    assert [effects[t.get("ref")] for t in titles] == ["Basic Title", "Basic Title"]
+    assert [t.find("text/text-style").text for t in titles] == [
+        'She said "wow": 100% real 🔥', "Line one\nline two"]
+    assert [t.get("lane") for t in titles] == ["1", "3"]
+    assert [Fraction(t.get("duration").rstrip("s")) * 30 for t in titles] == [45, 60]
+    spine = root.find(".//sequence/spine")
+    clips = [c for c in spine if c.tag == "clip"]
+    # the second title starts at frame 30, inside the first clip (source in at frame 11)
+    assert Fraction(titles[1].get("offset").rstrip("s")) * 30 == 11 + 30
+    style = titles[0].find("text-style-def/text-style")
+    assert (style.get("fontSize"), style.get("fontColor")) == ("80", "1 0.8 0 1")
+    trans = [c for c in spine if c.tag == "transition"]
+    assert [Fraction(t.get("offset").rstrip("s")) * 30 for t in trans] == [60 - 4, 97 - 3]
+    assert [Fraction(t.get("duration").rstrip("s")) * 30 for t in trans] == [8, 6]
+    assert [effects[t.find("filter-video").get("ref")] for t in trans] == ["Cross Dissolve"] * 2
+    assert clips[0].find("adjust-conform").get("type") == "fill"
+    x, y = (float(v) for v in clips[0].find("adjust-transform").get("position").split())
+    # 1920x1080 source filling 1080x1920: 3413 px wide; centre 0.3 -> moved right, clamped
+    assert x > 0 and y == 0
+    assert clips[2].find("adjust-conform").get("type") == "fit"
+
+
+@pytest.mark.parametrize("fps", [Fraction(30), NTSC], ids=str)
+def test_mlt_has_titles_logos_pulses_and_subject_crops(fps, tmp_path, caplog):
+    edl = make_full_edl(fps)
+    path, w = _warning("mlt", edl, tmp_path, caplog)
+    assert "1 speed change, 1 speed ramp: MLT is written here at 100 % speed" in w
+    root = ET.parse(path).getroot()
+    filters = root.findall("./tractor/filter")
+
+    def props(f):
+        return {p.get("name"): p.text for p in f.findall("property")}
+
+    services = [props(f)["mlt_service"] for f in filters]
+    assert services == ["affine"] * 4 + ["text", "watermark", "text"]
+    text = props(filters[4])
+    assert text["argument"] == 'She said "wow": 100% real 🔥'
+    assert (filters[4].get("in"), filters[4].get("out"), filters[4].get("track")) == (
+        "0", "44", "0")
+    assert text["fgcolour"] == "0xffcc00ff" and text["bgcolour"] == "0x00000080"
+    assert text["size"] == "80"
+    pulse = props(filters[0])["transition.rect"]
+    assert pulse.startswith("0=-43.20 -76.80 1166.40 2073.60 1;5=")  # 8 % closer at its start
+    crop = props(root.find("./producer[@id='clip0']/filter"))
+    # 1920x1080 source cropped to 9:16 (608 px wide) around x = 0.3: left 272
+    assert (crop["left"], crop["right"], crop["center"] if "center" in crop else None) == (
+        "272", str(1920 - 608 - 272), None)
+    assert root.find("./producer[@id='clip2']/filter") is None  # fit-blur: letterboxed

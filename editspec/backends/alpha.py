@@ -1,0 +1,109 @@
+"""Titles and logos as rendered alpha clips, for editors whose NLE cannot build them.
+
+A motion-graphics handoff: each overlay of the EDL becomes one ProRes 4444 ``.mov``
+(``yuva444p10le``, alpha kept) at the output's size and rate, as long as the overlay,
+transparent except for what the render draws there, drawn by the same ffmpeg filters
+as the render (:mod:`editspec.backends.ffmpeg.drawtext`), so it lines up exactly when
+placed full-frame over the edit at the overlay's first frame. The files go in a folder
+beside the exported timeline (``cut.fcpxml`` → ``cut.titles/``), and the timeline's
+titles tracks point at them (:func:`titles_to_clips`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import TYPE_CHECKING
+
+from editspec.edl import EDL, ImageOverlay, TextOverlay
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
+
+CODEC = ["-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le",
+         "-vendor", "apl0"]
+"""ffmpeg output options of an alpha clip: ProRes 4444 with its alpha channel."""
+
+
+def clips_folder(path: str) -> str:
+    """Return the folder the alpha clips of the export ``path`` go in."""
+    return os.path.splitext(path)[0] + ".titles"
+
+
+def render_alpha_clip(o: TextOverlay | ImageOverlay, edl: EDL, out: str) -> None:
+    """Render one overlay as a transparent ProRes 4444 clip of ``rec_out - rec_in`` frames.
+
+    Raises
+    ------
+    BackendError
+        For a font, colour or position the ffmpeg backend cannot draw.
+    MediaError
+        When ffmpeg fails (named as such).
+    """
+    from editspec.backends.ffmpeg import drawtext
+    from editspec.media import run_ffmpeg
+
+    w, h = edl.size
+    n = o.rec_out - o.rec_in
+    local = dataclasses.replace(o, rec_in=0, rec_out=n)
+    rate = f"{edl.fps.numerator}/{edl.fps.denominator}"
+    args = ["-y", "-f", "lavfi", "-i", f"color=c=black@0.0:s={w}x{h}:r={rate}"]
+    if isinstance(local, TextOverlay):
+        graph = f"[0:v]format=rgba,{drawtext.drawtext_filter(local, w, h)}[v]"
+    else:
+        args += ["-loop", "1", "-i", local.path]
+        chain = ",".join(drawtext.image_filters(local, w))
+        graph = (f"[1:v]{chain}[img];[0:v]format=rgba[bg];"
+                 f"[bg][img]{drawtext.overlay_filter(local, w, h)},format=rgba[v]")
+    args += ["-filter_complex", graph, "-map", "[v]", "-frames:v", str(n), "-r", rate,
+             *CODEC, out]
+    run_ffmpeg(args, f"rendering the alpha clip {os.path.basename(out)}")
+
+
+def titles_to_clips(tl: otio.schema.Timeline, edl: EDL, path: str) -> list[str]:
+    """Render every overlay as an alpha clip and point the titles tracks' clips at them.
+
+    The clips keep their EDL fields in metadata, so reading the timeline back still
+    gives the overlays (not the rendered files); the tracks are marked
+    ``metadata["editspec"]["alpha_clips"] = True``.
+
+    Parameters
+    ----------
+    tl : otio.schema.Timeline
+        A timeline from :func:`editspec.backends.otio.edl_to_timeline` (changed here).
+    edl : EDL
+        The edit it was built from.
+    path : str
+        The export file; the clips go in :func:`clips_folder` of it.
+
+    Returns
+    -------
+    list of str
+        The files written, in overlay order.
+    """
+    import opentimelineio as otio
+
+    from editspec.backends.otio import TITLES_ROLE, file_url
+
+    folder = clips_folder(path)
+    os.makedirs(folder, exist_ok=True)
+    files = []
+    for i, o in enumerate(edl.overlays):
+        kind = "title" if isinstance(o, TextOverlay) else "logo"
+        out = os.path.join(folder, f"{kind}-{i + 1:02d}.mov")
+        render_alpha_clip(o, edl, out)
+        files.append(out)
+    for track in tl.video_tracks():
+        meta = track.metadata.get("editspec", {})
+        if meta.get("role") != TITLES_ROLE:
+            continue
+        track.metadata["editspec"] = {**dict(meta), "alpha_clips": True}
+        for clip in track.find_clips():
+            order = int(clip.metadata["editspec"]["order"])
+            n = edl.overlays[order].rec_out - edl.overlays[order].rec_in
+            rng = otio.opentime.TimeRange(otio.opentime.RationalTime(0, float(edl.fps)),
+                                          otio.opentime.RationalTime(n, float(edl.fps)))
+            clip.media_reference = otio.schema.ExternalReference(
+                target_url=file_url(files[order]), available_range=rng)
+            clip.name = os.path.basename(files[order])
+    return files

@@ -1,0 +1,289 @@
+"""What the OTIO-adapter formats share: counting what an edit holds, and writing.
+
+The CMX 3600, FCP 7 XML and FCPXML backends (and OTIO itself) start from the timeline
+:func:`editspec.backends.otio.edl_to_timeline` builds. Each format module owns what its
+format needs: a ``prepare(tl, edl)`` that changes the timeline so its adapter can write
+it and returns what was dropped, and optionally a ``finish(text, tl, edl)`` that adds
+to the written file what the adapter cannot write. :func:`write_with_adapter` runs
+them and logs one warning that names what this timeline loses in this format.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from editspec.edl import EDL, Event, ImageOverlay, Reframe, Speed, TextOverlay, check_edl
+from editspec.errors import BackendError
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Extras:
+    """What an edit draws beyond cuts and dissolves, counted for export warnings."""
+
+    titles: int = 0
+    """Text overlays."""
+    logos: int = 0
+    """Image overlays."""
+    zoom_pulses: int = 0
+    """Zoom pulses."""
+    reframed: int = 0
+    """Events with a reframe other than cover-centred (a subject centre or track,
+    fit-blur, letterbox)."""
+    tracked: int = 0
+    """Events whose reframe follows a moving subject (a track)."""
+    speed: int = 0
+    """Events at a constant speed other than 100 %."""
+    ramps: int = 0
+    """Events with a speed ramp."""
+    clip_audio: int = 0
+    """Events that play their clip's own sound."""
+
+    def describe(self, *fields: str) -> str:
+        """Return ``"2 titles, 14 zoom pulses"`` for the named fields that are not 0."""
+        names = {"titles": ("title", "titles"), "logos": ("logo", "logos"),
+                 "zoom_pulses": ("zoom pulse", "zoom pulses"),
+                 "reframed": ("reframed event", "reframed events"),
+                 "tracked": ("subject-tracked event", "subject-tracked events"),
+                 "speed": ("speed change", "speed changes"),
+                 "ramps": ("speed ramp", "speed ramps"),
+                 "clip_audio": ("event with its own sound", "events with their own sound")}
+        parts = []
+        for f in fields:
+            n = getattr(self, f)
+            if n:
+                parts.append(f"{n} {names[f][n != 1]}")
+        return ", ".join(parts)
+
+
+def count_extras(edl: EDL) -> Extras:
+    """Count what ``edl`` draws beyond cuts and dissolves."""
+    def constant(ev: Event) -> bool:
+        return ev.speed != Speed() and len(ev.speed.points) == 1
+
+    return Extras(
+        titles=sum(isinstance(o, TextOverlay) for o in edl.overlays),
+        logos=sum(isinstance(o, ImageOverlay) for o in edl.overlays),
+        zoom_pulses=len(edl.zoom_pulses),
+        reframed=sum(ev.reframe != Reframe() for ev in edl.events),
+        tracked=sum(bool(ev.reframe.track) for ev in edl.events),
+        speed=sum(constant(ev) for ev in edl.events),
+        ramps=sum(len(ev.speed.points) > 1 for ev in edl.events),
+        clip_audio=sum(ev.audio.use for ev in edl.events))
+
+
+def frames_off_grid(seconds: float, fps: Fraction) -> bool:
+    """Whether ``seconds`` is not on a whole frame at ``fps`` (within 1/1000 frame)."""
+    value = Fraction(seconds) * fps
+    return abs(value - round(value)) >= Fraction(1, 1000)
+
+
+def common_drops(tl: otio.schema.Timeline, edl: EDL) -> list[str]:
+    """What every frame-based adapter format loses: sub-frame times, transition kinds."""
+    import opentimelineio as otio
+
+    dropped = []
+    off_frame = [ev for ev in edl.events if frames_off_grid(ev.src_in, edl.fps)]
+    if off_frame:
+        dropped.append(f"sub-frame source in points of {len(off_frame)} events (rounded to "
+                       f"whole frames at {edl.fps} fps)")
+    odd = [t for t in tl.video_tracks()[0].find_children(descended_from_type=otio.schema.Transition)
+           if t.transition_type != otio.schema.TransitionTypes.SMPTE_Dissolve]
+    if odd:
+        kinds = ", ".join(sorted({t.name for t in odd}))
+        dropped.append(f"{len(odd)} non-crossfade transitions ({kinds}; written as dissolves)")
+        for t in odd:
+            t.transition_type = otio.schema.TransitionTypes.SMPTE_Dissolve
+    if edl.music is not None and frames_off_grid(edl.music.start, edl.fps):
+        dropped.append(f"the sub-frame part of the music start {edl.music.start}s (rounded to "
+                       f"a whole frame at {edl.fps} fps)")
+    return dropped
+
+
+def remove_title_tracks(tl: otio.schema.Timeline) -> None:
+    """Remove the titles tracks (``metadata["editspec"]["role"] == "overlays"``)."""
+    for t in [t for t in tl.tracks if t.metadata.get("editspec", {}).get("role") == "overlays"]:
+        tl.tracks.remove(t)
+
+
+def remove_effects(tl: otio.schema.Timeline, keep: Callable[[Any], bool] = lambda e: False
+                   ) -> None:
+    """Remove the effects of the first video track's clips, except those ``keep`` accepts."""
+    for clip in tl.video_tracks()[0].find_clips():
+        kept = [e for e in clip.effects if keep(e)]
+        clip.effects[:] = kept
+
+
+def markers_to_clips(tl: otio.schema.Timeline) -> int:
+    """Move the stack's markers onto the clips of ``V1`` under them (source time).
+
+    Returns the number of markers that fell on no clip (dropped).
+    """
+    import opentimelineio as otio
+
+    track = tl.video_tracks()[0]
+    clips = [(c, c.range_in_parent()) for c in track.find_clips()]
+    lost = 0
+    for m in list(tl.tracks.markers):
+        t = m.marked_range.start_time
+        for clip, rng in clips:
+            if rng.start_time <= t < rng.end_time_exclusive():
+                local = clip.source_range.start_time + (t - rng.start_time)
+                clip.markers.append(otio.schema.Marker(
+                    name=m.name, color=m.color, metadata=dict(m.metadata),
+                    marked_range=otio.opentime.TimeRange(local, m.marked_range.duration)))
+                break
+        else:
+            lost += 1
+    tl.tracks.markers.clear()
+    return lost
+
+
+Prepare = Callable[["otio.schema.Timeline", EDL], list[str]]
+Finish = Callable[[str, "otio.schema.Timeline", EDL], str]
+
+
+def write_with_adapter(edl: EDL, path: str, adapter_name: str, *,
+                       prepare: Prepare | None = None, finish: Finish | None = None,
+                       label: str | None = None, beat_markers: bool = False,
+                       titles_as_clips: bool = False, **options: Any) -> None:
+    """Write an EDL with one of OTIO's adapters, atomically.
+
+    What the format cannot hold is dropped with one ``logging.warning`` that lists it.
+
+    Parameters
+    ----------
+    edl : EDL
+        The edit.
+    path : str
+        Output file.
+    adapter_name : str
+        ``otio_json``, ``cmx_3600``, ``fcp_xml`` or ``fcpx_xml``.
+    prepare : callable, optional
+        ``prepare(tl, edl) -> list[str]``: changes the timeline for the format and
+        returns what it dropped.
+    finish : callable, optional
+        ``finish(text, tl, edl) -> str``: adds to the adapter's output what it cannot
+        write (the timeline given is the prepared one).
+    label : str, optional
+        The format's name in the warning (default ``adapter_name``).
+    beat_markers : bool
+        Also mark every beat.
+    titles_as_clips : bool
+        Render each title and logo as an alpha clip beside ``path`` and place the clips
+        on their own tracks instead of the titles tracks (see
+        :func:`editspec.backends.alpha.titles_to_clips`).
+    **options
+        Unused (other backends' options), accepted so one CLI call fits all.
+
+    Raises
+    ------
+    BackendError
+        When the adapter fails on this timeline.
+    """
+    import opentimelineio as otio
+
+    from editspec.backends.otio import edl_to_timeline
+    from editspec.fsutil import atomic_path
+
+    check_edl(edl)
+    tl = edl_to_timeline(edl, beat_markers=beat_markers)
+    if titles_as_clips and edl.overlays:
+        from editspec.backends.alpha import titles_to_clips
+
+        titles_to_clips(tl, edl, path)
+    dropped = prepare(tl, edl) if prepare is not None else []
+    if dropped:
+        log.warning("%s export of %s drops: %s", label or adapter_name, path, "; ".join(dropped))
+    kwargs: dict[str, Any] = {"rate": float(edl.fps)} if adapter_name == "cmx_3600" else {}
+    try:
+        text = otio.adapters.write_to_string(tl, adapter_name=adapter_name, **kwargs)
+    except (otio.exceptions.OTIOError, ValueError, AttributeError, TypeError) as exc:
+        raise BackendError(f"{adapter_name} adapter cannot write {path}: {exc}") from None
+    if finish is not None:
+        text = finish(text, tl, edl)
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+MARGIN = 0.06
+"""Distance of edge positions from the frame's edge, a fraction of the output height (as
+the ffmpeg backend's :data:`editspec.backends.ffmpeg.drawtext.MARGIN`)."""
+
+
+def overlay_size(o: TextOverlay | ImageOverlay, size: tuple[int, int]) -> tuple[float, float]:
+    """Return an overlay's approximate (width, height) in output pixels.
+
+    A title: its longest line at 0.55 em per character by its lines' height; a logo:
+    ``scale`` of the output width, at the image's aspect (read from its header with
+    Pillow; square when it cannot be read).
+    """
+    if isinstance(o, TextOverlay):
+        lines = o.text.splitlines() or [""]
+        return (0.55 * o.size * max(len(line) for line in lines), 1.2 * o.size * len(lines))
+    w = o.scale * size[0]
+    try:
+        from PIL import Image
+
+        with Image.open(o.path) as im:
+            iw, ih = im.size
+        return w, w * ih / iw
+    except Exception:  # missing or unreadable: the NLE will say so; square is a guess
+        return w, w
+
+
+def overlay_center(o: TextOverlay | ImageOverlay, size: tuple[int, int]) -> tuple[float, float]:
+    """Return the centre of an overlay on the output, normalized 0..1 (x right, y down).
+
+    Named positions follow the ffmpeg backend's placement (edges at :data:`MARGIN` of the
+    output height); ``"x,y"`` is the centre itself.
+
+    Raises
+    ------
+    BackendError
+        When the position is neither a known name nor ``"x,y"``.
+    """
+    width, height = size
+    if "," in o.position:
+        try:
+            fx, fy = (float(v) for v in o.position.split(","))
+        except ValueError:
+            raise BackendError(f"overlay position {o.position!r} is not 'x,y' in 0..1") from None
+        return fx, fy
+    w, h = overlay_size(o, size)
+    margin = MARGIN * height
+    x, y = width / 2, height / 2
+    if "left" in o.position:
+        x = margin + w / 2
+    if "right" in o.position:
+        x = width - margin - w / 2
+    if o.position.startswith("top"):
+        y = margin + h / 2
+    if o.position.startswith("bottom"):
+        y = height - margin - h / 2
+    return x / width, y / height
+
+
+def parse_color(color: str) -> tuple[int, int, int, int]:
+    """Return ``(r, g, b, a)`` 0..255 of ``#rrggbb[aa]`` or a basic colour name (else white)."""
+    named = {"white": "#ffffff", "black": "#000000", "red": "#ff0000", "green": "#008000",
+             "blue": "#0000ff", "yellow": "#ffff00", "cyan": "#00ffff", "magenta": "#ff00ff",
+             "gray": "#808080", "grey": "#808080", "orange": "#ffa500"}
+    c = color.split("@")[0]
+    c = named.get(c.lower(), c)
+    if not c.startswith("#") or len(c) not in (7, 9):
+        return 255, 255, 255, 255
+    try:
+        r, g, b = (int(c[i:i + 2], 16) for i in (1, 3, 5))
+        a = int(c[7:9], 16) if len(c) == 9 else 255
+    except ValueError:
+        return 255, 255, 255, 255
+    return r, g, b, a
