@@ -47,13 +47,15 @@ def render_alpha_clip(o: TextOverlay | ImageOverlay, edl: EDL, out: str) -> None
     n = o.rec_out - o.rec_in
     local = dataclasses.replace(o, rec_in=0, rec_out=n)
     rate = f"{edl.fps.numerator}/{edl.fps.denominator}"
-    args = ["-y", "-f", "lavfi", "-i", f"color=c=black@0.0:s={w}x{h}:r={rate}"]
+    # the transparent canvas is made inside the graph: a lavfi input would be yuv420p
+    canvas = f"color=c=black@0.0:s={w}x{h}:r={rate},format=rgba"
+    args = ["-y"]
     if isinstance(local, TextOverlay):
-        graph = f"[0:v]format=rgba,{drawtext.drawtext_filter(local, w, h)}[v]"
+        graph = f"{canvas},{drawtext.drawtext_filter(local, w, h)}[v]"
     else:
         args += ["-loop", "1", "-i", local.path]
         chain = ",".join(drawtext.image_filters(local, w))
-        graph = (f"[1:v]{chain}[img];[0:v]format=rgba[bg];"
+        graph = (f"[0:v]{chain}[img];{canvas}[bg];"
                  f"[bg][img]{drawtext.overlay_filter(local, w, h)},format=rgba[v]")
     args += ["-filter_complex", graph, "-map", "[v]", "-frames:v", str(n), "-r", rate,
              *CODEC, out]

@@ -22,13 +22,22 @@ from fractions import Fraction
 import numpy as np
 import opentimelineio as otio
 import pytest
-from media import decode_rgb, decoded_duration, frame_changes
+from media import decode_rgb, decoded_duration, frame_changes, stream_info
 
 from editspec.backends import ffmpeg as ffmpeg_backend
 from editspec.backends.otio import read_timeline
 from editspec.backends import BUILTIN_EXPORTS as EXPORT_FORMATS
 from editspec.cli import main
-from editspec.edl import EDL, Event, Marker, MusicRef, SourceInfo, read_edl, write_edl
+from editspec.edl import (
+    EDL,
+    Event,
+    Marker,
+    MusicRef,
+    SourceInfo,
+    edl_to_dict,
+    read_edl,
+    write_edl,
+)
 
 RATE = 30.0
 
@@ -229,3 +238,140 @@ def test_melt_renders_the_mlt_file_with_the_cuts_and_framing_of_ffmpeg(
     per_frame = np.abs(a - b).mean(axis=(1, 2, 3))
     assert per_frame.mean() < 15, per_frame
     assert per_frame.max() < 25, per_frame
+
+
+# ------------------------------------------------------- titles, logos and effects carried
+
+
+def _logo(tmp_path):
+    from editspec.media import run_ffmpeg
+
+    path = str(tmp_path / "logo.png")
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", "color=c=red:s=32x16", "-frames:v", "1", path], "logo")
+    return path
+
+
+def _titled(edl: EDL, logo: str, *, effects: bool = True) -> EDL:
+    """``edl`` with a boxed title over frames 20..69 at the centre and a logo top-right;
+    with ``effects``, also a zoom pulse, a subject centre and a 1.5x event."""
+    import dataclasses
+
+    from editspec.edl import ImageOverlay, Reframe, Speed, TextOverlay, ZoomPulse
+
+    events = list(edl.events)
+    if effects:
+        e1 = events[1]
+        events[1] = dataclasses.replace(e1, speed=Speed(((0, 1.5),)),
+                                        src_out=round(e1.src_in + 1.5 * e1.frames / edl.fps, 6))
+        events[2] = dataclasses.replace(events[2], reframe=Reframe("cover", (0.25, 0.5)))
+    return dataclasses.replace(
+        edl, events=tuple(events),
+        zoom_pulses=(ZoomPulse(45, 8, 0.2),) if effects else (),
+        overlays=(TextOverlay("HEY", 20, 70, size=24, color="#ffffff", box="#000000",
+                              position="center"),
+                  ImageOverlay(logo, 0, edl.duration_frames, position="top-right", scale=0.3)))
+
+
+def _without_overlays(edl: EDL) -> EDL:
+    import dataclasses
+
+    return dataclasses.replace(edl, overlays=())
+
+
+def test_render_of_the_exported_otio_draws_what_the_edl_draws(tmp_path, small_clips, demo_song):
+    edl = _titled(_edl(small_clips, demo_song[0]), _logo(tmp_path))
+    edl_path, otio_path = str(tmp_path / "e.json"), str(tmp_path / "t.otio")
+    write_edl(edl, edl_path)
+    assert main(["export", edl_path, "--to", "otio", "-o", otio_path]) == 0
+    back, want = edl_to_dict(read_timeline(otio_path)), edl_to_dict(read_edl(edl_path))
+    assert back.pop("sources").items() <= want.pop("sources").items()  # only the clips used
+    assert back == want  # field by field: overlays, pulses, reframe, speed
+    direct, via_otio, bare = (str(tmp_path / n) for n in ("a.mp4", "b.mp4", "c.mp4"))
+    ffmpeg_backend.write(read_edl(edl_path), direct, progress=False)
+    proc = _run("render", otio_path, "-o", via_otio, "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    ffmpeg_backend.write(_without_overlays(read_edl(edl_path)), bare, progress=False)
+    a, b, c = (decode_rgb(p).astype(int) for p in (direct, via_otio, bare))
+    assert len(a) == len(b) == edl.duration_frames
+    assert np.abs(a - b).mean(axis=(1, 2, 3)).max() < 1.0  # the same picture, frame by frame
+    # and that picture has the title where and when the EDL puts it (centre rows, 20..69)
+    title = np.abs(b - c)[:, 68:92, 20:70].mean(axis=(1, 2, 3))
+    assert title[25:65].min() > 20, title
+    assert title[:15].max() < 8 and title[75:].max() < 8, title  # encoder noise only
+    logo = np.abs(b - c)[:, 5:25, 55:85].mean(axis=(1, 2, 3))
+    assert logo.min() > 20, logo
+
+
+@pytest.mark.skipif(MELT is None, reason="melt NOT INSTALLED: MLT titles not verified in a real "
+                                         "reader (run `make system-deps`)")
+def test_melt_draws_the_title_and_logo_of_the_mlt_file(tmp_path, small_clips, demo_song):
+    edl = _titled(_edl(small_clips, demo_song[0]), _logo(tmp_path), effects=False)
+    renders = []
+    for name, e in (("titled", edl), ("bare", _without_overlays(edl))):
+        edl_path, mlt_path = str(tmp_path / f"{name}.json"), str(tmp_path / f"{name}.mlt")
+        write_edl(e, edl_path)
+        assert main(["export", edl_path, "--to", "mlt", "-o", mlt_path]) == 0
+        out = str(tmp_path / f"{name}.mp4")
+        env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+        proc = subprocess.run([MELT, "-quiet", mlt_path, "-consumer", f"avformat:{out}",
+                               "vcodec=libx264", "crf=12", "an=1", "real_time=0"],
+                              capture_output=True, text=True, timeout=300, env=env)
+        assert proc.returncode == 0, proc.stderr
+        renders.append(decode_rgb(out).astype(int))
+    titled, bare = renders
+    assert len(titled) == edl.duration_frames
+    diff = np.abs(titled - bare)
+    title = diff[:, 68:92, 20:70].mean(axis=(1, 2, 3))  # the centre of the 90x160 frame
+    assert title[25:65].min() > 20, title
+    assert title[:15].max() < 8 and title[75:].max() < 8, title  # encoder noise only
+    top = diff[:, 40:60, :].mean(axis=(1, 2, 3))  # between logo and title: untouched
+    assert top.max() < 8, top
+    logo = titled[:, 5:25, 55:85]
+    assert (logo[..., 0] > 150).mean() > 0.5 and (logo[..., 1] < 100).mean() > 0.5  # red
+
+
+def _decode_rgba(path, width, height):
+    from editspec.media import ffmpeg_exe
+
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", path,
+         "-f", "rawvideo", "-pix_fmt", "rgba", "-"], capture_output=True, check=True)
+    return np.frombuffer(proc.stdout, np.uint8).reshape(-1, height, width, 4)
+
+
+def test_titles_as_alpha_clips_for_an_nle(tmp_path, small_clips, demo_song):
+    edl = _titled(_edl(small_clips, demo_song[0]), _logo(tmp_path), effects=False)
+    edl_path, out = str(tmp_path / "e.json"), str(tmp_path / "cut.fcpxml")
+    write_edl(edl, edl_path)
+    assert main(["export", edl_path, "--to", "fcpxml", "--titles-as-clips", "-o", out]) == 0
+    title, logo = tmp_path / "cut.titles" / "title-01.mov", tmp_path / "cut.titles" / "logo-02.mov"
+    assert "prores" in stream_info(str(title)) and "yuva444p" in stream_info(str(title))
+    rgba = _decode_rgba(str(title), 90, 160)
+    assert len(rgba) == 50  # frames 20..69
+    alpha = rgba[..., 3]
+    assert alpha[:, 0:40, :].max() == 0 and alpha[:, 120:, :].max() == 0  # transparent around
+    box = alpha[:, 68:92, 20:70]
+    assert (box == 255).mean() > 0.9  # the opaque box behind the text, at the centre
+    white = (rgba[:, 68:92, 20:70, :3].min(axis=-1) > 200).mean()
+    assert 0.02 < white < 0.6  # the white letters on it
+    lrgba = _decode_rgba(str(logo), 90, 160)
+    assert len(lrgba) == edl.duration_frames
+    # 28x14 at the top right, 10 px (6 % of the height) from the edges: x 52..79, y 10..23
+    assert lrgba[0, 12:22, 55:77, 3].min() == 255 and lrgba[0, 12:22, 55:77, 0].min() > 200
+    assert lrgba[0, 60:, :, 3].max() == 0
+    # the NLE's reader sees the clips on lanes above the edit
+    tl = otio.adapters.read_from_file(out, adapter_name="fcpx_xml")
+    urls = {t.name: [c.media_reference.target_url for c in t.find_clips()] for t in tl.tracks}
+    assert urls["1"][0].endswith("cut.titles/title-01.mov")
+    assert urls["2"][0].endswith("cut.titles/logo-02.mov")
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".editspec-")]
+
+
+def test_unknown_export_format_exits_2_listing_the_formats(tmp_path, small_clips, demo_song):
+    edl_path = str(tmp_path / "e.json")
+    write_edl(_edl(small_clips, demo_song[0]), edl_path)
+    proc = _run("export", edl_path, "--to", "avid", "-o", str(tmp_path / "x.avid"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "export format not supported: 'avid', available: otio, cmx3600, fcp7, "
+        "fcpxml, mlt"], proc.stderr
