@@ -75,7 +75,8 @@ def get_backend(name: str) -> ModuleType:
     """
     names = available_backends()
     if name not in names:
-        raise BackendError(f"backend not supported: {name!r}, available: {', '.join(sorted(names))}")
+        raise BackendError(f"backend not supported: {name!r}, "
+                           f"available: {', '.join(sorted(names))}")
     try:
         module = importlib.import_module(names[name].split(":")[0])
     except ImportError as exc:

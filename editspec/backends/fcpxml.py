@@ -123,7 +123,8 @@ class _Doc:
         self.resources = self.root.find("./resources")
         self.spine = self.root.find(".//sequence/spine")
         self.clips = [c for c in self.spine if c.tag == "clip"]
-        ids = [int(e.get("id", "r0")[1:]) for e in self.resources if e.get("id", "").startswith("r")]
+        ids = [int(e.get("id", "r0")[1:]) for e in self.resources
+               if e.get("id", "").startswith("r")]
         self.next_id = max(ids, default=0) + 1
         fmt = self.root.find(".//sequence").get("format")
         self.format_id = fmt

@@ -240,7 +240,8 @@ def write(edl: EDL, path: str, **options: Any) -> None:
     path : str
         Output ``.mlt`` file.
     **options
-        ``beat_markers`` (bool): also mark every beat. Others are ignored.
+        ``beat_markers`` (bool): also mark every beat. Others (``titles_as_clips``: melt
+        draws the titles itself) are ignored.
     """
     from editspec.fsutil import atomic_path
 

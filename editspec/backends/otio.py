@@ -29,6 +29,7 @@ See ``docs/interchange.md``.
 
 from __future__ import annotations
 
+import itertools
 import os
 import pathlib
 from fractions import Fraction
@@ -106,14 +107,14 @@ def mean_speed(points: tuple[tuple[int, float], ...], frames: int) -> float:
     pts = sorted(points)
     knots = [(0.0, pts[0][1])] + [(float(f), v) for f, v in pts if 0 < f < frames]
     knots.append((float(frames), _speed_at(pts, frames)))
-    area = sum((b - a) * (va + vb) / 2 for (a, va), (b, vb) in zip(knots, knots[1:]))
+    area = sum((b - a) * (va + vb) / 2 for (a, va), (b, vb) in itertools.pairwise(knots))
     return area / frames
 
 
 def _speed_at(pts: list[tuple[int, float]], k: float) -> float:
     if k <= pts[0][0]:
         return pts[0][1]
-    for (a, va), (b, vb) in zip(pts, pts[1:]):
+    for (a, va), (b, vb) in itertools.pairwise(pts):
         if k <= b:
             return va + (vb - va) * (k - a) / (b - a)
     return pts[-1][1]
@@ -245,10 +246,8 @@ def _add_event_effects(clip: otio.schema.Clip, ev: Any, ev_data: dict[str, Any],
 
     if "speed" in ev_data:
         points = ev.speed.points
-        if len(points) == 1:
-            scalar = points[0][1]
-        else:  # the mean speed: the source length an NLE should use
-            scalar = round(mean_speed(points, ev.frames), 6)
+        # a ramp: its mean speed, the source length an NLE should use
+        scalar = points[0][1] if len(points) == 1 else round(mean_speed(points, ev.frames), 6)
         clip.effects.append(otio.schema.LinearTimeWarp(name="speed", time_scalar=scalar))
         if len(points) > 1:
             clip.effects.append(otio.schema.Effect(

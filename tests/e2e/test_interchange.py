@@ -24,9 +24,9 @@ import opentimelineio as otio
 import pytest
 from media import decode_rgb, decoded_duration, frame_changes, stream_info
 
+from editspec.backends import BUILTIN_EXPORTS as EXPORT_FORMATS
 from editspec.backends import ffmpeg as ffmpeg_backend
 from editspec.backends.otio import read_timeline
-from editspec.backends import BUILTIN_EXPORTS as EXPORT_FORMATS
 from editspec.cli import main
 from editspec.edl import (
     EDL,

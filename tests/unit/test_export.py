@@ -15,14 +15,13 @@ from fractions import Fraction
 import opentimelineio as otio
 import pytest
 
-from editspec.backends import backend_for_path, get_backend
+from editspec.backends import backend_for_path, export_formats, get_backend
 from editspec.backends.otio import (
     edl_to_timeline,
     read_cut_frames,
     read_timeline,
     timeline_to_edl,
 )
-from editspec.backends import export_formats
 from editspec.edl import (
     EDL,
     Event,
@@ -354,7 +353,7 @@ def test_the_whole_edit_round_trips_through_otio(fps, tmp_path):
 def test_otio_uses_the_schema_where_it_has_one():
     edl = make_full_edl()
     tl = edl_to_timeline(edl)
-    v1, titles, titles2, titles3, a1 = tl.tracks
+    v1, titles, titles2, titles3, _a1 = tl.tracks
     assert [t.name for t in tl.tracks] == ["V1", "Titles", "Titles 2", "Titles 3", "A1"]
     clips = list(v1.find_clips())
     warps = [[e.time_scalar for e in c.effects if isinstance(e, otio.schema.LinearTimeWarp)]
@@ -553,6 +552,6 @@ def test_mlt_has_titles_logos_pulses_and_subject_crops(fps, tmp_path, caplog):
     assert pulse.startswith("0=-43.20 -76.80 1166.40 2073.60 1;5=")  # 8 % closer at its start
     crop = props(root.find("./producer[@id='clip0']/filter"))
     # 1920x1080 source cropped to 9:16 (608 px wide) around x = 0.3: left 272
-    assert (crop["left"], crop["right"], crop["center"] if "center" in crop else None) == (
+    assert (crop["left"], crop["right"], crop.get("center", None)) == (
         "272", str(1920 - 608 - 272), None)
     assert root.find("./producer[@id='clip2']/filter") is None  # fit-blur: letterboxed
