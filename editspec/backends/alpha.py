@@ -41,6 +41,7 @@ def render_alpha_clip(o: TextOverlay | ImageOverlay, edl: EDL, out: str) -> None
         When ffmpeg fails (named as such).
     """
     from editspec.backends.ffmpeg import drawtext
+    from editspec.fsutil import atomic_path
     from editspec.media import run_ffmpeg
 
     w, h = edl.size
@@ -57,9 +58,10 @@ def render_alpha_clip(o: TextOverlay | ImageOverlay, edl: EDL, out: str) -> None
         chain = ",".join(drawtext.image_filters(local, w))
         graph = (f"[0:v]{chain}[img];{canvas}[bg];"
                  f"[bg][img]{drawtext.overlay_filter(local, w, h)},format=rgba[v]")
-    args += ["-filter_complex", graph, "-map", "[v]", "-frames:v", str(n), "-r", rate,
-             *CODEC, out]
-    run_ffmpeg(args, f"rendering the alpha clip {os.path.basename(out)}")
+    with atomic_path(out) as tmp:
+        run_ffmpeg([*args, "-filter_complex", graph, "-map", "[v]", "-frames:v", str(n),
+                    "-r", rate, *CODEC, tmp],
+                   f"rendering the alpha clip {os.path.basename(out)}")
 
 
 def titles_to_clips(tl: otio.schema.Timeline, edl: EDL, path: str) -> list[str]:

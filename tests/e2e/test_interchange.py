@@ -365,6 +365,12 @@ def test_titles_as_alpha_clips_for_an_nle(tmp_path, small_clips, demo_song):
     assert urls["1"][0].endswith("cut.titles/title-01.mov")
     assert urls["2"][0].endswith("cut.titles/logo-02.mov")
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".editspec-")]
+    # an OTIO with alpha clips still reads back as the overlays, not as the rendered files
+    otio_path = str(tmp_path / "cut.otio")
+    assert main(["export", edl_path, "--to", "otio", "--titles-as-clips", "-o", otio_path]) == 0
+    tl = otio.adapters.read_from_file(otio_path)
+    assert tl.tracks[1].find_clips()[0].media_reference.target_url.endswith("title-01.mov")
+    assert read_timeline(otio_path).overlays == read_edl(edl_path).overlays
 
 
 def test_unknown_export_format_exits_2_listing_the_formats(tmp_path, small_clips, demo_song):
