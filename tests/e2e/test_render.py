@@ -367,12 +367,15 @@ def test_preview_is_small_with_cut_flashes_and_beat_clicks(media, tmp_path):
         assert x[at: at + 800].max() > 0.1 and x[at - 4000: at - 1000].max() < 0.02
 
 
-KEYFRAME_TRAP = os.path.expanduser("~/.cache/editspec/footage/cockatoo.mp4")
-
-
-@pytest.mark.skipif(not os.path.isfile(KEYFRAME_TRAP), reason="real footage not in the cache")
+@pytest.mark.realfootage
 def test_h264_444_keyframe_seek_never_renders_garbage(tmp_path):
     # cockatoo.mp4 (python3-imageio): a keyframe seek to 3.8 s decodes green garbage
+    from footage import FootageUnavailable, fetch_footage
+
+    try:
+        KEYFRAME_TRAP = fetch_footage(["cockatoo.mp4"])["cockatoo.mp4"]
+    except FootageUnavailable as exc:
+        pytest.skip(f"REAL FOOTAGE NOT FETCHED: {exc}")
     edl = EDL(fps=Fraction(20), size=(128, 72), duration_frames=10, music=None,
               events=(Event(KEYFRAME_TRAP, 5.0, 5.5, 0, 10),), encode=FAST,
               mix=AudioMix(loudness_lufs=None),

@@ -85,7 +85,7 @@ def test_nan_in_the_edl_meta_is_shown_as_missing_in_the_report(tmp_path, small_c
     edl = str(tmp_path / "nan.edl.json")
     write_edl(_edl(small_clips[0], tempo=float("nan"), explain=[
         {"time": 1.0, "energy": float("nan"), "salience": float("inf"), "rule": "1: x"}]), edl)
-    assert "NaN" in open(edl).read()
+    assert "NaN" in (tmp_path / "nan.edl.json").read_text()
     out = tmp_path / "r.html"
     assert main(["report", edl, "-o", str(out), "--no-thumbnails"]) == 0, capsys.readouterr().err
     page = out.read_text()

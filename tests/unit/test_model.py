@@ -723,7 +723,7 @@ def test_cymbals_change_what_training_sees_and_zero_leaves_it_as_it_was(tmp_path
     assert all(same) and not all(moved)
 
 
-def test_crash_times_are_replayed_where_the_render_put_them(tmp_path, monkeypatch):
+def test_crash_times_are_replayed_where_the_render_put_them(tmp_path):
     from dataclasses import asdict
 
     pretty_midi = pytest.importorskip("pretty_midi")
@@ -735,16 +735,20 @@ def test_crash_times_are_replayed_where_the_render_put_them(tmp_path, monkeypatc
     path = str(tmp_path / "crash.mid")
     pm.write(path)
 
-    def fluidsynth(cmd, **kw):  # stands in for the renderer: noise of the right length
-        out = cmd[cmd.index("-F") + 1]
-        sf.write(out, np.random.default_rng(0).normal(0, 0.1, (SR * 60, 2)), SR)
-        return subprocess.CompletedProcess(cmd, 0, b"", b"")
-
-    monkeypatch.setattr(data.subprocess, "run", fluidsynth)
+    # A stand-in fluidsynth program (noise of the right length at the asked rate), run
+    # through the real subprocess call: nothing else in the process is replaced.
+    fake = tmp_path / "fluidsynth"
+    fake.write_text(f"#!{sys.executable}\n"
+                    "import sys\nimport numpy as np\nimport soundfile as sf\n"
+                    "a = sys.argv\nsr = int(a[a.index('-r') + 1])\n"
+                    "sf.write(a[a.index('-F') + 1],\n"
+                    "         np.random.default_rng(0).normal(0, 0.1, (sr * 60, 2)), sr)\n")
+    fake.chmod(0o755)
     cfg = data.CorpusConfig(excerpt_s=12.0)
     (tmp_path / "renders").mkdir()
     entries = data._song_job((3, path, "train", 6, asdict(cfg), [("A", "a.sf2")],
-                              {"exe": "fluidsynth", "env": {}}, str(tmp_path / "renders")))
+                              {"exe": str(fake), "env": dict(os.environ)},
+                              str(tmp_path / "renders")))
     assert len(entries) == 6
     pm2, song = data.load_song(path)
     checked = 0

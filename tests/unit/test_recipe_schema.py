@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 
 import jsonschema
 
@@ -48,10 +49,39 @@ def test_docs_are_generated_from_the_schema():
         "docs/recipes.md is out of date: run python -m editspec.recipe.docs"
 
 
-def test_example_brand_kit_is_a_partial_recipe():
+def test_example_brand_kit_is_a_partial_recipe(tmp_path):
+    """The kit passes the schema (less `music`/`clips`), which does reject a broken kit,
+    and a recipe that extends it gets the kit's settings."""
+    from editspec.media import run_ffmpeg
+    from editspec.recipe import load_recipe
     from editspec.recipe.from_yaml import parse_yaml
 
-    with open(os.path.join(ROOT, "examples", "brand", "kit.yaml"), encoding="utf-8") as fh:
+    kit_path = os.path.join(ROOT, "examples", "brand", "kit.yaml")
+    with open(kit_path, encoding="utf-8") as fh:
         kit, _ = parse_yaml(fh.read(), "kit.yaml")  # YAML 1.2 scalars: 9:16 stays text
-    schema = dict(recipe_schema(), required=["version"])
-    jsonschema.Draft202012Validator(schema).validate(json.loads(json.dumps(kit)))
+    kit = json.loads(json.dumps(kit))
+    validator = jsonschema.Draft202012Validator(dict(recipe_schema(), required=["version"]))
+    assert [e.message for e in validator.iter_errors(kit)] == []
+    broken = json.loads(json.dumps(kit))
+    broken["brand"]["colours"] = broken["brand"].pop("colors")
+    broken["output"]["fps"] = "fast"
+    assert sorted(e.json_path for e in validator.iter_errors(broken)) == ["$.brand",
+                                                                        "$.output.fps"]
+
+    (tmp_path / "brand").mkdir()
+    shutil.copy(kit_path, tmp_path / "brand" / "kit.yaml")
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", "color=red:s=16x16", "-frames:v", "1",
+                str(tmp_path / "brand" / "logo.png")], "logo")
+    (tmp_path / "song.ogg").write_bytes(b"x")
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    (tmp_path / "r.yaml").write_text("version: 1\nextends: brand/kit.yaml\n"
+                                     "music: {file: song.ogg}\nclips: [a.mp4]\n"
+                                     "output: {duration: 10s}\n")
+    r = load_recipe(str(tmp_path / "r.yaml"))
+    assert (r.output.width, r.output.height, r.output.fps) == (1080, 1920, 30)
+    assert r.output.duration_s == 10.0  # the recipe's own key, merged into the kit's output
+    assert r.brand.name == "Northwind"
+    assert dict(r.brand.colors)["sun"] == "#fee715"
+    # the logo, relative to the kit that names it, drawn over the whole edit
+    assert [o.image for o in r.overlays if o.kind == "image"] == [
+        str(tmp_path / "brand" / "logo.png")]

