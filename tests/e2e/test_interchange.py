@@ -381,3 +381,41 @@ def test_unknown_export_format_exits_2_listing_the_formats(tmp_path, small_clips
     assert proc.stderr.strip().splitlines() == [
         "export format not supported: 'avid', available: otio, cmx3600, fcp7, "
         "fcpxml, mlt"], proc.stderr
+
+
+@pytest.mark.skipif(MELT is None, reason="melt NOT INSTALLED: MLT reframing not verified in a real "
+                                         "reader (run `make system-deps`)")
+def test_melt_reframes_and_pulses_like_the_ffmpeg_render(tmp_path, small_clips, demo_song):
+    import dataclasses
+
+    from editspec.edl import Reframe, ZoomPulse
+
+    plain = _edl(small_clips, demo_song[0])
+    events = list(plain.events)  # event 2 (frames 40..51) framed on a subject at x = 0.2
+    events[2] = dataclasses.replace(events[2], reframe=Reframe("cover", (0.2, 0.5)))
+    edl = dataclasses.replace(plain, events=tuple(events),
+                              zoom_pulses=(ZoomPulse(60, 10, 0.3),))  # frames 60..69
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    melted = {}
+    for name, e in (("fx", edl), ("plain", plain)):
+        mlt_path, out = str(tmp_path / f"{name}.mlt"), str(tmp_path / f"{name}.mp4")
+        write_edl(e, str(tmp_path / f"{name}.json"))
+        assert main(["export", str(tmp_path / f"{name}.json"), "--to", "mlt", "-o", mlt_path]) == 0
+        proc = subprocess.run([MELT, "-quiet", mlt_path, "-consumer", f"avformat:{out}",
+                               "vcodec=libx264", "crf=12", "an=1", "real_time=0"],
+                              capture_output=True, text=True, timeout=300, env=env)
+        assert proc.returncode == 0, proc.stderr
+        melted[name] = decode_rgb(out, 9, 16).astype(int)
+    ff = str(tmp_path / "ff.mp4")
+    ffmpeg_backend.write(edl, ff, progress=False)
+    ref = decode_rgb(ff, 9, 16).astype(int)
+
+    def per_frame(a, b):
+        return np.abs(a - b).mean(axis=(1, 2, 3))
+
+    effect = per_frame(melted["fx"], melted["plain"])  # what the crop and the pulse change
+    assert effect[40:52].min() > 40 and effect[60:64].min() > 10, effect
+    assert effect[:40].max() < 3 and effect[70:].max() < 3, effect
+    close = per_frame(melted["fx"], ref)  # and melt draws it as ffmpeg does
+    assert close.mean() < 15 and close.max() < 25, close
+    assert close[40:52].max() < 15 and close[60:70].max() < 20, close
