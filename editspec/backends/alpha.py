@@ -2,8 +2,9 @@
 
 A motion-graphics handoff: each overlay of the EDL becomes one ProRes 4444 ``.mov``
 (``yuva444p10le``, alpha kept) at the output's size and rate, as long as the overlay,
-transparent except for what the render draws there, drawn by the same ffmpeg filters
-as the render (:mod:`editspec.backends.ffmpeg.drawtext`), so it lines up exactly when
+transparent except for what the render draws there, drawn as the render draws it (the
+ffmpeg backend's overlay filters; titles as the text engine's image with the render's
+entrance and exit, where :mod:`editspec.text.raster` exists), so it lines up exactly when
 placed full-frame over the edit at the overlay's first frame. The files go in a folder
 beside the exported timeline (``cut.fcpxml`` → ``cut.titles/``), and the timeline's
 titles tracks point at them (:func:`titles_to_clips`).
@@ -30,6 +31,34 @@ def clips_folder(path: str) -> str:
     return os.path.splitext(path)[0] + ".titles"
 
 
+def _ffmpeg_overlays():  # type: ignore[no-untyped-def]
+    """The ffmpeg backend's overlay filters (``overlay``; ``drawtext`` before the text engine)."""
+    try:
+        from editspec.backends.ffmpeg import overlay as filters
+    except ImportError:
+        from editspec.backends.ffmpeg import drawtext as filters  # type: ignore[no-redef]
+    return filters
+
+
+def _title_graph(o: TextOverlay, edl: EDL, canvas: str) -> tuple[list[str], str]:
+    """Inputs and graph drawing a title (starting at frame 0) on ``canvas`` as the render does.
+
+    With the text engine (:mod:`editspec.text.raster`), the title is its Pillow-drawn
+    image composited with the render's own entrance/exit filters; before it, drawtext.
+    """
+    filters = _ffmpeg_overlays()
+    w, h = edl.size
+    try:
+        from editspec.text.raster import render_title_png
+    except ImportError:
+        return [], f"{canvas},{filters.drawtext_filter(o, w, h)}[v]"
+    img = render_title_png(o, (w, h))
+    chain = ",".join(filters.title_filters(o, edl.fps))
+    distance = round(0.5 * img.layout.size)
+    place = filters.title_overlay_filter(o, img.x, img.y, distance)
+    return ["-i", img.path], f"[0:v]{chain}[t];{canvas}[bg];[bg][t]{place},format=rgba[v]"
+
+
 def render_alpha_clip(o: TextOverlay | ImageOverlay, edl: EDL, out: str) -> None:
     """Render one overlay as a transparent ProRes 4444 clip of ``rec_out - rec_in`` frames.
 
@@ -40,7 +69,6 @@ def render_alpha_clip(o: TextOverlay | ImageOverlay, edl: EDL, out: str) -> None
     MediaError
         When ffmpeg fails (named as such).
     """
-    from editspec.backends.ffmpeg import drawtext
     from editspec.fsutil import atomic_path
     from editspec.media import run_ffmpeg
 
@@ -50,16 +78,16 @@ def render_alpha_clip(o: TextOverlay | ImageOverlay, edl: EDL, out: str) -> None
     rate = f"{edl.fps.numerator}/{edl.fps.denominator}"
     # the transparent canvas is made inside the graph: a lavfi input would be yuv420p
     canvas = f"color=c=black@0.0:s={w}x{h}:r={rate},format=rgba"
-    args = ["-y"]
     if isinstance(local, TextOverlay):
-        graph = f"{canvas},{drawtext.drawtext_filter(local, w, h)}[v]"
+        args, graph = _title_graph(local, edl, canvas)
     else:
-        args += ["-loop", "1", "-i", local.path]
-        chain = ",".join(drawtext.image_filters(local, w))
+        filters = _ffmpeg_overlays()
+        args = ["-loop", "1", "-i", local.path]
+        chain = ",".join(filters.image_filters(local, w))
         graph = (f"[0:v]{chain}[img];{canvas}[bg];"
-                 f"[bg][img]{drawtext.overlay_filter(local, w, h)},format=rgba[v]")
+                 f"[bg][img]{filters.overlay_filter(local, w, h)},format=rgba[v]")
     with atomic_path(out) as tmp:
-        run_ffmpeg([*args, "-filter_complex", graph, "-map", "[v]", "-frames:v", str(n),
+        run_ffmpeg(["-y", *args, "-filter_complex", graph, "-map", "[v]", "-frames:v", str(n),
                     "-r", rate, *CODEC, tmp],
                    f"rendering the alpha clip {os.path.basename(out)}")
 
