@@ -25,6 +25,7 @@ from editspec.backends.interchange import (
     overlay_size,
     parse_color,
     remove_effects,
+    title_font_size,
     write_with_adapter,
 )
 from editspec.edl import EDL, ImageOverlay, TextOverlay
@@ -59,7 +60,7 @@ def _title_effect(o: TextOverlay, size: tuple[int, int]) -> dict[str, Any]:
             "parameter": [
                 _param("str", "Text", o.text),
                 _param("fontname", "Font", font),
-                _param("fontsize", "Size", o.size),
+                _param("fontsize", "Size", title_font_size(o, size)),
                 _param("fontalign", "Alignment", 2),  # centre
                 _param("fontcolor", "Font Color",
                        {"alpha": a, "red": r, "green": g, "blue": b}),

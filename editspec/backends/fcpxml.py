@@ -31,6 +31,7 @@ from editspec.backends.interchange import (
     parse_color,
     remove_effects,
     remove_title_tracks,
+    title_font_size,
     write_with_adapter,
 )
 from editspec.edl import EDL, ImageOverlay, Reframe, TextOverlay
@@ -188,7 +189,7 @@ def _add_title(doc: _Doc, o: TextOverlay, lane: int) -> None:
         import os
 
         font = os.path.splitext(os.path.basename(o.font))[0]
-    ET.SubElement(style_def, "text-style", font=font, fontSize=str(o.size),
+    ET.SubElement(style_def, "text-style", font=font, fontSize=str(title_font_size(o, (w, h))),
                   fontColor=f"{r / 255:.4g} {g / 255:.4g} {b / 255:.4g} {a / 255:.4g}",
                   alignment="center")
     doc.connect(parent, title)

@@ -219,14 +219,39 @@ MARGIN = 0.06
 the ffmpeg backend's :data:`editspec.backends.ffmpeg.drawtext.MARGIN`)."""
 
 
-def overlay_size(o: TextOverlay | ImageOverlay, size: tuple[int, int]) -> tuple[float, float]:
-    """Return an overlay's approximate (width, height) in output pixels.
+def title_layout(o: TextOverlay, size: tuple[int, int]) -> tuple[int, int, int, int, int] | None:
+    """Return where the render draws a title: ``(x, y, width, height, font_size)`` pixels.
 
-    A title: its longest line at 0.55 em per character by its lines' height; a logo:
-    ``scale`` of the output width, at the image's aspect (read from its header with
-    Pillow; square when it cannot be read).
+    From the text engine (:func:`editspec.text.raster.render_title_png`, which the ffmpeg
+    backend composites), so exports place a title where the render does, at the size it
+    was shrunk to; None where the text engine is not installed.
+    """
+    try:
+        from editspec.text.raster import render_title_png
+    except ImportError:
+        return None
+    img = render_title_png(o, size)
+    return img.x, img.y, img.width, img.height, int(img.layout.size)
+
+
+def title_font_size(o: TextOverlay, size: tuple[int, int]) -> int:
+    """The font size a title is drawn at (after the text engine shrank it to fit)."""
+    lay = title_layout(o, size)
+    return lay[4] if lay is not None else o.size
+
+
+def overlay_size(o: TextOverlay | ImageOverlay, size: tuple[int, int]) -> tuple[float, float]:
+    """Return an overlay's (width, height) in output pixels.
+
+    A title: as the render draws it (:func:`title_layout`), else its longest line at
+    0.55 em per character by its lines' height; a logo: ``scale`` of the output width,
+    at the image's aspect (read from its header with Pillow; square when it cannot be
+    read).
     """
     if isinstance(o, TextOverlay):
+        lay = title_layout(o, size)
+        if lay is not None:
+            return float(lay[2]), float(lay[3])
         lines = o.text.splitlines() or [""]
         return (0.55 * o.size * max(len(line) for line in lines), 1.2 * o.size * len(lines))
     w = o.scale * size[0]
@@ -252,6 +277,9 @@ def overlay_center(o: TextOverlay | ImageOverlay, size: tuple[int, int]) -> tupl
         When the position is neither a known name nor ``"x,y"``.
     """
     width, height = size
+    lay = title_layout(o, size) if isinstance(o, TextOverlay) else None
+    if lay is not None:
+        return (lay[0] + lay[2] / 2) / width, (lay[1] + lay[3] / 2) / height
     if "," in o.position:
         try:
             fx, fy = (float(v) for v in o.position.split(","))

@@ -36,6 +36,7 @@ from editspec.backends.interchange import (
     overlay_center,
     overlay_size,
     parse_color,
+    title_font_size,
 )
 from editspec.edl import EDL, Event, ImageOverlay, SourceInfo, TextOverlay, check_edl
 from editspec.timecode import time_to_frame
@@ -126,12 +127,16 @@ def _add_overlays(tractor: ET.Element, edl: EDL) -> None:
                           track="0")
         if isinstance(o, TextOverlay):
             box_h = oh + (o.size // 2 if o.box else 0)
+            font_size = title_font_size(o, edl.size)
+            outline = getattr(o, "outline", "")  # EDL version 3 fields
             _props(f, mlt_service="text", argument=o.text,
                    geometry=f"0 {round(y * h - box_h / 2)} {w} {round(box_h)}",
-                   family=_font_family(o.font), size=o.size, weight=400,
-                   fgcolour=_mlt_color(o.color),
+                   family=_font_family(o.font), size=font_size,
+                   weight=getattr(o, "weight", 400), fgcolour=_mlt_color(o.color),
                    bgcolour=_mlt_color(o.box) if o.box else "0x00000000",
-                   pad=o.size // 4 if o.box else 0, halign="center", valign="middle",
+                   olcolour=_mlt_color(outline) if outline else "0x00000000",
+                   outline=max(1, font_size // 16) if outline else 0,
+                   pad=font_size // 4 if o.box else 0, halign="center", valign="middle",
                    editspec__what="title")
         elif isinstance(o, ImageOverlay):
             _props(f, mlt_service="watermark", resource=os.path.abspath(o.path),
