@@ -18,7 +18,8 @@ pulse's zoom to none), then titles as ``text`` filters (text, font family, size,
 colour, box) and logos as ``watermark`` filters (image, rectangle, opacity).
 
 Markers are written as Shotcut markers (``shotcut:markers``); fades as ``volume``
-filters. Transitions, speed changes, the blurred fill of ``fit-blur`` and moving
+filters. A constant speed is MLT's ``timewarp`` producer (a ramp: at its mean speed).
+Transitions, the shape of speed ramps, the blurred fill of ``fit-blur`` and moving
 subject tracks (held at their mean centre) are not written, with one warning that
 counts them.
 """
@@ -161,7 +162,7 @@ def edl_to_mlt(edl: EDL, *, beat_markers: bool = False) -> ET.ElementTree:
         An ``<mlt>`` document with one profile at the EDL's exact rate and size.
     """
     from editspec import __version__
-    from editspec.backends.otio import marker_color
+    from editspec.backends.otio import marker_color, mean_speed
 
     w, h = edl.size
     fps = edl.fps
@@ -175,14 +176,23 @@ def edl_to_mlt(edl: EDL, *, beat_markers: bool = False) -> ET.ElementTree:
     entries = []
     for i, ev in enumerate(edl.events):
         src = edl.sources.get(ev.clip)
-        src_len = (time_to_frame(src.duration, fps) if src else 0)
-        first = time_to_frame(ev.src_in, fps)
+        speed = round(mean_speed(ev.speed.points, ev.frames), 6)
+        # MLT's timewarp producer, whose frame k is source frame speed * k (a ramp: its mean)
+        src_len = (time_to_frame(src.duration / speed, fps) if src else 0)
+        first = time_to_frame(ev.src_in / speed, fps)
         last = first + ev.frames - 1
         prod = ET.SubElement(root, "producer", id=f"clip{i}", **{"in": "0"},
                              out=str(max(src_len - 1, last)))
-        _props(prod, length=max(src_len, last + 1), eof="pause", resource=os.path.abspath(ev.clip),
-               mlt_service="avformat", seekable=1, audio_index=-1, video_index=0,
-               shotcut_colon_caption=os.path.basename(ev.clip))
+        path = os.path.abspath(ev.clip)
+        if speed != 1:
+            _props(prod, length=max(src_len, last + 1), eof="pause",
+                   resource=f"{speed:g}:{path}", mlt_service="timewarp", warp_speed=f"{speed:g}",
+                   warp_resource=path, audio_index=-1, video_index=0,
+                   shotcut_colon_caption=f"{os.path.basename(ev.clip)} ({speed:g}x)")
+        else:
+            _props(prod, length=max(src_len, last + 1), eof="pause", resource=path,
+                   mlt_service="avformat", seekable=1, audio_index=-1, video_index=0,
+                   shotcut_colon_caption=os.path.basename(ev.clip))
         crop = _crop_props(ev, src, w, h)
         if crop:
             _props(ET.SubElement(prod, "filter", id=f"cover{i}"), **crop)
@@ -253,9 +263,9 @@ def write(edl: EDL, path: str, **options: Any) -> None:
     check_edl(edl)
     dropped = []
     extras = count_extras(edl)
-    what = extras.describe("speed", "ramps")
-    if what:
-        dropped.append(f"{what}: MLT is written here at 100 % speed")
+    if extras.ramps:
+        dropped.append(f"{extras.describe('ramps')} (MLT is written here at each ramp's "
+                       "mean speed)")
     if extras.tracked:
         dropped.append(f"subject tracks of {extras.tracked} events (held at their mean centre)")
     blur = sum(ev.reframe.mode == "fit-blur" for ev in edl.events)

@@ -413,11 +413,14 @@ def test_unknown_export_format_exits_2_listing_the_formats(tmp_path, small_clips
 def test_melt_reframes_and_pulses_like_the_ffmpeg_render(tmp_path, small_clips, demo_song):
     import dataclasses
 
-    from editspec.edl import Reframe, ZoomPulse
+    from editspec.edl import Reframe, Speed, ZoomPulse
 
     plain = _edl(small_clips, demo_song[0])
     events = list(plain.events)  # event 2 (frames 40..51) framed on a subject at x = 0.2
     events[2] = dataclasses.replace(events[2], reframe=Reframe("cover", (0.2, 0.5)))
+    e1 = events[1]  # event 1 (frames 17..39) at 2x
+    events[1] = dataclasses.replace(e1, speed=Speed(((0, 2.0),)),
+                                    src_out=round(e1.src_in + 2 * e1.frames / 30, 6))
     edl = dataclasses.replace(plain, events=tuple(events),
                               zoom_pulses=(ZoomPulse(60, 10, 0.3),))  # frames 60..69
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
@@ -440,7 +443,11 @@ def test_melt_reframes_and_pulses_like_the_ffmpeg_render(tmp_path, small_clips, 
 
     effect = per_frame(melted["fx"], melted["plain"])  # what the crop and the pulse change
     assert effect[40:52].min() > 40 and effect[60:64].min() > 10, effect
-    assert effect[:40].max() < 3 and effect[70:].max() < 3, effect
+    assert effect[30:40].min() > 25, effect  # 2x: far further into the clip by then
+    assert effect[:17].max() < 3 and effect[70:].max() < 3, effect
     close = per_frame(melted["fx"], ref)  # and melt draws it as ffmpeg does
     assert close.mean() < 15 and close.max() < 25, close
     assert close[40:52].max() < 15 and close[60:70].max() < 20, close
+    # the same source frames at 2x, to one frame: timewarp frame k is source frame 2k, so an
+    # odd source in point (frame 33 here) starts a frame early
+    assert close[17:40].max() < 20, close

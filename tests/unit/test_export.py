@@ -535,7 +535,8 @@ def test_fcpxml_has_titles_transitions_and_reframing(tmp_path, caplog):
 def test_mlt_has_titles_logos_pulses_and_subject_crops(fps, tmp_path, caplog):
     edl = make_full_edl(fps)
     path, w = _warning("mlt", edl, tmp_path, caplog)
-    assert "1 speed change, 1 speed ramp: MLT is written here at 100 % speed" in w
+    assert "1 speed ramp (MLT is written here at each ramp's mean speed)" in w
+    assert "speed change" not in w
     root = ET.parse(path).getroot()
     filters = root.findall("./tractor/filter")
 
@@ -557,3 +558,9 @@ def test_mlt_has_titles_logos_pulses_and_subject_crops(fps, tmp_path, caplog):
     assert (crop["left"], crop["right"], crop.get("center", None)) == (
         "272", str(1920 - 608 - 272), None)
     assert root.find("./producer[@id='clip2']/filter") is None  # fit-blur: letterboxed
+    # event 3 at 2x: a timewarp producer whose frames are every second source frame
+    warp = props(root.find("./producer[@id='clip3']"))
+    assert (warp["mlt_service"], warp["resource"]) == ("timewarp", "2:/media/a.mp4")
+    entries = root.findall("./playlist[@id='V1']/entry")
+    assert int(entries[3].get("in")) == round(edl.events[3].src_in * fps / 2)
+    assert int(entries[3].get("out")) - int(entries[3].get("in")) + 1 == edl.events[3].frames
