@@ -11,9 +11,11 @@ ElementTree:
   scale) and ``<adjust-blend>`` (opacity);
 - dissolves as ``<transition>`` elements (*Cross Dissolve*) centred on their cut;
 - reframing as ``<adjust-conform>`` (``fill`` for cover, ``fit`` for letterbox) and an
-  ``<adjust-transform>`` position that puts the subject centre in the middle.
+  ``<adjust-transform>`` position that puts the subject centre in the middle;
+- zoom pulses as keyframes (linear) of ``<adjust-transform>``'s scale on the clips they
+  fall on.
 
-Zoom pulses, speed changes, subject tracks (written at their mean centre) and the
+Speed changes, subject tracks (written at their mean centre) and the
 blurred fill of ``fit-blur`` are dropped with one warning that counts them.
 """
 
@@ -76,7 +78,7 @@ def prepare(tl: otio.schema.Timeline, edl: EDL) -> list[str]:
     _teach_fcpx_rate(edl.fps)
     extras = count_extras(edl)
     dropped = []
-    what = extras.describe("zoom_pulses", "speed", "ramps")
+    what = extras.describe("speed", "ramps")
     if what:
         dropped.append(f"{what}: FCPXML is written here without those effects")
     if extras.tracked:
@@ -242,6 +244,43 @@ def _add_reframe(doc: _Doc, clip: ET.Element, reframe: Reframe, src: Any) -> Non
         clip.insert(k, el)
 
 
+def zoom_at(edl: EDL, frame: int) -> float:
+    """The zoom of the EDL's pulses at an output frame (as the ffmpeg backend's zoompan)."""
+    return 1 + sum(z.amount * (1 - (frame - z.frame) / z.frames) for z in edl.zoom_pulses
+                   if z.frame <= frame < z.frame + z.frames)
+
+
+def _add_pulses(doc: _Doc, clip: ET.Element, first: int, end: int) -> None:
+    """Keyframe the clip's scale where zoom pulses fall on output frames ``first..end-1``.
+
+    The zoom is linear between the frames where a pulse starts or ends, so keyframes
+    there (linear curves) give every frame the render's zoom.
+    """
+    edl = doc.edl
+    marks: set[int] = set()
+    for z in edl.zoom_pulses:
+        if z.frame < end and first < z.frame + z.frames:
+            marks.update((z.frame - 1, z.frame, z.frame + z.frames - 1, z.frame + z.frames))
+            if z.frame < first:
+                marks.add(first)
+    frames = sorted(f for f in marks if first <= f < end)
+    if not frames:
+        return
+    adjust = clip.find("adjust-transform")
+    if adjust is None:
+        adjust = ET.Element("adjust-transform")
+        kids = list(clip)
+        at = next((i for i, k in enumerate(kids) if not k.tag.startswith("adjust-")), len(kids))
+        clip.insert(at, adjust)
+    param = ET.SubElement(adjust, "param", name="scale")
+    anim = ET.SubElement(param, "keyframeAnimation")
+    start = _seconds(clip.get("start"))
+    for f in frames:
+        z = round(zoom_at(edl, f), 6)
+        ET.SubElement(anim, "keyframe", time=_time(start + doc.seconds(f - first)),
+                      value=f"{z:g} {z:g}", curve="linear")
+
+
 def finish(text: str, tl: otio.schema.Timeline, edl: EDL) -> str:
     """Add titles, logos, transitions and reframing to the adapter's FCPXML."""
     from editspec.backends.otio import overlay_lanes
@@ -251,6 +290,7 @@ def finish(text: str, tl: otio.schema.Timeline, edl: EDL) -> str:
         for clip, ev in zip(doc.clips, edl.events, strict=True):
             if ev.reframe != Reframe():
                 _add_reframe(doc, clip, ev.reframe, edl.sources.get(ev.clip))
+            _add_pulses(doc, clip, ev.rec_in, ev.rec_out)
         dissolve = None
         for k, ev in enumerate(edl.events):
             if ev.transition is None or ev.transition.frames <= 0 or k == 0:

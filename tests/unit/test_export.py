@@ -443,7 +443,7 @@ def test_each_warning_counts_what_this_timeline_loses(tmp_path, caplog):
     assert "14 zoom pulses: FCP 7 XML is written here without those effects" in w
     assert "title" not in w  # FCP 7 XML holds them (generator items)
     _, w = _warning("fcpxml", edl, tmp_path, caplog)
-    assert "14 zoom pulses: FCPXML is written here without those effects" in w
+    assert "zoom" not in w and "title" not in w  # FCPXML holds them (keyframed scale)
     _, w = _warning("mlt", edl, tmp_path, caplog)
     assert w == ""  # MLT holds titles and pulses
     _, w = _warning("otio", make_full_edl(), tmp_path, caplog)
@@ -529,6 +529,12 @@ def test_fcpxml_has_titles_transitions_and_reframing(tmp_path, caplog):
     # 1920x1080 source filling 1080x1920: 3413 px wide; centre 0.3 -> moved right, clamped
     assert x > 0 and y == 0
     assert clips[2].find("adjust-conform").get("type") == "fit"
+    # the pulse at frame 15 (8 % for 6 frames) as scale keyframes in clip 0's source time
+    # (source in at frame 11): none at 14, 1.08 at 15, 1 + 0.08 / 6 at 20, none at 21
+    keys = clips[0].findall("adjust-transform/param[@name='scale']/keyframeAnimation/keyframe")
+    assert [(Fraction(k.get("time").rstrip("s")) * 30, k.get("value")) for k in keys] == [
+        (25, "1 1"), (26, "1.08 1.08"), (31, "1.013333 1.013333"), (32, "1 1")]
+    assert clips[0].find("adjust-transform").get("position")  # beside the reframing
 
 
 @pytest.mark.parametrize("fps", [Fraction(30), NTSC], ids=str)
