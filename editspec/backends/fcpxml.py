@@ -276,9 +276,9 @@ def _add_pulses(doc: _Doc, clip: ET.Element, first: int, end: int) -> None:
     anim = ET.SubElement(param, "keyframeAnimation")
     start = _seconds(clip.get("start"))
     for f in frames:
-        z = round(zoom_at(edl, f), 6)
+        z = f"{zoom_at(edl, f):.6f}".rstrip("0").rstrip(".")
         ET.SubElement(anim, "keyframe", time=_time(start + doc.seconds(f - first)),
-                      value=f"{z:g} {z:g}", curve="linear")
+                      value=f"{z} {z}", curve="linear")
 
 
 def finish(text: str, tl: otio.schema.Timeline, edl: EDL) -> str:
