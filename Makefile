@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# also links out/'s song, clips and logo into examples/ (git-ignored links): every
+# `editspec render examples/X -o out/X.mp4` then runs as written.
 demo: $(STAMP)
-	$(BIN)/editspec demo -o out
+	$(BIN)/editspec demo -o out --examples examples
 
 # pytest exits 5 when it collects no tests: that is a failure here, there must be tests.
 test: $(STAMP) system-deps

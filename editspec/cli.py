@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="make demo media and render an example edit")
     d.add_argument("-o", "--output-dir", default="out", help="folder for media and results (out)")
+    d.add_argument("--examples", default=None, metavar="DIR",
+                   help="also link the demo media into DIR (the examples/ folder) so that "
+                        "`editspec render examples/X` runs as written")
     d.add_argument("--size", default="1080x1920", help="output size WxH (1080x1920)")
     d.add_argument("--duration", type=float, default=30.0, help="output seconds (30)")
     d.add_argument("--clip-seconds", type=float, default=None, help=argparse.SUPPRESS)
@@ -602,6 +605,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     otio_backend.write(edl, timeline)
     print(f"recipe:   {recipe_path}\nEDL:      {edl_path}\nvideo:    {video}\n"
           f"timeline: {timeline}")
+    if args.examples:
+        from editspec.demo import link_examples
+
+        links = link_examples(out, args.examples)
+        _say(f"linked the demo media into {args.examples}/ ({len(links)} links): "
+             f"editspec render {args.examples}/teaser.yaml -o {out}/teaser.mp4")
     _say(f"{len(edl.events)} shots at {edl.meta.get('tempo', 0):.1f} BPM; "
          f"media+plan {t1 - t0:.1f}s, render {t2 - t1:.1f}s")
     return EXIT_OK

@@ -226,8 +226,66 @@ def make_demo_media(folder: str, *, size: str = "1080x1920", duration_s: float =
     if not os.path.isfile(song):
         synth_song(song)
     make_clips(os.path.join(folder, "clips"), size=clip_size, max_seconds=clip_seconds)
+    make_logo(os.path.join(folder, "logo.png"))
     recipe = os.path.join(folder, "demo.yaml")
     from editspec.fsutil import write_text_atomic
 
     write_text_atomic(recipe, DEMO_RECIPE.format(size=size, duration=f"{duration_s:g}"))
     return recipe
+
+
+def make_logo(path: str) -> str:
+    """Write the demo logo (a 240x80 PNG: a coloured badge) unless it exists; return ``path``."""
+    from editspec.fsutil import atomic_path
+    from editspec.media import run_ffmpeg
+
+    if not os.path.isfile(path):
+        with atomic_path(path) as tmp:
+            run_ffmpeg(["-y", "-f", "lavfi", "-i", "color=c=0xfee715:s=240x80", "-vf",
+                        "drawbox=x=8:y=8:w=224:h=64:color=0x101820:t=fill", "-frames:v", "1",
+                        tmp], "making the demo logo")
+    return path
+
+
+EXAMPLE_MEDIA = ("song.ogg", "clips", "logo.png")
+"""What the recipes in ``examples/`` name beside them (the brand kit names ``logo.png``)."""
+EXAMPLE_FOLDERS = (".", "brand", "batch")
+"""The folders of ``examples/`` whose recipes (or kit) name that media."""
+
+
+def link_examples(media: str, examples: str) -> list[str]:
+    """Link the demo media into ``examples`` so that every example runs as written.
+
+    ``song.ogg``, ``clips/`` and ``logo.png`` of ``media`` (a demo output folder) are
+    symlinked, by relative paths, into ``examples/``, ``examples/brand/`` and
+    ``examples/batch/``. A file of the user's own (not a link) is left alone.
+
+    Parameters
+    ----------
+    media : str
+        The folder :func:`make_demo_media` filled.
+    examples : str
+        The repository's ``examples/`` folder.
+
+    Returns
+    -------
+    list of str
+        The links made or renewed.
+    """
+    made = []
+    for sub in EXAMPLE_FOLDERS:
+        folder = os.path.normpath(os.path.join(examples, sub))
+        if not os.path.isdir(folder):
+            continue
+        for name in EXAMPLE_MEDIA:
+            link, target = os.path.join(folder, name), os.path.join(media, name)
+            if os.path.lexists(link) and not os.path.islink(link):
+                continue
+            rel = os.path.relpath(os.path.abspath(target), os.path.abspath(folder))
+            tmp = os.path.join(folder, f".editspec-link-{name}")
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+            os.symlink(rel, tmp)
+            os.replace(tmp, link)
+            made.append(link)
+    return made

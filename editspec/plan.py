@@ -111,11 +111,15 @@ def music_window(recipe: Recipe, audio: AudioAnalysis) -> dict[str, Any]:
             if abs(near - (start + duration)) < 60.0 / max(audio.tempo, 1) * audio.beats_per_bar:
                 duration = near - start
     if start + duration > song_end + 1e-6:
+        if duration > song_end:  # no start fits: only a shorter output does
+            hint = (f"the song is {song_end:.2f}s long: set output.duration to at most "
+                    f"{song_end - start:.2f}s from this start (or `duration: song`)")
+        else:
+            hint = (f"start at {song_end - duration:.2f}s or earlier, or set output.duration "
+                    f"to at most {song_end - start:.2f}s")
         raise _error(mus.start_span or mus.span,
-                     f"music.start {start:g}s + duration {duration:g}s runs past the end of the "
-                     f"song ({song_end:.2f}s)",
-                     hint=f"start at {max(0.0, song_end - duration):.2f}s or shorten "
-                          "output.duration")
+                     f"music.start {start:g}s + duration {duration:g}s runs past the end of "
+                     f"the song ({song_end:.2f}s)", hint=hint)
     return {"fps": fps, "start_s": float(start), "duration_frames": time_to_frame(duration, fps)}
 
 

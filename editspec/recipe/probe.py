@@ -49,6 +49,8 @@ def probe_recipe_media(recipe: Recipe) -> list[RecipeError]:
         if want == "audio" and not info.has_audio:
             errors.append(_err(span, f"{path}: has no sound to cut to",
                                hint="music.file must be audio, or a video with a sound track"))
+        if want == "audio" and info.has_audio and info.duration > 0:
+            _check_song_length(recipe, info.duration, errors)
         if want.startswith("video") and not info.has_video:
             errors.append(_err(span, f"{path}: has no picture",
                                hint="clips must be video files"))
@@ -70,6 +72,30 @@ def probe_recipe_media(recipe: Recipe) -> list[RecipeError]:
     for extra in _extra_media(recipe):
         check(*extra)
     return errors
+
+
+def _check_song_length(recipe: Recipe, song_s: float, errors: list[RecipeError]) -> None:
+    """An output longer than the song (from its start, when given in seconds) cannot fit.
+
+    The header's duration is enough to tell; a ``start: auto`` or section start is known
+    only after analysis (``plan`` checks it then).
+    """
+    out, mus = recipe.output, recipe.music
+    if out.duration_s is None:
+        return
+    span = out.duration_span if out.duration_span.line else out.span
+    end = min(song_s, mus.end_s) if mus.end_s is not None else song_s
+    if out.duration_s > end + 0.05:
+        errors.append(_err(span, f"output.duration {out.duration_s:g}s is longer than the song "
+                                 f"({end:.2f}s)",
+                           hint=f"set output.duration to at most {end:.2f}s, or "
+                                "`duration: song`"))
+    elif not (mus.start_auto or mus.start_section) and mus.start_s + out.duration_s > end + 0.05:
+        errors.append(_err(mus.start_span if mus.start_span.line else mus.span,
+                           f"music.start {mus.start_s:g}s + duration {out.duration_s:g}s runs "
+                           f"past the end of the song ({end:.2f}s)",
+                           hint=f"start at {end - out.duration_s:.2f}s or earlier, or set "
+                                f"output.duration to at most {end - mus.start_s:.2f}s"))
 
 
 def _extra_media(recipe: Recipe) -> list[tuple[str, Span, str]]:

@@ -152,6 +152,17 @@ def test_song_too_short_is_a_recipe_error():
         plan_edit(_recipe(start=50.0), _audio(), _clips())
 
 
+def test_a_song_too_short_says_what_would_fit():
+    with pytest.raises(RecipeErrors) as info:  # too late a start: earlier, or shorter
+        plan_edit(_recipe(start=50.0), _audio(), _clips())
+    assert info.value.errors[0].hint == ("start at 40.75s or earlier, or set output.duration "
+                                         "to at most 10.75s")
+    with pytest.raises(RecipeErrors) as info:  # longer than the song: no start would fit
+        plan_edit(_recipe(start=20.0, duration=90.0), _audio(), _clips())
+    assert info.value.errors[0].hint == ("the song is 60.75s long: set output.duration to at "
+                                         "most 40.75s from this start (or `duration: song`)")
+
+
 def test_clips_too_short_is_a_media_error():
     with pytest.raises(MediaError, match="long enough"):
         plan_edit(_recipe(), _audio(), _clips(duration=0.5))
