@@ -94,3 +94,10 @@ class BackendError(EditspecError):
 
 class OutputError(EditspecError):
     """An output that cannot be written (folder missing rights, path is a folder, disk full)."""
+
+
+class ToolError(EditspecError):
+    """An environment fault: a tool editspec runs (ffmpeg) is missing or lacks a feature.
+
+    The message names the tool, its path and version, and what it lacks; exit code 2.
+    """

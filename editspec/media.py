@@ -1,41 +1,199 @@
 """Media tools shared by the stages: the ffmpeg binary and a header-only probe.
 
-``EDITSPEC_FFMPEG`` names the binary, else ``ffmpeg`` on PATH, else the static build
-that ships in the imageio-ffmpeg wheel. Probing parses ffmpeg's stream header
-report, so it needs no ffprobe (the wheel has none) and never decodes frames.
+``EDITSPEC_FFMPEG`` names the binary (or ``bundled``), else ``ffmpeg`` on PATH when it
+can do what a render needs, else the static build that ships in the imageio-ffmpeg
+wheel. What each binary can do is learnt once and cached (:mod:`editspec.ffcaps`);
+every process that runs ffmpeg (the CLI, pool and Dask batch workers) chooses the same
+way. Probing a media file parses ffmpeg's stream header report, so it needs no ffprobe
+(the wheel has none) and never decodes frames.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from editspec.errors import MediaError
 
+if TYPE_CHECKING:
+    from editspec.ffcaps import Capabilities, Need
+
+log = logging.getLogger(__name__)
+
+
+BUNDLED = "bundled"
+"""``EDITSPEC_FFMPEG=bundled`` picks the imageio-ffmpeg binary whatever is on PATH."""
+
+
+@dataclass(frozen=True, slots=True)
+class FfmpegChoice:
+    """The ffmpeg binary editspec runs, and why."""
+
+    path: str
+    """The binary."""
+    caps: Capabilities
+    """What it can do."""
+    why: str
+    """Why it was chosen, in words."""
+    explicit: bool
+    """True when ``EDITSPEC_FFMPEG`` named it (no fallback then)."""
+    passed_over: tuple[str, ...] = ()
+    """What the ffmpeg on PATH lacks when it was passed over (as words)."""
+
+
+def _bundled() -> str | None:
+    try:
+        import imageio_ffmpeg
+
+        path = imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):
+        return None
+    return path if path and os.path.isfile(path) else None
+
+
+_said: set[str] = set()
+
+
+def _say_once(message: str) -> None:
+    if message not in _said:
+        _said.add(message)
+        log.warning("%s", message)
+
 
 @functools.cache
+def ffmpeg_choice() -> FfmpegChoice:
+    """Choose the ffmpeg binary (once per process; what each can do is cached on disk).
+
+    ``$EDITSPEC_FFMPEG`` when set (a path, a name on PATH, or ``bundled``); else
+    ``ffmpeg`` on PATH when it has everything a render needs
+    (:func:`editspec.ffcaps.base_needs`, after the adaptations the compile step makes);
+    else the static build in the imageio-ffmpeg wheel, saying once on stderr why the
+    one on PATH was passed over.
+
+    Returns
+    -------
+    FfmpegChoice
+
+    Raises
+    ------
+    ToolError
+        When ``EDITSPEC_FFMPEG`` names no runnable ffmpeg, or there is no ffmpeg at all.
+    """
+    from editspec.errors import ToolError
+    from editspec.ffcaps import base_needs, probe_binary
+
+    env = os.environ.get("EDITSPEC_FFMPEG", "").strip()
+    if env and env != BUNDLED:
+        path = shutil.which(env) or env
+        if not os.path.isfile(path):
+            raise ToolError(f"EDITSPEC_FFMPEG={env}: no such program (set it to an ffmpeg "
+                            f"binary, or to '{BUNDLED}', or unset it)")
+        try:
+            caps = probe_binary(os.path.abspath(path))
+        except (OSError, subprocess.SubprocessError, MediaError) as exc:
+            raise ToolError(f"EDITSPEC_FFMPEG={env} does not run as ffmpeg: {exc}") from None
+        return FfmpegChoice(caps.path, caps, "named by EDITSPEC_FFMPEG", True)
+    bundled = _bundled()
+    if env == BUNDLED:
+        if bundled is None:
+            raise ToolError("EDITSPEC_FFMPEG=bundled but the imageio-ffmpeg package has no "
+                            "ffmpeg binary here (pip install imageio-ffmpeg)")
+        return FfmpegChoice(bundled, probe_binary(bundled),
+                            "the bundled imageio-ffmpeg build (EDITSPEC_FFMPEG=bundled)", True)
+    found = shutil.which("ffmpeg")
+    if found:
+        found = os.path.abspath(found)
+        try:
+            caps = probe_binary(found)
+            lacks = tuple(n.describe() for n in caps.missing(base_needs()))
+        except (OSError, subprocess.SubprocessError, MediaError) as exc:
+            caps, lacks = None, (f"it does not run ({exc})",)
+        if caps is not None and not lacks:
+            return FfmpegChoice(found, caps, "ffmpeg on PATH", False)
+        if bundled is not None:
+            bcaps = probe_binary(bundled)
+            version = f" {caps.version}" if caps is not None else ""
+            _say_once(f"ffmpeg on PATH ({found}{version}) lacks {_words(lacks)}; using the "
+                      f"bundled ffmpeg {bcaps.version} ({bundled})")
+            return FfmpegChoice(bundled, bcaps, f"the ffmpeg on PATH ({found}) lacks "
+                                f"{_words(lacks)}", False, lacks)
+        if caps is not None:
+            return FfmpegChoice(found, caps, f"ffmpeg on PATH (lacks {_words(lacks)}; "
+                                f"no bundled ffmpeg to use instead)", False, lacks)
+    if bundled is None:
+        raise ToolError("no ffmpeg found: install imageio-ffmpeg (pip install imageio-ffmpeg) "
+                        "or put ffmpeg on PATH or set EDITSPEC_FFMPEG")
+    return FfmpegChoice(bundled, probe_binary(bundled),
+                        "no ffmpeg on PATH: the bundled imageio-ffmpeg build", False)
+
+
+def _words(items: tuple[str, ...] | list[str], shown: int = 3) -> str:
+    text = ", ".join(items[:shown])
+    return text + (f" and {len(items) - shown} more" if len(items) > shown else "")
+
+
 def ffmpeg_exe() -> str:
-    """Return the path of the ffmpeg binary editspec runs.
+    """Return the path of the ffmpeg binary editspec runs (see :func:`ffmpeg_choice`).
 
     Returns
     -------
     str
-        ``$EDITSPEC_FFMPEG``, else ``ffmpeg`` on PATH, else imageio-ffmpeg's binary.
+        ``$EDITSPEC_FFMPEG``, else ``ffmpeg`` on PATH when it can do what a render
+        needs, else imageio-ffmpeg's binary.
     """
-    env = os.environ.get("EDITSPEC_FFMPEG")
-    if env:
-        return env
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
-    import imageio_ffmpeg
+    return ffmpeg_choice().path
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+
+def ffmpeg_caps() -> Capabilities:
+    """Return what the chosen ffmpeg binary can do."""
+    return ffmpeg_choice().caps
+
+
+def ffmpeg_for(needs: Iterable[Need], what: str) -> Capabilities:
+    """Return the capabilities of a binary that has ``needs``: the chosen one, or the bundled.
+
+    When the chosen binary lacks something ``what`` needs and it came from PATH, the
+    bundled binary is used for this job (said once on stderr).
+
+    Raises
+    ------
+    ToolError
+        When no binary at hand has it (an explicit ``EDITSPEC_FFMPEG`` is never replaced).
+    """
+    from editspec.errors import ToolError
+    from editspec.ffcaps import probe_binary
+
+    needs = list(needs)
+    choice = ffmpeg_choice()
+    lacks = choice.caps.missing(needs)
+    if not lacks:
+        return choice.caps
+    words = tuple(n.describe() for n in lacks)
+    bundled = _bundled()
+    if not choice.explicit and bundled is not None and bundled != choice.path:
+        bcaps = probe_binary(bundled)
+        if not bcaps.missing(needs):
+            _say_once(f"ffmpeg {choice.caps.version} ({choice.path}) lacks {_words(words)}, "
+                      f"which {what} needs; using the bundled ffmpeg {bcaps.version} ({bundled})")
+            return bcaps
+    source = "EDITSPEC_FFMPEG" if choice.explicit else "the ffmpeg"
+    raise ToolError(f"{what} needs {_words(words)}, which {source} ({choice.path}, "
+                    f"ffmpeg {choice.caps.version}) lacks; use an ffmpeg that has it"
+                    + ("" if bundled is None or choice.path == bundled
+                       else f" or EDITSPEC_FFMPEG={BUNDLED}"))
+
+
+def fps_mode_args(mode: str) -> list[str]:
+    """``-fps_mode MODE`` for the chosen ffmpeg (``-vsync MODE`` before 5.1)."""
+    return ffmpeg_caps().fps_mode_args(mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +297,48 @@ def probe(path: str) -> MediaInfo:
                      sample_rate=sample_rate, still=_IMAGE_RE.search(text) is not None)
 
 
+_ERROR_LINE = re.compile(r"error|unable|invalid|cannot|can't|could not|couldn't|not found|"
+                         r"no such|unrecognized|unknown|failed|not supported|does not|"
+                         r"option .* not|incompatible|too (?:long|large|many)|denied|no space",
+                         re.I)
+_NOISE_LINE = re.compile(r"Task finished with error code|Terminating thread|Could not open "
+                         r"encoder before EOF|Nothing was written into output|Conversion "
+                         r"failed|Error while filtering|Exiting normally|^frame=|^size=|"
+                         r"^Press \[q\]|^\s*$")
+
+
+def ffmpeg_error_line(stderr: str, line_chars: int = 300, lines: int = 3) -> str:
+    """Return what ffmpeg said went wrong, as one line, the cause never cut off.
+
+    The first line that reads like an error is the cause (``Unable to parse option
+    value "quiet"``); the last one or two are ffmpeg's summary. Each is kept whole
+    up to ``line_chars`` (longer ones are shortened in the middle), and the
+    ``[Parsed_ebur128_12 @ 0x5605...]`` prefixes become ``ebur128:``.
+    """
+    rows = []
+    for raw in stderr.splitlines():
+        row = raw.strip()
+        if not row or _NOISE_LINE.search(row):
+            continue
+        row = re.sub(r"^\[Parsed_(\w+?)_\d+ @ 0x[0-9a-f]+\]\s*", r"\1: ", row)
+        row = re.sub(r"^\[([\w/#:.-]+) @ 0x[0-9a-f]+\]\s*", r"\1: ", row)
+        if len(row) > line_chars:
+            half = (line_chars - 5) // 2
+            row = row[:half] + " ... " + row[-half:]
+        if row not in rows:
+            rows.append(row)
+    if not rows:
+        return "no message"
+    errors = [r for r in rows if _ERROR_LINE.search(r)]
+    if not errors:
+        return " | ".join(rows[-lines:])
+    picked = [errors[0]]
+    for r in errors[-(lines - 1):]:
+        if r not in picked:
+            picked.append(r)
+    return " | ".join(picked)
+
+
 def run_ffmpeg(args: list[str], what: str) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg with ``args`` and raise a one-line :class:`MediaError` on failure.
 
@@ -152,6 +352,7 @@ def run_ffmpeg(args: list[str], what: str) -> subprocess.CompletedProcess[bytes]
     proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *args],
                           capture_output=True)
     if proc.returncode != 0:
-        last = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise MediaError(f"{what} failed: {last[-1] if last else 'ffmpeg exit ' + str(proc.returncode)}")
+        text = proc.stderr.decode(errors="replace")
+        detail = ffmpeg_error_line(text) if text.strip() else f"ffmpeg exit {proc.returncode}"
+        raise MediaError(f"{what} failed: {detail}")
     return proc

@@ -95,14 +95,14 @@ def decode_argv(path: str, geometry: FrameGeometry, threads: int = 0) -> list[st
     threads : int
         Decoder threads (0: ffmpeg's choice).
     """
-    from editspec.media import ffmpeg_exe
+    from editspec.media import ffmpeg_exe, fps_mode_args
 
     g = geometry
     return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
             "-threads", str(threads), "-skip_loop_filter", "all", "-i", path,
             "-map", "0:v:0", "-an", "-sn", "-dn",
             "-vf", f"scale={g.width}:{g.height}:flags=area,format=yuv420p",
-            "-fps_mode", "cfr", "-r", str(g.fps), "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"]
+            *fps_mode_args("cfr"), "-r", str(g.fps), "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"]
 
 
 @dataclass(slots=True)

@@ -1,6 +1,11 @@
 """The sound of a render: music window, clips' own sound, ducking and loudness.
 
-Part of :mod:`editspec.backends.ffmpeg.compile` (pure: builds filtergraph chains).
+Part of :mod:`editspec.backends.ffmpeg.compile` (pure: builds filtergraph chains). The
+chains adapt to what the ffmpeg binary has (:class:`~editspec.ffcaps.Capabilities`):
+before 5.0 ``amix`` has no ``normalize`` (it always divides by the number of inputs:
+every input is padded to the whole length and the sum multiplied back) and ``alimiter``
+no ``latency`` (its look-ahead delay is cut off by hand); ``ebur128`` logs its frames at
+the ``verbose`` level, a named value every version has (``quiet`` is 7.x only).
 """
 
 from __future__ import annotations
@@ -10,16 +15,35 @@ from typing import TYPE_CHECKING
 
 from editspec.backends.ffmpeg.graph import Graph, filter_text, num
 from editspec.edl import EDL, Event
+from editspec.ffcaps import NEWEST, Capabilities
 
 if TYPE_CHECKING:
     from editspec.backends.ffmpeg.compile import _Inputs
 
+LIMITER_ATTACK_MS = 5
+"""Look-ahead of the true-peak limiter (ms)."""
+
 
 def audio_chains(g: Graph, edl: EDL, inputs: _Inputs,
                  audio_events: list[tuple[Event, int, float]], duration: Fraction,
-                 gain_db: float | None, extra: str | None, measure: bool) -> str:
+                 gain_db: float | None, extra: str | None, measure: bool,
+                 caps: Capabilities = NEWEST) -> str:
     """Music window, clips' own sound (ducking the music), loudness; return the label."""
     dur = num(duration)
+    sum_mix = caps.has_option("amix", "normalize")
+
+    def mix(labels: list[str], duration_mode: str, **extra_opts: object) -> str:
+        """Sum ``labels`` at unity gain (``amix normalize=0``, or its equal before 5.0)."""
+        if sum_mix:
+            return g.add(labels, [filter_text("amix", inputs=len(labels), normalize=0,
+                                              duration=duration_mode, **extra_opts)])
+        # old amix scales each input by 1/(inputs still playing): make them all play
+        # to the end, then undo the constant 1/n
+        padded = [g.add([lb], [filter_text("apad", whole_dur=dur)]) for lb in labels]
+        return g.add(padded, [filter_text("amix", inputs=len(labels), duration="first",
+                                          dropout_transition=0),
+                              filter_text("volume", len(labels))])
+
     fmt = filter_text("aformat", sample_fmts="fltp", sample_rates=48000,
                       channel_layouts="stereo")
     if edl.music is not None:
@@ -55,31 +79,36 @@ def audio_chains(g: Graph, edl: EDL, inputs: _Inputs,
                    filter_text("asetpts", "N/SR/TB")]
             parts.append(g.add([f"{idx}:a:0"], af))
             spans.append((float(Fraction(ev.rec_in) / fps), float(Fraction(ev.rec_out) / fps)))
-        src = parts[0] if len(parts) == 1 else g.add(parts, [filter_text(
-            "amix", inputs=len(parts), normalize=0, duration="longest", dropout_transition=0)])
+        src = parts[0] if len(parts) == 1 else mix(parts, "longest", dropout_transition=0)
         src = g.add([src], [filter_text("apad", whole_dur=dur), filter_text("atrim", end=dur)])
         duck = edl.mix.duck_db
         if duck > 0:
             music = g.add([music], [filter_text("volume", duck_expr(spans, duck), eval="frame")])
-        mixed = g.add([music, src], [filter_text("amix", inputs=2, normalize=0,
-                                                  duration="first")])
+        mixed = mix([music, src], "first")
     if extra:
         idx = inputs.add("-i", extra)
         click = g.add([f"{idx}:a:0"], [fmt, filter_text("apad", whole_dur=dur)])
-        mixed = g.add([mixed, click], [filter_text("amix", inputs=2, normalize=0,
-                                                    duration="first")])
+        mixed = mix([mixed, click], "first")
     target = edl.mix.loudness_lufs
     tail: list[str] = []
     if target is not None and gain_db is not None:
         limit = 10 ** (edl.mix.true_peak_db / 20)
-        tail = [filter_text("volume", f"{gain_db:.2f}dB"),
-                filter_text("alimiter", limit=f"{limit:.4f}", level=0, latency=1,
-                            attack=5, release=50)]
+        tail = [filter_text("volume", f"{gain_db:.2f}dB")]
+        if caps.has_option("alimiter", "latency"):
+            tail.append(filter_text("alimiter", limit=f"{limit:.4f}", level=0, latency=1,
+                                    attack=LIMITER_ATTACK_MS, release=50))
+        else:  # before 5.0: the look-ahead delays the sound by attack x rate - 1 samples
+            delay = LIMITER_ATTACK_MS * 48 - 1
+            tail += [filter_text("apad", pad_len=delay),
+                     filter_text("alimiter", limit=f"{limit:.4f}", level=0,
+                                 attack=LIMITER_ATTACK_MS, release=50),
+                     filter_text("atrim", start_sample=delay),
+                     filter_text("asetpts", "PTS-STARTPTS")]
     elif target is not None and not measure:
         tail = [filter_text("loudnorm", I=num(target), TP=num(edl.mix.true_peak_db), LRA=20),
                 filter_text("aresample", 48000)]
     if measure:
-        tail.append(filter_text("ebur128", framelog="quiet"))
+        tail.append(filter_text("ebur128", framelog="verbose"))
     else:
         tail += [filter_text("apad", whole_dur=dur), filter_text("atrim", end=dur)]
     return g.add([mixed], tail or ["anull"], ["aout"])

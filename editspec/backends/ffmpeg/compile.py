@@ -29,6 +29,7 @@ from editspec.backends.ffmpeg.encode import audio_codec_args, encoder_args
 from editspec.backends.ffmpeg.graph import Graph, filter_text, num
 from editspec.edl import EDL, Event, ImageOverlay, Reframe, Speed, TextOverlay
 from editspec.errors import BackendError
+from editspec.ffcaps import NEWEST, Capabilities
 
 EPSILON_S = 1e-4
 """A source frame within this many seconds after an output frame's time counts as on
@@ -78,6 +79,8 @@ class RenderCommand:
     """Frames the render writes (for progress)."""
     seeks: tuple[tuple[str, float], ...] = ()
     """(clip, seek point) of every event input, for the render step's seek checks."""
+    ffmpeg: str | None = None
+    """The ffmpeg binary it was compiled for (None: the chosen one, ``media.ffmpeg_exe``)."""
 
 
 @dataclass(slots=True)
@@ -299,7 +302,8 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
                         reader: str = "input", start_offsets: Mapping[str, float] | None = None,
                         rotations: Mapping[str, int] | None = None,
                         extra_video: Sequence[str] = (), extra_audio_input: str | None = None,
-                        audio_only: bool = False, streams: str = "av") -> RenderCommand:
+                        audio_only: bool = False, streams: str = "av",
+                        caps: Capabilities | None = None) -> RenderCommand:
     """Compile an EDL to ffmpeg arguments and one filtergraph.
 
     Parameters
@@ -342,6 +346,10 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         What ``output`` gets: ``av`` (default) picture and sound, ``v`` the picture only
         (a segment of a segmented render), ``a`` the sound only, encoded for the final
         container that ``output``'s suffix names (its sound pass).
+    caps : Capabilities, optional
+        What the ffmpeg binary that will run the command can do: the graph and the
+        arguments adapt to it (``-vsync`` before 5.1, ``amix`` and ``alimiter`` before
+        5.0). Default: a binary that has everything (:data:`editspec.ffcaps.NEWEST`).
 
     Returns
     -------
@@ -361,6 +369,7 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         raise BackendError(f"streams {streams!r} is not av, v or a")
     if streams == "a":
         audio_only = True
+    caps = caps or NEWEST
     start_offsets = start_offsets or {}
     if decoder_threads is None:
         decoder_threads = 2 if len(edl.events) <= DECODER_THREADS_UP_TO else 1
@@ -454,7 +463,9 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
             parts = {}
             for (kind, s, e), nm in zip(outs, names, strict=True):
                 parts[kind] = g.add([nm], [filter_text("trim", start_frame=s, end_frame=e),
-                                           filter_text("setpts", "PTS-STARTPTS")])
+                                           filter_text("setpts", "PTS-STARTPTS"),
+                                           *([filter_text("fps", rate)]
+                                             if caps.setpts_forgets_rate else [])])
         if "head" in parts:
             if tail_prev is None:
                 raise BackendError(f"transition into event {k} has no outgoing shot")
@@ -468,30 +479,35 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         vout = pieces[0] if len(pieces) == 1 else g.add(pieces, [filter_text(
             "concat", n=len(pieces), v=1, a=0)])
         vout = _overlays(g, edl, inputs, vout)
-        final = [*extra_video, filter_text("format", "yuv420p")]
+        # every frame (and every segment of a segmented render) carries the same colour
+        # properties: Rec. 709, limited range
+        final = [*extra_video, filter_text("format", "yuv420p"),
+                 filter_text("setparams", range="tv", color_primaries="bt709",
+                             color_trc="bt709", colorspace="bt709")]
         g.add([vout], final, ["vout"])
     aout = "" if streams == "v" else audio_chains(
         g, edl, inputs, audio_events, duration, loudness_gain_db, extra_audio_input,
-        measure=audio_only and streams != "a")
+        measure=audio_only and streams != "a", caps=caps)
     graph = g.text()
+    binary = None if caps is NEWEST else caps.path
     args: list[str] = ["-y", "-hide_banner", "-nostdin", "-loglevel", "error", *inputs.args,
                        "-filter_complex", graph]
     if streams == "a":
         args += ["-map", f"[{aout}]", "-vn", *audio_codec_args(edl, output, audio_bitrate),
                  "-t", dur, output]
-        return RenderCommand(args, graph, 0, tuple(seeks))
+        return RenderCommand(args, graph, 0, tuple(seeks), binary)
     if audio_only:
         args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *inputs.args,
                 "-filter_complex", graph, "-map", f"[{aout}]", "-f", "null", "-"]
-        return RenderCommand(args, graph, 0, tuple(seeks))
+        return RenderCommand(args, graph, 0, tuple(seeks), binary)
     args += ["-map", "[vout]", *(["-map", f"[{aout}]"] if aout else []),
              *encoder_args(edl, output, preset, crf, codec, bitrate, encoder),
-             "-r", rate, "-fps_mode", "cfr", "-frames:v", str(total),
+             "-r", rate, *caps.fps_mode_args("cfr"), "-frames:v", str(total),
              *(audio_codec_args(edl, output, audio_bitrate) if aout else ["-an"]), "-t", dur]
     if output.lower().endswith((".mp4", ".mov", ".m4v")):
         args += ["-movflags", "+faststart"]
     args.append(output)
-    return RenderCommand(args, graph, total, tuple(seeks))
+    return RenderCommand(args, graph, total, tuple(seeks), binary)
 
 
 def _overlays(g: Graph, edl: EDL, inputs: _Inputs, label: str) -> str:
@@ -510,7 +526,7 @@ def format_command(cmd: RenderCommand) -> str:
     """Return a shell command line that reruns the render."""
     from editspec.media import ffmpeg_exe
 
-    return shlex.join([ffmpeg_exe(), *cmd.argv])
+    return shlex.join([cmd.ffmpeg or ffmpeg_exe(), *cmd.argv])
 
 
 def output_suffix_ok(path: str, suffixes: Sequence[str]) -> bool:

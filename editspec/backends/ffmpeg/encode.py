@@ -8,6 +8,10 @@ from editspec.errors import BackendError
 VIDEO_CODECS = {"h264": "libx264", "h265": "libx265", "vp9": "libvpx-vp9", "av1": "libsvtav1"}
 """EDL codec names → software encoders."""
 
+COLOUR_ARGS = ["-color_range", "tv", "-color_primaries", "bt709", "-color_trc", "bt709",
+               "-colorspace", "bt709"]
+"""Colour properties of every render (and every segment of one): Rec. 709, limited range."""
+
 
 def encoder_args(edl: EDL, output: str, preset: str | None, crf: int | None,
                  codec: str | None, bitrate: str | None, encoder: str | None) -> list[str]:
@@ -54,7 +58,7 @@ def encoder_args(edl: EDL, output: str, preset: str | None, crf: int | None,
             quality = ["-qp", q]
         else:
             quality = ["-q:v", q]
-    return [*args, *quality, "-pix_fmt", "yuv420p", "-color_range", "tv"]
+    return [*args, *quality, "-pix_fmt", "yuv420p", *COLOUR_ARGS]
 
 
 def audio_codec_args(edl: EDL, output: str, audio_bitrate: str | None) -> list[str]:

@@ -5,13 +5,20 @@ that the clips exist, that a keyframe seek into each clip decodes cleanly (some 
 4:4:4 files decode green garbage from a mid-file keyframe; those are read from their
 start), that the encoder exists (a hardware encoder that fails falls back to software
 with a warning), and, with a loudness target, measures the mix (sound only, no
-picture) so the render applies one exact gain. ffmpeg writes to a temporary file that
-is renamed into place on success; on failure or Ctrl-C it is removed.
+picture) so the render applies one exact gain. The graph is compiled for the ffmpeg
+binary that will run it (:mod:`editspec.ffcaps`): when the chosen one lacks a filter,
+option or encoder this render needs, the bundled one runs it instead (or, for an
+explicit ``EDITSPEC_FFMPEG``, a one-line :class:`~editspec.errors.ToolError` names
+what is missing). The filtergraph is passed in a file (``-/filter_complex`` or
+``-filter_complex_script``), never as one argument: a long edit's graph is larger than
+the 128 KiB that Linux allows one argument. ffmpeg writes to a temporary file that is
+renamed into place on success; on failure or Ctrl-C it is removed.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -21,31 +28,26 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from editspec.backends.ffmpeg.compile import RenderCommand, compile_filtergraph
 from editspec.backends.ffmpeg.encode import VIDEO_CODECS
 from editspec.backends.ffmpeg.graph import filter_text
 from editspec.edl import EDL, Encode, TextOverlay
 from editspec.errors import BackendError
+from editspec.ffcaps import Capabilities, command_needs
 
 log = logging.getLogger(__name__)
 
 LOUDNESS_PASSES = 3
 """Sound-only measurement passes at most before the render (each refines the gain)."""
-_NOISE = re.compile(r"Task finished with error code|Terminating thread|Could not open encoder "
-                    r"before EOF|Nothing was written into output|Error reinitializing filters|"
-                    r"Failed to configure output pad|Conversion failed|Error while filtering")
 _SUMMARY_I = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf) LUFS", re.S)
 
 
-@functools.cache
 def _encoders() -> frozenset[str]:
-    from editspec.media import ffmpeg_exe
+    from editspec.media import ffmpeg_caps
 
-    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-encoders"], capture_output=True,
-                         text=True).stdout
-    return frozenset(m.group(1) for m in re.finditer(r"^\s*[VAS][.A-Z]{5}\s+(\S+)", out, re.M))
+    return ffmpeg_caps().encoders
 
 
 @functools.cache
@@ -111,20 +113,26 @@ def unsafe_seek_clips(edl: EDL) -> list[str]:
 
 def measure_loudness(edl: EDL, unsafe_seek: list[str] | None = None,
                      extra_audio_input: str | None = None,
-                     gain_db: float | None = None) -> float | None:
+                     gain_db: float | None = None, caps: Capabilities | None = None
+                     ) -> float | None:
     """Return the integrated loudness (LUFS) of the EDL's mix (sound only, no picture).
 
     With ``gain_db`` the mix is measured after that gain and the peak limiter, as the
-    render applies them. Returns None when the mix is silent.
+    render applies them. Returns None when the mix is silent. ``caps``: the binary
+    to run (default: the chosen one).
     """
-    from editspec.media import ffmpeg_exe
+    from editspec.media import ffmpeg_caps
 
+    caps = caps or ffmpeg_caps()
     cmd = compile_filtergraph(edl, "-", audio_only=True, unsafe_seek=unsafe_seek or (),
-                              extra_audio_input=extra_audio_input, loudness_gain_db=gain_db)
-    proc = subprocess.run([ffmpeg_exe(), *cmd.argv], capture_output=True, text=True,
-                          errors="replace")
+                              extra_audio_input=extra_audio_input, loudness_gain_db=gain_db,
+                              caps=caps)
+    with script_argv(cmd.argv, cmd.filtergraph, caps) as argv:
+        proc = subprocess.run([caps.path, *argv], capture_output=True, text=True,
+                              errors="replace")
     if proc.returncode != 0:
-        raise BackendError("ffmpeg failed measuring loudness: " + _tail(proc.stderr))
+        raise BackendError(f"ffmpeg {caps.version} failed measuring loudness: "
+                           + _tail(proc.stderr))
     matches = _SUMMARY_I.findall(proc.stderr)
     if not matches or matches[-1] == "-inf":
         return None
@@ -133,6 +141,7 @@ def measure_loudness(edl: EDL, unsafe_seek: list[str] | None = None,
 
 
 def _pick_encoder(enc: Encode) -> str | None:
+    """A working hardware encoder, ``libaom-av1`` for AV1 without SVT, else None (software)."""
     if enc.hardware:
         if encoder_works(enc.hardware):
             return enc.hardware
@@ -142,11 +151,9 @@ def _pick_encoder(enc: Encode) -> str | None:
     if name is None:
         raise BackendError(f"codec {enc.codec!r} is not supported, available: "
                            f"{', '.join(VIDEO_CODECS)}")
-    if name not in _encoders():
-        if enc.codec == "av1" and "libaom-av1" in _encoders():
-            return "libaom-av1"
-        raise BackendError(f"this ffmpeg has no {name} encoder for codec {enc.codec!r}")
-    return None
+    if name not in _encoders() and enc.codec == "av1" and "libaom-av1" in _encoders():
+        return "libaom-av1"
+    return None  # a software encoder the binary lacks: the needs check names it
 
 
 def prepare(edl: EDL, path: str, *, extra_audio_input: str | None = None,
@@ -187,18 +194,44 @@ def _settings(edl: EDL, extra_audio_input: str | None, options: dict[str, object
     encoder = options.pop("encoder", None) or _pick_encoder(enc)
     unsafe = unsafe_seek_clips(edl)
     starts, rotations = clip_facts(edl)
-    gain = None
     target = edl.mix.loudness_lufs
+    settings = {"codec": enc.codec, "encoder": encoder, "unsafe_seek": unsafe,
+                "start_offsets": starts, "rotations": rotations, **options}
+    caps = binary_for(edl, settings, extra_audio_input)
+    gain = None
     if target is not None:
         gain = 0.0
         # the peak limiter takes some loudness back: measure again with the gain applied
         for _ in range(LOUDNESS_PASSES):
-            measured = measure_loudness(edl, unsafe, extra_audio_input, gain)
+            measured = measure_loudness(edl, unsafe, extra_audio_input, gain, caps)
             if measured is None or abs(target - measured) < 0.2:
                 break
             gain = max(-40.0, min(40.0, gain + target - measured))
-    return {"codec": enc.codec, "encoder": encoder, "loudness_gain_db": gain,
-            "unsafe_seek": unsafe, "start_offsets": starts, "rotations": rotations, **options}
+    return {**settings, "loudness_gain_db": gain, "caps": caps}
+
+
+def binary_for(edl: EDL, settings: dict[str, object], extra_audio_input: str | None = None
+               ) -> Capabilities:
+    """Return the ffmpeg binary (its capabilities) that can run this render.
+
+    The render is compiled for the chosen binary (with its adaptations) and every
+    filter, option, named value, encoder and command-line option it uses is checked
+    against what that binary has; when something is missing the bundled binary is
+    used instead, or a :class:`~editspec.errors.ToolError` names it.
+    """
+    from editspec.media import ffmpeg_caps, ffmpeg_for
+
+    caps = ffmpeg_caps()
+    gain = 0.0 if edl.mix.loudness_lufs is not None else None
+    opts = {k: v for k, v in settings.items() if k != "caps"}
+    cmd = compile_filtergraph(edl, "out.mp4", extra_audio_input=extra_audio_input,  # type: ignore[arg-type]
+                              loudness_gain_db=gain, caps=caps, **opts)
+    needs = command_needs(cmd.argv, cmd.filtergraph)
+    if gain is not None:
+        m = compile_filtergraph(edl, "-", audio_only=True, extra_audio_input=extra_audio_input,
+                                caps=caps)
+        needs |= command_needs(m.argv, m.filtergraph)
+    return ffmpeg_for(needs, "this render")
 
 
 def write(edl: EDL, path: str, *, progress: bool = True,
@@ -255,8 +288,7 @@ def _write_segments(edl: EDL, path: str, tmp: str, ranges: list[tuple[int, int]]
     log.info("%s: %d events rendered in %d segments", path, len(edl.events), len(ranges))
     bar = _bar(edl.duration_frames) if progress else None
     try:
-        with tempfile.TemporaryDirectory(prefix=".editspec-segments-",
-                                         dir=os.path.dirname(os.path.abspath(tmp))) as td:
+        with segments.segment_folder(os.path.dirname(os.path.abspath(tmp))) as td:
             passes = segments.compile_segments(edl, tmp, td, ranges, **settings)
             run(passes.sound, path, progress=False)
             done = 0
@@ -361,14 +393,32 @@ def _write_clicks(edl: EDL, path: str, rate: int = 48000) -> None:
         fh.writeframes(np.repeat(pcm, 2).tobytes())
 
 
-def _tail(stderr: str, lines: int = 6, chars: int = 700) -> str:
-    """The last relevant lines of ffmpeg's log, joined into one line."""
-    rows = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    rows = [r for r in rows if not r.startswith(("frame=", "size=", "Press [q]"))]
-    causes = [r for r in rows if not _NOISE.search(r)]
-    rows = causes or rows
-    text = " | ".join(rows[-lines:]) or "no message"
-    return text if len(text) <= chars else "..." + text[-chars:]
+def _tail(stderr: str) -> str:
+    """What ffmpeg said went wrong, one line: the cause first, never cut off."""
+    from editspec.media import ffmpeg_error_line
+
+    return ffmpeg_error_line(stderr)
+
+
+@contextlib.contextmanager
+def script_argv(argv: list[str], graph: str, caps: Capabilities) -> Iterator[list[str]]:
+    """Yield ``argv`` with its ``-filter_complex GRAPH`` read from a file instead.
+
+    Linux refuses one argument over 128 KiB ("Argument list too long"), which a long
+    edit's graph exceeds. 7.0+ reads ``-/filter_complex FILE``, older binaries
+    ``-filter_complex_script FILE``; the file is removed afterwards.
+    """
+    if "-filter_complex" not in argv or caps.script_option is None:
+        yield list(argv)
+        return
+    i = argv.index("-filter_complex")
+    fd, path = tempfile.mkstemp(prefix="editspec-graph-", suffix=".txt")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(argv[i + 1])
+        yield [*argv[:i], caps.script_option, path, *argv[i + 2:]]
+    finally:
+        os.unlink(path)
 
 
 def run(cmd: RenderCommand, path: str, *, progress: bool = True,
@@ -380,13 +430,21 @@ def run(cmd: RenderCommand, path: str, *, progress: bool = True,
     BackendError
         When ffmpeg exits non-zero (its log tail is in the one-line message).
     """
-    from editspec.media import ffmpeg_exe
+    from editspec.ffcaps import probe_binary
+    from editspec.media import ffmpeg_caps
 
-    argv = [ffmpeg_exe(), *cmd.argv[:-1], "-progress", "pipe:1", "-nostats", cmd.argv[-1]]
+    caps = probe_binary(cmd.ffmpeg) if cmd.ffmpeg else ffmpeg_caps()
+    with script_argv(cmd.argv, cmd.filtergraph, caps) as argv:
+        _run(caps, [*argv[:-1], "-progress", "pipe:1", "-nostats", argv[-1]], cmd, path,
+             progress, on_progress)
+
+
+def _run(caps: Capabilities, argv: list[str], cmd: RenderCommand, path: str, progress: bool,
+         on_progress: Callable[[int], None] | None) -> None:
     bar = _bar(cmd.total_frames) if progress else None
     log_lines: collections.deque[str] = collections.deque(maxlen=200)
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            errors="replace")
+    proc = subprocess.Popen([caps.path, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, errors="replace")
     reader = threading.Thread(target=lambda: log_lines.extend(proc.stderr or ()), daemon=True)
     reader.start()
     t0 = time.perf_counter()
@@ -418,5 +476,5 @@ def run(cmd: RenderCommand, path: str, *, progress: bool = True,
             proc.stdout.close()
     log.debug("ffmpeg finished in %.2fs", time.perf_counter() - t0)
     if code != 0:
-        raise BackendError(f"ffmpeg failed rendering {path} (exit {code}): "
+        raise BackendError(f"ffmpeg {caps.version} failed rendering {path} (exit {code}): "
                            f"{_tail(''.join(log_lines))}")

@@ -8,17 +8,34 @@ picture of a run of events at a time into its own file, the sound of the whole e
 into another (so fades, ducking and loudness see the whole mix), and joins them with
 the ``concat`` demuxer without re-encoding. Segments start only at hard cuts (never
 inside a cross-dissolve or a zoom pulse), so every frame is the one the single pass
-would draw. Pure: no process is run here.
+would draw. Every segment is encoded with the same explicit colour properties
+(Rec. 709, limited range), so the joined file never changes them mid-stream.
+:func:`segment_folder` holds a render's segments; it is removed when the render ends,
+however it ends, and folders that a killed render left behind (its process is gone)
+are removed by the next segmented render into the same folder. The rest is pure: no
+process is run here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import math
 import os
+import re
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
 
 from editspec.backends.ffmpeg.compile import RenderCommand
 from editspec.edl import EDL
+
+log = logging.getLogger(__name__)
+
+FOLDER_PREFIX = ".editspec-segments-"
+"""Segment folders are ``FOLDER_PREFIX + host + "-" + pid + "-" + random``, beside the output."""
 
 FRAMES_PER_EVENT = 6
 """Output-size frames each open input holds in flight (decoder queue, filter links)."""
@@ -132,10 +149,62 @@ def compile_segments(edl: EDL, output: str, folder: str, ranges: list[tuple[int,
                                  streams="v", **options)  # type: ignore[arg-type]
              for i, (k0, k1) in enumerate(ranges)]
     listing = os.path.join(folder, "parts.ffconcat")
+    caps = options.get("caps")
+    binary = getattr(caps, "path", None)
     argv = ["-y", "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "concat", "-safe", "0",
             "-i", listing, "-i", sound_path, "-map", "0:v:0", "-map", "1:a:0", "-c", "copy",
             "-frames:v", str(edl.duration_frames)]
     if output.lower().endswith((".mp4", ".mov", ".m4v")):
         argv += ["-movflags", "+faststart"]
     return SegmentedRender(sound, parts, (listing, concat_list([p.argv[-1] for p in parts])),
-                           RenderCommand([*argv, output], "", edl.duration_frames))
+                           RenderCommand([*argv, output], "", edl.duration_frames,
+                                         ffmpeg=binary))
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname())[:40] or "host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_folders(folder: str) -> list[str]:
+    """Remove segment folders in ``folder`` left by renders on this host that are gone.
+
+    Returns the removed paths. Folders of live processes, or of other hosts (a shared
+    disk under Dask workers), are left alone.
+    """
+    removed = []
+    pattern = re.compile(re.escape(FOLDER_PREFIX + _host()) + r"-(\d+)-")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        m = pattern.match(name)
+        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+            path = os.path.join(folder, name)
+            shutil.rmtree(path, ignore_errors=True)
+            if not os.path.exists(path):
+                removed.append(path)
+                log.info("removed %s, left by a render that was killed", path)
+    return removed
+
+
+@contextlib.contextmanager
+def segment_folder(folder: str) -> Iterator[str]:
+    """Yield a new folder for a render's segments inside ``folder``; remove it at the end.
+
+    Stale segment folders there (their render was killed) are removed first.
+    """
+    remove_stale_folders(folder)
+    with tempfile.TemporaryDirectory(prefix=f"{FOLDER_PREFIX}{_host()}-{os.getpid()}-",
+                                     dir=folder) as td:
+        yield td
