@@ -307,7 +307,7 @@ _NOISE_LINE = re.compile(r"Task finished with error code|Terminating thread|Coul
                          r"^Press \[q\]|^\s*$")
 
 
-def ffmpeg_error_line(stderr: str, line_chars: int = 300, lines: int = 3) -> str:
+def ffmpeg_error_line(stderr: str, line_chars: int = 1000, lines: int = 3) -> str:
     """Return what ffmpeg said went wrong, as one line, the cause never cut off.
 
     The first line that reads like an error is the cause (``Unable to parse option

@@ -131,7 +131,7 @@ def measure_loudness(edl: EDL, unsafe_seek: list[str] | None = None,
         proc = subprocess.run([caps.path, *argv], capture_output=True, text=True,
                               errors="replace")
     if proc.returncode != 0:
-        raise BackendError(f"ffmpeg {caps.version} failed measuring loudness: "
+        raise BackendError(f"ffmpeg failed measuring loudness (ffmpeg {caps.version}): "
                            + _tail(proc.stderr))
     matches = _SUMMARY_I.findall(proc.stderr)
     if not matches or matches[-1] == "-inf":
@@ -476,5 +476,5 @@ def _run(caps: Capabilities, argv: list[str], cmd: RenderCommand, path: str, pro
             proc.stdout.close()
     log.debug("ffmpeg finished in %.2fs", time.perf_counter() - t0)
     if code != 0:
-        raise BackendError(f"ffmpeg {caps.version} failed rendering {path} (exit {code}): "
+        raise BackendError(f"ffmpeg failed rendering {path} (ffmpeg {caps.version}, exit {code}): "
                            f"{_tail(''.join(log_lines))}")
