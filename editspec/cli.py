@@ -198,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--clip-seconds", type=float, default=None, help=argparse.SUPPRESS)
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    dr = sub.add_parser("doctor", help="show which ffmpeg editspec uses, why, and what it lacks")
+    dr.add_argument("--json", action="store_true", help="print one JSON object")
+
     t = sub.add_parser("train", help="build the MIDI corpus and train the beat GRU (models/)")
     t.add_argument("--build-corpus", action="store_true",
                    help="fetch the Debian packages and render the corpus first (resumes)")
@@ -579,6 +582,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Show the ffmpeg binary editspec runs, why it was chosen, and what it lacks."""
+    from editspec.media import ffmpeg_report
+
+    report = ffmpeg_report()
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return EXIT_OK
+    for role, info in (("ffmpeg", report["chosen"]), ("on PATH", report["path"]),
+                       ("bundled", report["bundled"])):
+        if not isinstance(info, dict):
+            print(f"{role}: none")
+            continue
+        if "error" in info:
+            print(f"{role}: {info['path']}: {info['error']}")
+            continue
+        print(f"{role}: {info['path']} (ffmpeg {info['version']}, libavfilter "
+              f"{info['libavfilter']})")
+        if role == "ffmpeg":
+            print(f"  why: {info['why']}")
+            print(f"  graph from a file: {info['graph_from_file']}; frame-rate option: "
+                  f"{info['frame_rate_option']}")
+        lacks = info["lacks_for_every_render"] or []
+        print(f"  lacks for every render: {', '.join(lacks) if lacks else 'nothing'}")
+        print(f"  lacks (adapted for, or needed by some renders): "
+              f"{', '.join(info['lacks']) or 'nothing'}")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """``editspec demo``: make media, plan, render and export."""
     from editspec.backends import ffmpeg as ffmpeg_backend
@@ -755,7 +787,7 @@ COMMANDS = {"check": cmd_check, "analyze": cmd_analyze, "shots": cmd_shots, "val
             "schema": cmd_schema, "fmt": cmd_fmt,
             "plan": cmd_plan, "render": cmd_render, "preview": cmd_preview,
             "export": cmd_export, "demo": cmd_demo, "report": cmd_report,
-            "train": cmd_train, "batch": cmd_batch, "learn": cmd_learn}
+            "train": cmd_train, "doctor": cmd_doctor, "batch": cmd_batch, "learn": cmd_learn}
 
 
 def _print_error(exc: EditspecError, mode: str) -> None:

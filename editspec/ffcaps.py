@@ -136,8 +136,12 @@ class Capabilities:
 
     def missing(self, needs: Iterable[Need]) -> list[Need]:
         """Return the needs this binary lacks, in a stable order."""
-        return sorted({n for n in needs if not self.has(n)},
-                      key=lambda n: (n.kind, n.name, n.option, n.value))
+        lacks = {n for n in needs if not self.has(n)}
+        # an option of a filter it lacks, a value of an option it lacks: the larger says it
+        lacks = {n for n in lacks if n.kind not in ("option", "value")
+                 or (n.name in self.filters
+                     and (n.kind == "option" or Need("option", n.name, n.option) not in lacks))}
+        return sorted(lacks, key=lambda n: (n.kind, n.name, n.option, n.value))
 
     def fps_mode_args(self, mode: str) -> list[str]:
         """``-fps_mode MODE`` (5.1+), else ``-vsync MODE`` (older binaries)."""

@@ -356,3 +356,38 @@ def run_ffmpeg(args: list[str], what: str) -> subprocess.CompletedProcess[bytes]
         detail = ffmpeg_error_line(text) if text.strip() else f"ffmpeg exit {proc.returncode}"
         raise MediaError(f"{what} failed: {detail}")
     return proc
+
+
+def ffmpeg_report() -> dict[str, object]:
+    """What ``editspec doctor`` shows: the chosen ffmpeg, why, and what each candidate lacks.
+
+    Returns
+    -------
+    dict
+        ``chosen`` (path, version, why, script option, frame-rate option, features
+        present and missing among :data:`editspec.ffcaps.OPTIONAL`, base needs
+        missing), and ``path`` / ``bundled``: the same for the ffmpeg on PATH and the
+        bundled one (None when absent).
+    """
+    from editspec.ffcaps import OPTIONAL, Capabilities, base_needs, probe_binary
+
+    def describe(caps: Capabilities) -> dict[str, object]:
+        return {"path": caps.path, "version": caps.version,
+                "libavfilter": ".".join(map(str, caps.libavfilter)),
+                "graph_from_file": caps.script_option,
+                "frame_rate_option": caps.fps_mode_args("cfr")[0],
+                "lacks_for_every_render": [n.describe() for n in caps.missing(base_needs())],
+                "lacks": [n.describe() for n in caps.missing(OPTIONAL)]}
+
+    def candidate(path: str | None) -> dict[str, object] | None:
+        if path is None:
+            return None
+        try:
+            return describe(probe_binary(os.path.abspath(path)))
+        except (OSError, subprocess.SubprocessError, MediaError) as exc:
+            return {"path": path, "error": str(exc)}
+
+    choice = ffmpeg_choice()
+    return {"chosen": {**describe(choice.caps), "why": choice.why,
+                       "explicit": choice.explicit},
+            "path": candidate(shutil.which("ffmpeg")), "bundled": candidate(_bundled())}

@@ -41,8 +41,12 @@ FAST = Encode(crf=12, preset="ultrafast")
 
 
 def _ff(*args: str) -> None:
-    subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args],
-                   check=True)
+    """Make test media with the bundled ffmpeg (``-display_rotation`` is 6.1+), whichever
+    ffmpeg the render under test runs (``make test-system-ffmpeg`` puts Debian's 5.1 first)."""
+    import imageio_ffmpeg
+
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel",
+                    "error", "-y", *args], check=True)
 
 
 @pytest.fixture(scope="module")
