@@ -242,8 +242,8 @@ def _probe(path: str) -> Capabilities:
         if not m:
             from editspec.errors import MediaError
 
-            raise MediaError(f"{path}: not an ffmpeg binary (`{path} -version` says "
-                             f"{text.strip().splitlines()[0][:120] if text.strip() else 'nothing'!r})")
+            said = text.strip().splitlines()[0][:120] if text.strip() else "nothing"
+            raise MediaError(f"{path}: not an ffmpeg binary (`{path} -version` says {said!r})")
         version = m.group(1)
         lm = re.search(r"libavfilter\s+(\d+)\.\s*(\d+)\.\s*(\d+)", text)
         libavfilter = (int(lm.group(1)), int(lm.group(2)), int(lm.group(3))) if lm else (0, 0, 0)

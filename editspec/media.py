@@ -369,7 +369,7 @@ def ffmpeg_report() -> dict[str, object]:
         missing), and ``path`` / ``bundled``: the same for the ffmpeg on PATH and the
         bundled one (None when absent).
     """
-    from editspec.ffcaps import OPTIONAL, Capabilities, base_needs, probe_binary
+    from editspec.ffcaps import OPTIONAL, base_needs, probe_binary
 
     def describe(caps: Capabilities) -> dict[str, object]:
         return {"path": caps.path, "version": caps.version,

@@ -21,7 +21,6 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-
 from ffmpeg_builds import BUILDS, Build, FetchError, fetch
 
 from editspec.edl import (
