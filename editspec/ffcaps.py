@@ -110,6 +110,12 @@ class Capabilities:
         unknown (1/0), which ``xfade`` refuses: an ``fps`` after it restores the rate."""
         return self.libavfilter[0] == 10
 
+    @property
+    def frame_limit_cuts_sound(self) -> bool:
+        """True before 7.0 (libavfilter 10): ``-frames:v N`` ends the whole output when the
+        picture has N frames, dropping the last 20-40 ms of sound still queued behind it."""
+        return self.libavfilter[0] < 10
+
     def has(self, need: Need) -> bool:
         """True when the binary has what ``need`` asks."""
         if need.kind == "encoder":

@@ -484,6 +484,8 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         final = [*extra_video, filter_text("format", "yuv420p"),
                  filter_text("setparams", range="tv", color_primaries="bt709",
                              color_trc="bt709", colorspace="bt709")]
+        if caps.frame_limit_cuts_sound:  # the graph ends the picture instead of -frames:v
+            final.append(filter_text("trim", end_frame=total))
         g.add([vout], final, ["vout"])
     aout = "" if streams == "v" else audio_chains(
         g, edl, inputs, audio_events, duration, loudness_gain_db, extra_audio_input,
@@ -502,7 +504,8 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         return RenderCommand(args, graph, 0, tuple(seeks), binary)
     args += ["-map", "[vout]", *(["-map", f"[{aout}]"] if aout else []),
              *encoder_args(edl, output, preset, crf, codec, bitrate, encoder),
-             "-r", rate, *caps.fps_mode_args("cfr"), "-frames:v", str(total),
+             "-r", rate, *caps.fps_mode_args("cfr"),
+             *([] if caps.frame_limit_cuts_sound else ["-frames:v", str(total)]),
              *(audio_codec_args(edl, output, audio_bitrate) if aout else ["-an"]), "-t", dur]
     if output.lower().endswith((".mp4", ".mov", ".m4v")):
         args += ["-movflags", "+faststart"]

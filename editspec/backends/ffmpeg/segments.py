@@ -153,7 +153,8 @@ def compile_segments(edl: EDL, output: str, folder: str, ranges: list[tuple[int,
     binary = getattr(caps, "path", None)
     argv = ["-y", "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "concat", "-safe", "0",
             "-i", listing, "-i", sound_path, "-map", "0:v:0", "-map", "1:a:0", "-c", "copy",
-            "-frames:v", str(edl.duration_frames)]
+            *([] if getattr(caps, "frame_limit_cuts_sound", False)
+              else ["-frames:v", str(edl.duration_frames)])]
     if output.lower().endswith((".mp4", ".mov", ".m4v")):
         argv += ["-movflags", "+faststart"]
     return SegmentedRender(sound, parts, (listing, concat_list([p.argv[-1] for p in parts])),
