@@ -285,11 +285,23 @@ def _script_works(path: str) -> bool:
         os.unlink(script)
 
 
-def _cache_file(path: str) -> str:
-    from editspec.analysis.cache import cache_dir
+def cache_root() -> str:
+    """The editspec cache folder, as :func:`editspec.analysis.cache.cache_dir` says it.
 
+    Repeated here so that choosing ffmpeg (``validate`` probes headers) never imports
+    the analysis package; a test keeps the two equal.
+    """
+    explicit = os.environ.get("EDITSPEC_CACHE")
+    if explicit:
+        return explicit
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = xdg if os.path.isabs(xdg) else os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "editspec")
+
+
+def _cache_file(path: str) -> str:
     digest = hashlib.blake2b(path.encode(), digest_size=10).hexdigest()
-    return os.path.join(cache_dir(), "ffmpeg-caps", f"{digest}.json")
+    return os.path.join(cache_root(), "ffmpeg-caps", f"{digest}.json")
 
 
 def _stamp(path: str) -> list[int]:

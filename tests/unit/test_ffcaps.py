@@ -113,3 +113,16 @@ def test_missing_explicit_ffmpeg_is_one_line_exit_2(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == (f"EDITSPEC_FFMPEG={tmp_path / 'nope'}: no such program "
                                    "(set it to an ffmpeg binary, or to 'bundled', or unset it)")
+
+
+def test_caps_cache_folder_is_the_analysis_cache_folder(monkeypatch, tmp_path):
+    from editspec.analysis.cache import cache_dir
+    from editspec.ffcaps import cache_root
+
+    for env in ({"EDITSPEC_CACHE": str(tmp_path)}, {"XDG_CACHE_HOME": str(tmp_path / "x")},
+                {"XDG_CACHE_HOME": "relative"}, {}):
+        monkeypatch.delenv("EDITSPEC_CACHE", raising=False)
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        assert cache_root() == cache_dir()
