@@ -24,9 +24,6 @@ from editspec.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EditspecErro
 TRACKERS = ("hybrid", "dp", "gru", "gru-ensemble")
 """As :data:`editspec.analysis.audio.TRACKERS` (not imported here: ``--help`` stays light)."""
 
-EXPORT_FORMATS = ("otio", "cmx3600", "fcp7", "fcpxml", "mlt")
-"""The built-in export formats (:data:`editspec.backends.BUILTIN_EXPORTS`, not imported
-here); ``--to`` also takes plugin backends, checked by the registry after parsing."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,9 +37,12 @@ def _say(msg: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every subcommand."""
+    from editspec.backends import BUILTIN_EXPORTS  # names only: no backend is imported
+
+    exports = ", ".join(BUILTIN_EXPORTS)
     p = _Parser(prog="editspec", description="Cut video to music from a short recipe.",
-                epilog="backends: ffmpeg (render .mp4 .mov .mkv), otio, cmx3600, fcp7, fcpxml, "
-                       "mlt (export), report (.html). "
+                epilog=f"backends: ffmpeg (render .mp4 .mov .mkv), {exports} (export), "
+                       "report (.html), and plugins (entry points 'editspec.backends'). "
                        "Exit codes: 0 ok, 2 bad input, 1 internal error.")
     p.add_argument("--version", action="version", version=f"editspec {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
@@ -130,8 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="export a recipe or an EDL for editors")
     e.add_argument("source", help="recipe (.yaml), EDL (.json) or OTIO timeline (.otio)")
     e.add_argument("--to", default="otio", metavar="FORMAT",
-                   help="format: otio (.otio), cmx3600 (.edl), fcp7 (.xml), fcpxml (.fcpxml), "
-                        "mlt (.mlt) or a plugin backend's name; default otio")
+                   help=f"format: {exports} or a plugin backend's name (the file suffix follows "
+                        "the format: .otio .edl .xml .fcpxml .mlt); default otio")
     e.add_argument("-o", "--output", required=True, help="file to write")
     e.add_argument("--beat-markers", action="store_true", help="mark every beat, not only downbeats")
     e.add_argument("--titles-as-clips", action="store_true",

@@ -390,6 +390,13 @@ def test_titles_as_alpha_clips_for_an_nle(tmp_path, small_clips, demo_song):
     assert urls["1"][0].endswith("cut.titles/title-01.mov")
     assert urls["2"][0].endswith("cut.titles/logo-02.mov")
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".editspec-")]
+    # FCP 7 XML: the same clips on video tracks 2 and 3
+    xml = str(tmp_path / "cut.xml")
+    assert main(["export", edl_path, "--to", "fcp7", "--titles-as-clips", "-o", xml]) == 0
+    tl = otio.adapters.read_from_file(xml, adapter_name="fcp_xml")
+    placed = [(c.media_reference.target_url.rsplit("/", 1)[1], c.range_in_parent().start_time.value)
+              for t in tl.video_tracks()[1:] for c in t.find_clips()]
+    assert placed == [("title-01.mov", 20), ("logo-02.mov", 0)]
     # an OTIO with alpha clips still reads back as the overlays, not as the rendered files
     otio_path = str(tmp_path / "cut.otio")
     assert main(["export", edl_path, "--to", "otio", "--titles-as-clips", "-o", otio_path]) == 0
