@@ -33,7 +33,8 @@ LABEL = "CMX 3600"
 def prepare(tl: otio.schema.Timeline, edl: EDL) -> list[str]:
     """Reduce ``tl`` to what CMX 3600 holds; return what was dropped."""
     extras = count_extras(edl)
-    what = extras.describe("titles", "logos", "zoom_pulses", "reframed", "speed", "ramps")
+    what = extras.describe("titles", "logos", "zoom_pulses", "reframed", "speed", "ramps",
+                           "clip_audio")
     dropped = [f"{what}: CMX 3600 holds no titles or effects"] if what else []
     remove_title_tracks(tl)
     # no M2 lines: otio-cmx3600-adapter 1.0 divides the source length by the speed

@@ -107,7 +107,7 @@ def prepare(tl: otio.schema.Timeline, edl: EDL) -> list[str]:
                            "fcpxml or mlt")
     extras = count_extras(edl)
     dropped = []
-    what = extras.describe("zoom_pulses", "reframed", "speed", "ramps")
+    what = extras.describe("zoom_pulses", "reframed", "speed", "ramps", "clip_audio")
     if what:
         dropped.append(f"{what}: FCP 7 XML is written here without those effects")
     remove_effects(tl)

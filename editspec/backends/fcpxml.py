@@ -78,7 +78,7 @@ def prepare(tl: otio.schema.Timeline, edl: EDL) -> list[str]:
     _teach_fcpx_rate(edl.fps)
     extras = count_extras(edl)
     dropped = []
-    what = extras.describe("speed", "ramps")
+    what = extras.describe("speed", "ramps", "clip_audio")
     if what:
         dropped.append(f"{what}: FCPXML is written here without those effects")
     if extras.tracked:

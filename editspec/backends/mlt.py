@@ -263,6 +263,9 @@ def write(edl: EDL, path: str, **options: Any) -> None:
     check_edl(edl)
     dropped = []
     extras = count_extras(edl)
+    if extras.clip_audio:
+        dropped.append(f"{extras.describe('clip_audio')} (MLT is written here with the music "
+                       "only)")
     if extras.ramps:
         dropped.append(f"{extras.describe('ramps')} (MLT is written here at each ramp's "
                        "mean speed)")
@@ -279,7 +282,7 @@ def write(edl: EDL, path: str, **options: Any) -> None:
         dropped.append(f"sub-frame source in points of {len(off)} events (rounded to whole "
                        f"frames at {edl.fps} fps)")
     if dropped:
-        log.warning("mlt export of %s drops: %s", path, "; ".join(dropped))
+        log.warning("MLT export of %s drops: %s", path, "; ".join(dropped))
     doc = edl_to_mlt(edl, beat_markers=bool(options.get("beat_markers", False)))
     with atomic_path(path) as tmp:
         doc.write(tmp, encoding="utf-8", xml_declaration=True)

@@ -449,8 +449,8 @@ def test_each_warning_counts_what_this_timeline_loses(tmp_path, caplog):
     _, w = _warning("otio", make_full_edl(), tmp_path, caplog)
     assert w == ""  # OTIO holds everything
     _, w = _warning("cmx3600", make_full_edl(), tmp_path, caplog)
-    assert ("2 titles, 1 logo, 4 zoom pulses, 3 reframed events, 1 speed change, 1 speed ramp: "
-            "CMX 3600 holds no titles or effects") in w
+    assert ("2 titles, 1 logo, 4 zoom pulses, 3 reframed events, 1 speed change, 1 speed ramp, "
+            "1 event with its own sound: CMX 3600 holds no titles or effects") in w
 
 
 def test_fcp7_titles_are_text_generators_read_back_by_the_adapter(tmp_path, caplog):
@@ -542,6 +542,7 @@ def test_mlt_has_titles_logos_pulses_and_subject_crops(fps, tmp_path, caplog):
     edl = make_full_edl(fps)
     path, w = _warning("mlt", edl, tmp_path, caplog)
     assert "1 speed ramp (MLT is written here at each ramp's mean speed)" in w
+    assert "1 event with its own sound (MLT is written here with the music only)" in w
     assert "speed change" not in w
     root = ET.parse(path).getroot()
     filters = root.findall("./tractor/filter")
