@@ -275,7 +275,17 @@ def format_name(pattern: str, row: Row, width: int) -> str:
     out = pieces[0]
     for i, m in enumerate(_FIELD.finditer(stem)):
         out += value(m) + pieces[i + 1]
-    out = out[:150]
+    out = _cut_utf8(out, NAME_STEM_BYTES)
     if not out or out[0] in ".-":
         out = "_" + out
     return out + suffix.lower()
+
+
+NAME_STEM_BYTES = 200
+"""Longest output name stem, in UTF-8 bytes: file systems allow 255 bytes per name (not
+characters: one emoji is 4 bytes), and the suffix and temporary names need room."""
+
+
+def _cut_utf8(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")

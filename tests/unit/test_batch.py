@@ -115,6 +115,16 @@ def test_names_are_sanitized(value, expected):
     assert os.sep not in name and not name.startswith(".")
 
 
+def test_long_names_fit_the_file_systems_255_bytes(tmp_path):
+    # 3-byte letters: 2 x 80 characters kept per field would be 480 bytes
+    row = Row(3, {"title": "漢字" * 50, "lang": "日本語" * 40})
+    name = format_name("{title}-{lang}-{row}.mp4", row, 4)
+    assert len(name.encode("utf-8")) <= 255 and name.endswith(".mp4")
+    assert name.startswith("漢字漢字") and len(name.encode("utf-8")) >= 200
+    (tmp_path / name).write_bytes(b"x")  # the file system takes it
+    assert os.listdir(tmp_path) == [name]
+
+
 def test_name_pattern_errors():
     with pytest.raises(EditspecError, match="must name a file, not a folder"):
         format_name("../{v}.mp4", Row(1, {"v": "x"}), 4)
