@@ -264,11 +264,17 @@ def parse_dsl(text: str, path: str) -> tuple[Any, Marks]:
     if not text.strip():
         raise RecipeErrors([RecipeError("the recipe is empty", path, 1, 1,
                                         hint="start with `version 1`", code="empty-recipe")])
+    syntax: list[RecipeError] = []
     try:
-        tree = _parser().parse(text)
+        try:
+            tree = _parser().parse(text)
+        except UnexpectedInput as exc:
+            # every broken statement at once: parse the good ones alone, report the rest
+            good, syntax = _statement_errors(text, path, exc)
+            tree = _parser().parse(good)
         stmts = _ToStmts().transform(tree)
     except UnexpectedInput as exc:
-        raise RecipeErrors([_syntax_error(exc, text, path)]) from None
+        raise RecipeErrors(syntax or [_syntax_error(exc, text, path)]) from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, RecipeErrors):
             raise exc.orig_exc from None
@@ -276,16 +282,97 @@ def parse_dsl(text: str, path: str) -> tuple[Any, Marks]:
     except RecursionError:
         raise RecipeErrors([RecipeError("the recipe is nested too deeply", path, 1, 1,
                                         code="too-deep")]) from None
+    if syntax:  # and what the statements that parse get wrong
+        errors = list(syntax)
+        if stmts:
+            interpret(stmts, "top", (1, 1), errors, path)
+        raise RecipeErrors(sorted(errors, key=lambda e: (e.line, e.col)))
     if not stmts:
         raise RecipeErrors([RecipeError("the recipe is empty", path, 1, 1,
                                         hint="start with `version 1`", code="empty-recipe")])
-    errors: list[RecipeError] = []
+    errors = []
     node = interpret(stmts, "top", (1, 1), errors, path)
     marks = Marks(path)
     data = _flatten(node, (), marks, errors, [0])
     if errors:
         raise RecipeErrors(errors)
     return data, marks
+
+
+def _top_statements(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` offsets of the top-level statements (split at newlines and ``;``
+    outside brackets, strings and comments). The brackets must balance."""
+    spans: list[tuple[int, int]] = []
+    depth, start, in_str, esc, comment = 0, 0, False, False, False
+    for i, ch in enumerate(text):
+        if comment:
+            if ch == "\n":
+                comment = False
+            else:
+                continue
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+            if ch != "\n":
+                continue
+            in_str = False  # an unterminated string ends at its line's end
+        if ch == '"':
+            in_str = True
+        elif ch == "#":
+            comment = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        elif ch in "\n;" and depth == 0:
+            if text[start:i].strip():
+                spans.append((start, i))
+            start = i + 1
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with only ``spans`` kept: everything else but newlines becomes spaces, so
+    lines and columns stay where they were."""
+    keep = bytearray(len(text))
+    for a, b in spans:
+        keep[a:b] = b"\x01" * (b - a)
+    return "".join(ch if keep[i] or ch == "\n" else " " for i, ch in enumerate(text))
+
+
+def _statement_errors(text: str, path: str, first: Any) -> tuple[str, list[RecipeError]]:
+    """The syntax error of every top-level statement that does not parse.
+
+    Each statement is parsed alone (the others blanked out, positions kept). Returns the
+    text with only the statements that parse, and one error per statement that does not.
+    With unbalanced brackets statements cannot be told apart: only ``first`` is reported.
+    """
+    from lark.exceptions import UnexpectedInput
+
+    stack, stray, _ = _brackets(text)
+    spans = _top_statements(text) if not stack and stray is None else []
+    errors, good = [], []
+    for a, b in spans:
+        try:  # alone from its first character, as the error examples are written
+            _parser().parse(text[a:b])
+        except UnexpectedInput as exc:
+            e = _syntax_error(exc, text[a:b], path)
+            line0 = text.count("\n", 0, a)
+            col0 = a - (text.rfind("\n", 0, a) + 1)
+            errors.append(RecipeError(e.message, path, e.line + line0,
+                                      e.col + (col0 if e.line == 1 else 0), hint=e.hint,
+                                      code=e.code))
+        else:
+            good.append((a, b))
+    if not errors:
+        return text, [_syntax_error(first, text, path)]
+    return _blank(text, good), errors
 
 
 def _unquote(tok: Any, path: str) -> str:

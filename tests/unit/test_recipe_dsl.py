@@ -133,6 +133,25 @@ def test_dsl_errors_exact(text, expected):
     assert info.value.errors[0].format().split(" (")[0] == f"r.edit:{expected}"
 
 
+def test_every_syntax_error_at_once_with_what_the_good_statements_get_wrong():
+    text = ("version 1\nclips [a b]\nmusic \"song.ogg\" ,\ncuts {\n"
+            "  every 1 beat when energy >> 0.5\n}\ntext \"abc\n"
+            "transition crossfade 0.5s when\n")
+    with pytest.raises(RecipeErrors) as info:
+        parse_dsl(text, "r.edit")
+    assert [e.format().split(" (")[0] for e in info.value.errors] == [
+        "r.edit:2:10: DSL syntax: missing ',' between list items",
+        "r.edit:3:18: DSL syntax: ',' only separates the items of a [list]",
+        "r.edit:5:28: expected `energy > NUMBER` or `energy < NUMBER`",
+        "r.edit:7:6: DSL syntax: unterminated string: a \"string\" ends with \" on the same "
+        "line",
+        "r.edit:8:27: `when` needs a value"]
+    # unbalanced brackets leave statements apart only where they close: the first error
+    with pytest.raises(RecipeErrors) as info:
+        parse_dsl("clips [a b]\noutput { size 8x8\n", "r.edit")
+    assert len(info.value.errors) == 1
+
+
 def test_schema_errors_point_into_the_dsl(folder):
     p = folder / "r.edit"
     p.write_text('version 1\nmusic "song.ogg"\nclips "clips/*.mp4"\ncuts { evry 2 beats }\n')
