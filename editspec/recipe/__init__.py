@@ -204,19 +204,24 @@ def format_recipe(path: str, to: str) -> str:
     """Return a recipe file converted to ``"yaml"`` or ``"dsl"`` text, losslessly.
 
     The document is converted as written: brand kits are not merged and variables are
-    not filled. It must parse; schema problems are reported as for :func:`load_recipe`.
+    not filled, and every comment is kept (before the top-level statement it stands in
+    or heads: :mod:`editspec.recipe.comments`). It must parse; schema problems are
+    reported as for :func:`load_recipe`.
 
     Raises
     ------
     RecipeErrors
         When the recipe does not parse or does not match the schema.
     """
+    from editspec.recipe.comments import recipe_comments
     from editspec.recipe.dsl_print import data_to_dsl, data_to_yaml
     from editspec.recipe.validate import validate_schema
 
     text = read_recipe_text(path)
-    data, marks = parse_recipe_text(text, path, syntax_of(path))
+    syntax = syntax_of(path)
+    data, marks = parse_recipe_text(text, path, syntax)
     errors = [e for e in validate_schema(data, marks) if e.code in ("unknown-key", "not-a-mapping")]
     if errors:
         raise RecipeErrors(errors)
-    return data_to_dsl(data) if to == "dsl" else data_to_yaml(data)
+    comments = recipe_comments(text, syntax, marks, data)
+    return data_to_dsl(data, comments) if to == "dsl" else data_to_yaml(data, comments)

@@ -207,13 +207,16 @@ def _var_stmt(name: str, spec: Any, depth: int) -> str | None:
     return text
 
 
-def data_to_dsl(data: Any) -> str:
+def data_to_dsl(data: Any, comments: dict[str | None, list[str]] | None = None) -> str:
     """Return recipe data as DSL text.
 
     Parameters
     ----------
     data : Any
         A recipe document (dicts, lists, scalars), as either front end gives it.
+    comments : dict, optional
+        Comment lines to print before each top-level key's statements (None: at the end),
+        as :func:`editspec.recipe.comments.recipe_comments` gives them.
 
     Returns
     -------
@@ -222,9 +225,12 @@ def data_to_dsl(data: Any) -> str:
     """
     if not isinstance(data, dict):
         return f'"recipe" {fmt_value(data, 0)}\n'
+    comments = comments or {}
     lines: list[str] = []
     for key, value in data.items():
+        lines += comments.get(key, [])
         lines += _top_stmt(key, value)
+    lines += comments.get(None, [])
     return "\n".join(lines) + "\n"
 
 
@@ -281,8 +287,11 @@ def _top_stmt(key: str, value: Any) -> list[str]:
     return [f"{_key(key)} {fmt_value(value, 0)}"]
 
 
-def data_to_yaml(data: Any) -> str:
-    """Return recipe data as YAML text (block style, keys in recipe order)."""
+def data_to_yaml(data: Any, comments: dict[str | None, list[str]] | None = None) -> str:
+    """Return recipe data as YAML text (block style, keys in recipe order).
+
+    ``comments`` are printed before each top-level key, as for :func:`data_to_dsl`.
+    """
     import yaml
 
     class _Dumper(yaml.SafeDumper):
@@ -300,5 +309,28 @@ def data_to_yaml(data: Any) -> str:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     _Dumper.add_representer(str, _str)
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=None, width=100)
+
+    def dump(doc: Any) -> str:
+        return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                         default_flow_style=None, width=100)
+
+    if not comments or not isinstance(data, dict) or not data:
+        return dump(data)
+
+    class _Top(dict):  # type: ignore[type-arg]
+        pass
+
+    _Dumper.add_representer(_Top, lambda d, v: d.represent_mapping(
+        "tag:yaml.org,2002:map", v.items(), flow_style=False))
+    lines = dump(_Top(data)).splitlines(keepends=True)
+    # a top-level key starts a line at column 0; its value's lines are indented or "- "
+    starts = [i for i, line in enumerate(lines) if line[:1] not in (" ", "-", "\n", "")]
+    if len(starts) != len(data):  # not as expected: the values, without the comments
+        return dump(data)
+    parts = []
+    for n, key in enumerate(data):
+        parts += [c + "\n" for c in comments.get(key, [])]
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        parts += lines[starts[n]:end]
+    parts += [c + "\n" for c in comments.get(None, [])]
+    return "".join(parts)
