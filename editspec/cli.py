@@ -748,8 +748,12 @@ def cmd_learn(args: argparse.Namespace) -> int:
         raise EditspecError(f"--epochs {args.epochs} must be at least 1")
     from editspec.style import data
 
+    skipped: list[tuple[str, str]] = []
     examples = [] if args.folder is None else data.examples_from_folder(
-        args.folder, use_cache=not args.no_cache, progress=not args.no_progress)
+        args.folder, use_cache=not args.no_cache, progress=not args.no_progress,
+        skipped=skipped)
+    for video, reason in skipped:
+        _say(f"not used: {video}: {reason}")
     corrections, counts = [], {"kept": 0, "moved": 0, "added": 0, "removed": 0}
     for tl, plan in zip(args.from_otio, args.plan, strict=True):
         ex, change = data.example_from_correction(tl, plan, use_cache=not args.no_cache)
@@ -770,7 +774,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
                                   else args.val_share)
     summary = train.learn_style(examples, args.output, cfg=cfg, corrections=corrections,
                                 base=base, correction_counts=counts if corrections else None,
-                                progress=not args.no_progress)
+                                progress=not args.no_progress, skipped=skipped)
     held = summary.get("held_out", {}).get("style", {})
     _say(f"wrote {args.output}: {len(examples)} videos, {len(corrections)} corrected timelines"
          + (f", held-out F1 {held['f1']:.3f}" if held else ""))

@@ -37,6 +37,12 @@ MAX_HISTORY_BEATS = 16
 """Beats since the last cut are one-hot up to this many (longer: the last slot)."""
 CORRECTION_WEIGHT = 4.0
 """Weight of a beat where an editor moved, added or removed a cut."""
+SNAP_S = 0.1
+"""A cut of an edited video labels the beat it is nearest when within this many seconds
+(and :data:`SNAP_BEATS` of a beat): an editor's few frames of jitter still teach the
+beat; a free cut off the beat labels nothing (it does not poison the grid)."""
+SNAP_BEATS = 0.3
+"""... and within this share of a beat period."""
 
 MUSIC_FEATURES = (
     "downbeat", "beat_in_bar_0", "beat_in_bar_1", "beat_in_bar_2", "beat_in_bar_3",
@@ -227,6 +233,35 @@ def label_beats(beat_frames: np.ndarray, cut_frames: np.ndarray,
     return out
 
 
+def _period(audio: AudioAnalysis) -> float:
+    b = np.asarray(audio.beats)
+    return float(np.median(np.diff(b))) if len(b) > 1 else 60.0 / max(audio.tempo, 1.0)
+
+
+def snap_labels(beat_frames: np.ndarray, cut_frames: np.ndarray, fps: float,
+                period_s: float) -> np.ndarray:
+    """Label the beats an editor cut on, tolerating a few frames of jitter.
+
+    Each cut labels the beat nearest it when it lies within :data:`SNAP_S` seconds and
+    :data:`SNAP_BEATS` of a beat period (and never less than
+    :data:`TOLERANCE_FRAMES`); cuts farther from every beat (free cuts) label nothing.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_beats,)], float32
+    """
+    out = np.zeros(len(beat_frames), np.float32)
+    if len(beat_frames) == 0:
+        return out
+    bf = np.asarray(beat_frames, dtype=np.int64)
+    tol = max(float(TOLERANCE_FRAMES), min(SNAP_S, SNAP_BEATS * period_s) * fps)
+    for c in np.asarray(cut_frames, dtype=np.int64):
+        k = int(np.argmin(np.abs(bf - c)))
+        if abs(int(bf[k]) - int(c)) <= tol:
+            out[k] = 1.0
+    return out
+
+
 def beats_in_window(audio: AudioAnalysis, start_s: float, duration_frames: int,
                     fps: float) -> tuple[np.ndarray, np.ndarray]:
     """Beats of the song inside an output window: their indices and output frames.
@@ -268,7 +303,7 @@ def example_from_cuts(name: str, audio: AudioAnalysis, cut_frames: np.ndarray, f
     idx, frames = beats_in_window(audio, start_s, duration_frames, fps)
     cuts = np.asarray(sorted(int(c) for c in cut_frames if 0 < int(c) < duration_frames),
                       dtype=np.int64)
-    labels = label_beats(frames, cuts)
+    labels = snap_labels(frames, cuts, fps, _period(audio))
     down = _downbeat_mask(audio)[idx]
     return Example(name=name, features=features[idx].astype(np.float32), labels=labels,
                    beat_frames=frames, downbeat=down,
@@ -305,6 +340,69 @@ def find_videos(folder: str) -> list[str]:
     return found
 
 
+MATCH_MIN = 0.3
+"""A video's soundtrack matches a music file when the normalized cross-correlation of
+their onset envelopes peaks at least this high (voice over the music lowers it)."""
+ENVELOPE_HZ = 100.0
+"""Rate of the onset envelopes that :func:`find_music_offset` correlates."""
+
+
+def _onset_envelope(y: np.ndarray, sr: int) -> np.ndarray:
+    """Log-energy flux of 10 ms frames (a rough onset envelope), zero mean, unit norm."""
+    hop = int(sr / ENVELOPE_HZ)
+    n = len(y) // hop
+    if n < 4:
+        return np.zeros(0)
+    frames = y[: n * hop].reshape(n, hop)
+    spec = np.abs(np.fft.rfft(frames * np.hanning(hop), axis=1))
+    usable = 4 * ((spec.shape[1] - 1) // 4)
+    bands = np.log1p(100.0 * spec[:, 1:1 + usable].reshape(n, -1, 4).sum(axis=2))
+    flux = np.maximum(np.diff(bands, axis=0, prepend=bands[:1]), 0.0).sum(axis=1)
+    flux = flux - flux.mean()
+    norm = float(np.linalg.norm(flux))
+    return flux / norm if norm > 0 else flux
+
+
+def find_music_offset(soundtrack: np.ndarray, music: np.ndarray, sr: int) -> tuple[float, float]:
+    """Where in ``music`` a video's soundtrack starts: the lag of the highest normalized
+    cross-correlation of their onset envelopes (voice or other sound over the music
+    lowers the peak, it rarely moves it).
+
+    Parameters
+    ----------
+    soundtrack, music : np.ndarray [shape=(n,)], float
+        Mono samples at ``sr``.
+    sr : int
+        Sample rate, Hz.
+
+    Returns
+    -------
+    offset_s : float
+        Music time of the soundtrack's first sample, seconds (>= 0; the video may also
+        start before the music: then negative).
+    score : float
+        Normalized correlation at that lag, 0..1.
+    """
+    a, b = _onset_envelope(soundtrack, sr), _onset_envelope(music, sr)
+    if len(a) < 8 or len(b) < 8:
+        return 0.0, 0.0
+    n = len(a) + len(b)
+    size = 1 << int(np.ceil(np.log2(n)))
+    xc = np.fft.irfft(np.fft.rfft(b, size) * np.conj(np.fft.rfft(a, size)), size)
+    # lag L: soundtrack frame i is music frame i + L; L in -(len(a)-1) .. len(b)-1
+    lags = np.concatenate([np.arange(0, len(b)), np.arange(-(len(a) - 1), 0)])
+    vals = np.concatenate([xc[: len(b)], xc[size - (len(a) - 1):]])
+    # normalize by the overlap's energy in the music (a short overlap must not win)
+    cb = np.concatenate([[0.0], np.cumsum(b * b)])
+    lo = np.clip(lags, 0, len(b))
+    hi = np.clip(lags + len(a), 0, len(b))
+    energy = np.sqrt(np.maximum(cb[hi] - cb[lo], 1e-12))
+    overlap = (hi - lo) / max(len(a), 1)
+    score = np.where(overlap >= 0.5, vals / energy, 0.0)
+    k = int(np.argmax(score))
+    return float(lags[k] / ENVELOPE_HZ), float(score[k])
+
+
 def example_from_video(path: str, *, music: str | None = None, use_cache: bool = True,
                        tracker: str | None = None) -> Example:
     """Detect a video's cuts, analyze its music and label its beats.
@@ -315,7 +413,9 @@ def example_from_video(path: str, *, music: str | None = None, use_cache: bool =
         An edited video.
     music : str, optional
         Its music (default: a music file of the same stem beside it, else the video's
-        own soundtrack). The music is taken to start with the video.
+        own soundtrack). A separate music file is found in the soundtrack by
+        :func:`find_music_offset` (the video may use any stretch of it, under voice or
+        other sound); a video without a soundtrack is taken to start with it.
     use_cache : bool
         Use the analysis cache.
     tracker : str, optional
@@ -324,44 +424,70 @@ def example_from_video(path: str, *, music: str | None = None, use_cache: bool =
     Raises
     ------
     MediaError
-        When the video has no music (no soundtrack and no music file beside it).
+        When the video has no music (no soundtrack and no music file beside it), or
+        its soundtrack does not match the music file beside it.
     """
     from editspec.analysis.audio import analyze_audio
     from editspec.analysis.video import detect_shots
+    from editspec.media import probe
 
     shots = detect_shots(path, use_cache=use_cache, progress=False)
     music = music or music_for(path)
+    has_audio = probe(path).has_audio
+    start_s = 0.0
     if music is None:
-        from editspec.media import probe
-
-        if not probe(path).has_audio:
+        if not has_audio:
             raise MediaError(f"{path}: has no soundtrack and no music file of the same name "
                              f"beside it ({', '.join(MUSIC_SUFFIXES)})")
         music = path
+    elif has_audio:
+        from editspec.analysis.audio import decode_audio
+
+        sr = 11025
+        start_s, score = find_music_offset(decode_audio(path, sr), decode_audio(music, sr), sr)
+        if score < MATCH_MIN:
+            raise MediaError(f"{path}: its soundtrack does not match the music file beside it "
+                             f"({os.path.basename(music)}; best correlation {score:.2f} < "
+                             f"{MATCH_MIN:g})")
     audio = analyze_audio(music, tracker=tracker, use_cache=use_cache)
     fps = float(shots.fps)
     duration_frames = int(round(shots.duration * fps))
     cut_frames = shots.cut_frames if len(shots.cut_frames) else \
         np.round(np.asarray(shots.cuts) * fps).astype(np.int64)
-    return example_from_cuts(path, audio, cut_frames, fps, duration_frames)
+    return example_from_cuts(path, audio, cut_frames, fps, duration_frames, start_s=start_s)
 
 
 def examples_from_folder(folder: str, *, use_cache: bool = True, tracker: str | None = None,
-                         progress: bool = False) -> list[Example]:
-    """:func:`example_from_video` for every video in a folder; unreadable ones are skipped
-    with a warning (all unreadable: :class:`EditspecError`)."""
+                         progress: bool = False,
+                         skipped: list[tuple[str, str]] | None = None) -> list[Example]:
+    """:func:`example_from_video` for every video in a folder.
+
+    Videos it cannot use are logged and, when ``skipped`` is a list, appended to it as
+    ``(video, reason)``: unreadable, no music, music not found in the soundtrack, too few
+    beats, no cut found. All unusable: :class:`EditspecError`.
+    """
     from tqdm import tqdm
 
     videos = find_videos(folder)
     out = []
+    skip: list[tuple[str, str]] = [] if skipped is None else skipped
     for v in tqdm(videos, desc="analyzing videos", disable=not progress, leave=False):
         try:
             ex = example_from_video(v, use_cache=use_cache, tracker=tracker)
         except MediaError as exc:
-            log.warning("skipping %s", exc)
+            reason = str(exc)
+            reason = reason[len(v) + 2:] if reason.startswith(v + ": ") else reason
+            skip.append((v, reason))
+            log.warning("skipping %s: %s", v, reason)
             continue
+        why = None
         if ex.n_beats < 4:
-            log.warning("skipping %s: only %d beats of music found", v, ex.n_beats)
+            why = f"only {ex.n_beats} beats of music found"
+        elif len(ex.cut_frames) == 0:
+            why = "no cut found (one shot)"
+        if why:
+            skip.append((v, why))
+            log.warning("skipping %s: %s", v, why)
             continue
         out.append(ex)
     if not out:

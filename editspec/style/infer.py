@@ -278,6 +278,8 @@ def format_report(summary: dict[str, Any]) -> str:
                  f"({data.get('train_beats', 0)} beats), validated on "
                  f"{data.get('val_videos', 0)} held-out videos; "
                  f"{data.get('corrections', 0)} corrected timelines")
+    for item in data.get("skipped", []):
+        lines.append(f"  not used: {item.get('video')}: {item.get('reason')}")
     tr = summary.get("training", {})
     if tr:
         lines.append(f"training: best epoch {tr.get('best_epoch')} of {tr.get('epochs_run')}, "

@@ -67,7 +67,8 @@ def _tensors(ex: Example, labels_for_history: np.ndarray, mean: torch.Tensor,
 def learn_style(examples: list[Example], output: str, *, cfg: LearnConfig = LearnConfig(),
                 corrections: list[Example] | None = None, base: str | None = None,
                 correction_counts: dict[str, int] | None = None,
-                progress: bool = True) -> dict[str, Any]:
+                progress: bool = True,
+                skipped: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     """Train a style on edited videos (and corrections) and write its file.
 
     Parameters
@@ -86,6 +87,8 @@ def learn_style(examples: list[Example], output: str, *, cfg: LearnConfig = Lear
         Kept/moved/added/removed counts, stored in the summary.
     progress : bool
         Show a progress bar (epochs, loss, validation loss) on stderr.
+    skipped : list of (str, str), optional
+        Videos that could not be used and why (stored in the summary).
 
     Returns
     -------
@@ -173,7 +176,8 @@ def learn_style(examples: list[Example], output: str, *, cfg: LearnConfig = Lear
                  "corrections": len(corrections),
                  "train_beats": int(sum(ex.n_beats for ex in train)),
                  "train_cuts": int(sum(len(ex.cut_frames) for ex in train)),
-                 "val_names": sorted(held)},
+                 "val_names": sorted(held),
+                 "skipped": [{"video": v, "reason": r} for v, r in (skipped or [])]},
         "training": {"best_epoch": best[1], "epochs_run": epoch, "val_loss": float(best[0]),
                      "seconds": round(time.perf_counter() - t0, 2),
                      "config": {k: v for k, v in asdict(cfg).items() if k != "model"},

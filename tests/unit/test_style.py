@@ -222,3 +222,37 @@ def test_a_style_overruled_by_the_rules_unit_says_so(tmp_path):
     (w,) = [w for w in edl.meta["warnings"] if w.startswith("the learned style")]
     assert "of its own cuts dropped" in w and "not on the rules' candidates (every 2 bars)" in w
     assert "warning: the learned style and the rules disagree" in format_explain(edl)
+
+
+def test_snap_labels_tolerate_jitter_and_ignore_free_cuts():
+    from editspec.style.data import snap_labels
+
+    beats = np.array([15, 30, 45, 60, 75])  # a beat every 0.5 s at 30 fps
+    # 2 frames late (jitter: labels beat 30), 3 frames early (labels 60), on the beat
+    # (75), and a free cut between beats 30 and 45 (7 frames off each: labels nothing)
+    labels = snap_labels(beats, np.array([32, 57, 75, 38]), 30.0, 0.5)
+    assert labels.tolist() == [0, 1, 0, 1, 1]
+    # never farther than SNAP_S (0.1 s = 3 frames), nor than 0.3 of a beat at a fast tempo
+    assert snap_labels(beats, np.array([34]), 30.0, 0.5).tolist() == [0] * 5
+    assert snap_labels(np.array([10, 20]), np.array([12]), 30.0, 0.2).tolist() == [0, 0]
+
+
+def test_find_music_offset_under_voice():
+    from editspec.style.data import find_music_offset
+
+    sr = 8000
+    rng = np.random.default_rng(1)
+    t = np.arange(int(40 * sr)) / sr
+    music = np.zeros_like(t)
+    onsets = np.cumsum(rng.uniform(0.15, 0.6, 120))  # irregular hits: one lag fits
+    for o in onsets[onsets < 39.9]:
+        i = int(o * sr)
+        music[i:i + 400] += np.exp(-np.arange(400) / 80.0) * np.sin(np.arange(400) * 0.9)
+    start = 13.37
+    clip = music[int(start * sr):int((start + 15) * sr)].copy()
+    voice = 0.3 * np.sin(2 * np.pi * 180 * t[:len(clip)]) * (np.sin(2 * np.pi * 3 * t[:len(clip)]) > 0)
+    off, score = find_music_offset(clip + voice + 0.02 * rng.standard_normal(len(clip)), music, sr)
+    assert abs(off - start) <= 0.011 and score > 0.3
+    # a soundtrack without this music (noise) matches nowhere
+    _, low = find_music_offset(rng.standard_normal(len(clip)) * 0.1, music, sr)
+    assert low < 0.3
