@@ -400,7 +400,8 @@ def find_music_offset(soundtrack: np.ndarray, music: np.ndarray, sr: int) -> tup
     overlap = (hi - lo) / max(len(a), 1)
     score = np.where(overlap >= 0.5, vals / energy, 0.0)
     k = int(np.argmax(score))
-    return float(lags[k] / ENVELOPE_HZ), float(score[k])
+    hop = int(sr / ENVELOPE_HZ)  # the envelopes' true rate is sr / hop, not ENVELOPE_HZ
+    return float(lags[k] * hop / sr), float(score[k])
 
 
 def example_from_video(path: str, *, music: str | None = None, use_cache: bool = True,
