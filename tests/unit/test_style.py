@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -256,3 +257,24 @@ def test_find_music_offset_under_voice(sr):
     # a soundtrack without this music (noise) matches nowhere
     _, low = find_music_offset(rng.standard_normal(len(clip)) * 0.1, music, sr)
     assert low < 0.3
+
+
+def test_unusable_videos_are_listed_with_the_reason(tmp_path):
+    from editspec.errors import EditspecError
+    from editspec.media import run_ffmpeg
+    from editspec.style.data import examples_from_folder
+
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", "testsrc2=s=64x36:r=30:d=2", "-an",
+                str(tmp_path / "silent.mp4")], "test video")
+    # a soundtrack of a tone, beside it a "music file" of noise it does not contain
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", "testsrc2=s=64x36:r=30:d=6", "-f", "lavfi", "-i",
+                "sine=f=440:d=6", "-shortest", str(tmp_path / "tone.mp4")], "test video")
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", "anoisesrc=d=20:c=pink:seed=3",
+                str(tmp_path / "tone.wav")], "test music")
+    skipped: list[tuple[str, str]] = []
+    with pytest.raises(EditspecError, match=r"none of its 2 videos gave training examples"):
+        examples_from_folder(str(tmp_path), skipped=skipped)
+    reasons = dict((os.path.basename(v), r) for v, r in skipped)
+    assert reasons["silent.mp4"].startswith("has no soundtrack and no music file")
+    assert reasons["tone.mp4"].startswith("its soundtrack does not match the music file "
+                                          "beside it (tone.wav; best correlation")
