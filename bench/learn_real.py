@@ -197,12 +197,11 @@ def make_edit(song: str, audio: Any, cuts_s: np.ndarray, start_s: float, segment
         clip, x0, x1, sound = fit[int(rng.integers(len(fit)))]
         src_in = float(rng.uniform(x0 + 0.25, max(x0 + 0.25, x1 - need * speed)))
         tr = None
-        if k > 0:
-            u = rng.random()
-            if u < 0.12:
-                tr = Transition("crossfade", int(rng.choice([6, 8, 10])))
-            elif u < 0.17:
-                tr = Transition("dip", 8)
+        u = rng.random()
+        length = int(rng.choice([6, 8, 10])) if u < 0.12 else 8
+        room = min(b - a, a - bounds[k - 1]) if k > 0 else 0
+        if k > 0 and u < 0.17 and length <= room - 2:  # a transition needs room both sides
+            tr = Transition("crossfade" if u < 0.12 else "dip", length)
         events.append(Event(clip, round(src_in, 4), round(src_in + (b - a) / FPS * speed, 4),
                             a, b, transition=tr, speed=Speed(((0, speed),)),
                             audio=EventAudio(use=voice and sound, gain_db=3.0)))
