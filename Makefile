@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install demo test test-system-ffmpeg bench bench-shots lint clean system-deps corpus train pseudo
+.PHONY: install demo test test-system-ffmpeg bench bench-shots lint clean system-deps corpus train
 
 # torch is pinned to 2.13.0 (CPU build) in pyproject.toml: on the development machines it
 # installs from a local wheel; a newer release would download a multi-GB CUDA build.
@@ -81,11 +81,6 @@ corpus: $(STAMP)
 
 train: $(STAMP)
 	nice -n 10 $(BIN)/editspec train --build-corpus
-
-# Confident windows of Debian's recorded game music, pseudo-labelled by the current weights
-# (editspec/model/selftrain.py); `editspec train --self-training` adds them to training.
-pseudo: $(STAMP)
-	nice -n 10 $(BIN)/editspec train --build-pseudo
 
 lint: $(STAMP)
 	$(BIN)/ruff check editspec tests bench

@@ -1,15 +1,15 @@
-"""GRU against the DP tracker on real recorded music without labels.
+"""The trackers on real recorded music without labels: a sanity check of plausibility.
 
-Fetches hyperrogue-music and wesnoth-1.16-music (Debian, into the corpus cache), then for
-each of ``--songs`` tracks (seeded choice) prints the tempo each tracker finds, the
-tempo stability of its beats (share of inter-beat intervals within 5 % of their median)
-and how often the two agree (mir_eval F-measure of GRU beats against DP beats, ±70 ms;
-also at the other tracker's half/double tempo). No ground truth: agreement and
-stability are sanity checks, not accuracy. The default choice (8 tracks, seed 0) is the
-one :mod:`editspec.model.selftrain` never pseudo-labels; other counts or seeds may pick
-tracks that self-trained weights have seen.
+Fetches Debian's recorded game music (hyperrogue-music, wesnoth-1.16-music; Ogg Vorbis,
+into the corpus cache), then for each of ``--songs`` tracks (seeded choice) prints, per
+tracker, the tempo it finds and the tempo stability of its beats (share of inter-beat
+intervals within 5 % of their median), and how often each agrees with the model-free
+``dp`` tracker (mir_eval F-measure of its beats against dp's, ±70 ms; also allowing the
+other octave). No ground truth: stability and agreement are sanity checks, not accuracy
+(``bench/real_beats.py`` measures accuracy on labelled recordings).
 
-Usage: ``python bench/model_real.py [--songs 8] [--seconds 120] [--seed 0]``
+Usage: ``python bench/model_real.py [--songs 8] [--seconds 120] [--seed 0]
+[--trackers hybrid,gru]``
 """
 
 from __future__ import annotations
@@ -23,49 +23,78 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+RECORDING_PACKAGES = ("hyperrogue-music", "wesnoth-1.16-music")
+"""Debian packages of recorded music (Ogg Vorbis), no labels."""
 
-def main() -> int:
+
+def list_recordings(root: str | None = None) -> list[str]:
+    """Fetch the packages (once) and return their music files, sorted: audio files over
+    500 kB (the rest are sound effects)."""
+    from editspec.model import data
+
+    dirs = data.fetch_packages(RECORDING_PACKAGES, root or data.corpus_dir())
+    return sorted(os.path.join(b, f) for d in dirs.values() for b, _, fs in os.walk(d)
+                  for f in fs if f.lower().endswith((".ogg", ".mp3", ".flac", ".wav"))
+                  and os.path.getsize(os.path.join(b, f)) > 500_000)
+
+
+def stability(beats: np.ndarray) -> float:
+    """Share of beat intervals within 5 % of their median (0 with fewer than 4)."""
+    ibi = np.diff(beats)
+    if len(ibi) < 4:
+        return 0.0
+    return float(np.mean(np.abs(ibi / np.median(ibi) - 1.0) < 0.05))
+
+
+def agreement(ref: np.ndarray, est: np.ndarray) -> tuple[float, float]:
+    """F-measure of ``est`` against ``ref`` (±70 ms), and the best also at half or double
+    ``ref``'s density."""
     import mir_eval
 
+    f = mir_eval.beat.f_measure(ref, est)
+    mid = (ref[:-1] + ref[1:]) / 2
+    f2 = max(f, mir_eval.beat.f_measure(np.sort(np.r_[ref, mid]), est),
+             mir_eval.beat.f_measure(ref[::2], est), mir_eval.beat.f_measure(ref[1::2], est))
+    return f, f2
+
+
+def main() -> int:
     from editspec.analysis.audio import analyze_audio, decode_audio
-    from editspec.model import selftrain
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--songs", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=120.0, help="analyze the first N seconds")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--trackers", default="hybrid,gru", help="compared with dp")
     args = ap.parse_args()
+    trackers = args.trackers.split(",")
 
-    files = selftrain.list_recordings()  # the music, not the sound effects
-    chosen = selftrain.held_out(files, args.songs, args.seed)  # never pseudo-labelled (defaults)
+    files = list_recordings()  # the music, not the sound effects
+    rng = np.random.default_rng(args.seed)
+    chosen = [files[i] for i in sorted(rng.choice(len(files), size=min(args.songs, len(files)),
+                                                  replace=False))]
     print(f"{len(files)} recordings; analyzing {len(chosen)} (first {args.seconds:g} s of each)")
-    print(f"{'song':34s} {'gru BPM':>8s} {'dp BPM':>7s} {'gru stab':>8s} {'dp stab':>8s} "
-          f"{'agree':>6s} {'agree x2':>8s} {'down agree':>10s}")
-    agree, agree_oct, stab_g, stab_d, down = [], [], [], [], []
+    print(f"{'song':30s} {'dp BPM':>7s} {'stab':>5s} "
+          + " ".join(f"{t + ' BPM':>12s} {'stab':>5s} {'=dp':>5s} {'=dp x2':>6s}"
+                     for t in trackers))
+    rows: dict[str, list[tuple[float, float, float]]] = {t: [] for t in ["dp", *trackers]}
     t0 = time.time()
     for path in chosen:
         y = decode_audio(path)[: int(args.seconds * 22050)]
-        g = analyze_audio(path, y=y, tracker="gru")
         d = analyze_audio(path, y=y, tracker="dp")
-        f = mir_eval.beat.f_measure(d.beats, g.beats)
-        # octave-tolerant: compare against the DP beats at half and double density
-        mid = (d.beats[:-1] + d.beats[1:]) / 2
-        f2 = max(f, mir_eval.beat.f_measure(np.sort(np.r_[d.beats, mid]), g.beats),
-                 mir_eval.beat.f_measure(d.beats[::2], g.beats),
-                 mir_eval.beat.f_measure(d.beats[1::2], g.beats))
-        fd = mir_eval.beat.f_measure(d.downbeats, g.downbeats)
-        agree.append(f)
-        agree_oct.append(f2)
-        down.append(fd)
-        stab_g.append(selftrain.stability(g.beats))
-        stab_d.append(selftrain.stability(d.beats))
-        name = os.path.basename(path)[:34]
-        print(f"{name:34s} {g.tempo:8.1f} {d.tempo:7.1f} {stab_g[-1]:8.2f} {stab_d[-1]:8.2f} "
-              f"{f:6.2f} {f2:8.2f} {fd:10.2f}", flush=True)
-    print(f"\nmean over {len(chosen)} songs ({time.time() - t0:.0f}s): GRU/DP beat agreement "
-          f"{np.mean(agree):.2f} (octave-tolerant {np.mean(agree_oct):.2f}), downbeat agreement "
-          f"{np.mean(down):.2f}; tempo stability GRU {np.mean(stab_g):.2f}, "
-          f"DP {np.mean(stab_d):.2f}")
+        rows["dp"].append((stability(d.beats), 1.0, 1.0))
+        line = f"{os.path.basename(path)[:30]:30s} {d.tempo:7.1f} {rows['dp'][-1][0]:5.2f} "
+        for t in trackers:
+            a = analyze_audio(path, y=y, tracker=t)
+            f, f2 = agreement(d.beats, a.beats)
+            rows[t].append((stability(a.beats), f, f2))
+            line += f"{a.tempo:12.1f} {rows[t][-1][0]:5.2f} {f:5.2f} {f2:6.2f} "
+        print(line, flush=True)
+    print(f"\nmean over {len(chosen)} songs ({time.time() - t0:.0f}s):")
+    for t, r in rows.items():
+        s, f, f2 = np.mean(r, axis=0)
+        print(f"  {t:13s} tempo stability {s:.2f}"
+              + ("" if t == "dp" else f"; beats agree with dp {f:.2f} (either octave {f2:.2f})"))
     return 0
 
 

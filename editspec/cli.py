@@ -205,33 +205,6 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--build-corpus", action="store_true",
                    help="fetch the Debian packages and render the corpus first (resumes)")
     t.add_argument("--corpus-only", action="store_true", help="build the corpus, do not train")
-    t.add_argument("--build-pseudo", action="store_true",
-                   help="pseudo-label recorded music with the current weights, do not train")
-    t.add_argument("--self-training", action="store_true",
-                   help="train with the pseudo-labelled recordings too (beat head only)")
-    t.add_argument("--cymbals", type=float, default=None, metavar="P",
-                   help="chance per epoch that a training excerpt with crash cymbals gets "
-                        "synthesized cymbals of random timbre on them (default 0: off)")
-    t.add_argument("--distill", default=None, metavar="WEIGHTS",
-                   help="teacher weights (several joined by ':' average): mix their "
-                        "probabilities into the training targets (default: off)")
-    t.add_argument("--distill-weight", type=float, default=None, metavar="W",
-                   help="share of the teacher's probabilities in the targets (0.5)")
-    t.add_argument("--stretch", default=None, metavar="F,F,...",
-                   help="tempo augmentation: also compute each training excerpt's features "
-                        "at these hop factors (0.8 = heard 1.25x as fast; default: off)")
-    t.add_argument("--stretch-p", type=float, default=None, metavar="P",
-                   help="chance that a training excerpt is drawn stretched (0.5)")
-    t.add_argument("--nodrums-repeat", type=int, default=None, metavar="N",
-                   help="draw each drum-less training excerpt N times per epoch (1)")
-    t.add_argument("--extra-songs", action="store_true",
-                   help="train on Freedoom's music too (corpus version 6; default: off)")
-    t.add_argument("--phase-head", action="store_true",
-                   help="auxiliary training output: the phase within the beat and the bar on "
-                        "every frame (default: off)")
-    t.add_argument("--tempo-bins", type=int, default=None, metavar="N",
-                   help="auxiliary training output: the local tempo as one of N classes "
-                        "(default 0: off)")
     t.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads (2; 1 each for two runs side by side)")
     t.add_argument("-o", "--output", default=os.path.join("models", "beats-gru.pt"),
@@ -659,63 +632,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         _say(f"corpus: {manifest} in {time.perf_counter() - t0:.0f}s")
         if args.corpus_only:
             return EXIT_OK
-    if args.build_pseudo:
-        from editspec.model import selftrain
-
-        t0 = time.perf_counter()
-        path = selftrain.build_pseudo(progress=not args.no_progress)
-        with open(path, encoding="utf-8") as fh:
-            n = len(json.load(fh)["windows"])
-        _say(f"pseudo-labels: {n} windows in {path} ({time.perf_counter() - t0:.0f}s)")
-        return EXIT_OK
-    kw: dict[str, Any] = {"seed": args.seed, "self_training": args.self_training,
-                          "extra_songs": args.extra_songs}
-    if args.stretch is not None:
-        try:
-            factors = tuple(float(f) for f in args.stretch.split(","))
-        except ValueError:
-            raise EditspecError(f"--stretch {args.stretch!r} must be numbers joined by ','"
-                                ) from None
-        if not factors or not all(0.25 <= f <= 4.0 and f != 1.0 for f in factors):
-            raise EditspecError(f"--stretch {args.stretch}: each factor must be in 0.25..4, "
-                                "not 1")
-        kw["stretch"] = factors
-    if args.stretch_p is not None:
-        if not 0.0 <= args.stretch_p <= 1.0:
-            raise EditspecError(f"--stretch-p {args.stretch_p:g} must be in 0..1")
-        kw["stretch_p"] = args.stretch_p
-    if args.nodrums_repeat is not None:
-        if args.nodrums_repeat < 1:
-            raise EditspecError(f"--nodrums-repeat {args.nodrums_repeat} must be at least 1")
-        kw["nodrums_repeat"] = args.nodrums_repeat
+    kw: dict[str, Any] = {"seed": args.seed}
     if args.threads is not None:
         if args.threads < 1:
             raise EditspecError(f"--threads {args.threads} must be at least 1")
         kw["threads"] = args.threads
-    model_kw: dict[str, Any] = {}
-    if args.phase_head:
-        model_kw["phase_head"] = True
-    if args.tempo_bins is not None:
-        if not 0 <= args.tempo_bins <= 512 or args.tempo_bins == 1:
-            raise EditspecError(f"--tempo-bins {args.tempo_bins} must be 0 (off) or 2..512")
-        model_kw["tempo_bins"] = args.tempo_bins
     from editspec.model import train  # torch: only now
-
-    if model_kw:
-        kw["model"] = train.GRUConfig(**model_kw)
 
     if args.epochs is not None:
         kw["epochs"] = args.epochs
-    if args.cymbals is not None:
-        if not 0.0 <= args.cymbals <= 1.0:
-            raise EditspecError(f"--cymbals {args.cymbals:g} must be in 0..1")
-        kw["cymbals"] = args.cymbals
-    if args.distill_weight is not None and not 0.0 < args.distill_weight <= 1.0:
-        raise EditspecError(f"--distill-weight {args.distill_weight:g} must be in (0, 1]")
-    if args.distill is not None:
-        kw["distill"] = args.distill
-        if args.distill_weight is not None:
-            kw["distill_weight"] = args.distill_weight
     tc = train.TrainConfig(**kw)
     meta = train.train(tc, output=args.output, resume=not args.fresh,
                        progress=not args.no_progress, stop_after=args.stop_after)

@@ -50,7 +50,7 @@ from editspec.model.augment import (
 
 log = logging.getLogger(__name__)
 
-CORPUS_VERSION = 6
+CORPUS_VERSION = 7
 """2: bar lines follow the music where the MIDI's are shifted (:func:`bar_phase`).
 3: every song and render has its beat inside the decoder's tempo range (:data:`TEMPO_RANGE_BPM`),
 6/8 played in three is labelled 3/4 (:func:`six_eight_in_three`), and songs whose notes sit
@@ -58,17 +58,12 @@ on their grid no more often than chance are left out (:func:`_grid_fit`).
 4: the bars of files MMA compiled start after its silent first beat (:func:`mma_beat_adjust`).
 5: a silent lead-in to the beat where the music puts its bar line lowers the evidence
 :func:`bar_phase` needs (:data:`BAR_PHASE_LEAD_IN_MARGIN`).
-6: Freedoom's music (MIDI lumps of its WADs, :data:`EXTRA_TRAIN_PACKAGES`) joins the training
-songs; every version-5 song keeps its split, index and renders."""
+6: Freedoom's music joined as training-only songs (tried, did not help: models/MODEL_CARD.md).
+7: version 5's songs and renders again (version 6 without Freedoom's songs)."""
 SR = 22050
 """Sample rate of the renders, Hz (the analyzer's)."""
 MIDI_PACKAGES = ("openttd-openmsx", "simutrans-data", "mma", "freedink-data", "pianobooster")
 """Debian packages whose MIDI files are the songs."""
-EXTRA_TRAIN_PACKAGES = ("freedoom",)
-"""Debian packages whose songs only ever train (MIDI lumps of Doom WADs, :func:`wad_midi`):
-the validation and test songs stay those of :data:`MIDI_PACKAGES`, so figures compare across
-corpus versions. Their songs come after the others, so no other song's index (its renders'
-seeds) moves."""
 SOUNDFONT_PACKAGES = ("fluid-soundfont-gm", "musescore-general-soundfont-small",
                       "timgm6mb-soundfont")
 """Debian packages holding General MIDI soundfonts."""
@@ -80,7 +75,6 @@ DATA_LICENCES = {
     "mma": "GPL-2+",
     "freedink-data": "zlib-style (original Dink Smallwood data); GPL and CC-BY-3.0 (replacements)",
     "pianobooster": "GPL-3+ (parts CC-BY, MIT)",
-    "freedoom": "BSD-3-Clause (freedoom-license)",
     "fluid-soundfont-gm": "MIT",
     "musescore-general-soundfont-small": "MIT",
     "timgm6mb-soundfont": "GPL-2",
@@ -101,8 +95,6 @@ class CorpusConfig:
     """Length of each rendered excerpt, seconds."""
     renders_train: int = 10
     """Renders per training song (excerpts from all over the song, each augmented anew)."""
-    renders_extra: int = 5
-    """Renders per song of :data:`EXTRA_TRAIN_PACKAGES` (fewer: they lengthen every epoch)."""
     renders_eval: int = 6
     """Renders per validation and per test song (the first clean, the others half-strength
     augmented): many excerpts, because a bar-phase error costs an excerpt all its downbeats."""
@@ -567,57 +559,6 @@ def list_midi(dirs: dict[str, str]) -> list[str]:
     return sorted(out)
 
 
-def wad_midi(wad: str, out_dir: str) -> list[str]:
-    """Write the MIDI lumps of a Doom WAD (those that start with ``MThd``) to
-    ``out_dir/<wad stem>-<LUMP>.mid``; return their paths, sorted.
-
-    Raises
-    ------
-    CorpusError
-        When the file is not a WAD.
-    """
-    import struct
-
-    with open(wad, "rb") as fh:
-        blob = fh.read()
-    if len(blob) < 12 or blob[:4] not in (b"IWAD", b"PWAD"):
-        raise CorpusError(f"{wad}: not a WAD file")
-    n, table = struct.unpack_from("<ii", blob, 4)
-    stem = os.path.splitext(os.path.basename(wad))[0]
-    os.makedirs(out_dir, exist_ok=True)
-    out = []
-    for i in range(n):
-        pos, size, raw = struct.unpack_from("<ii8s", blob, table + 16 * i)
-        if size < 14 or blob[pos:pos + 4] != b"MThd":
-            continue
-        name = re.sub(r"[^A-Za-z0-9_]", "_", raw.rstrip(b"\0").decode("ascii", "replace"))
-        path = os.path.join(out_dir, f"{stem}-{name}.mid")
-        if not os.path.isfile(path):
-            tmp = path + ".tmp"
-            with open(tmp, "wb") as fh:
-                fh.write(blob[pos:pos + size])
-            os.replace(tmp, path)
-        out.append(path)
-    return sorted(out)
-
-
-def is_extra(entry: dict[str, Any]) -> bool:
-    """Whether a manifest render is of a song of :data:`EXTRA_TRAIN_PACKAGES`."""
-    return any(f"/pkgs/{pkg}/" in entry["song"] for pkg in EXTRA_TRAIN_PACKAGES)
-
-
-def list_extra_midi(dirs: dict[str, str]) -> list[str]:
-    """Return the MIDI songs of :data:`EXTRA_TRAIN_PACKAGES`, extracted from their WADs into
-    ``pkgs/NAME/midi`` (sorted)."""
-    out = []
-    for pkg in EXTRA_TRAIN_PACKAGES:
-        for base, _, files in sorted(os.walk(dirs[pkg])):
-            for f in sorted(files):
-                if f.lower().endswith(".wad"):
-                    out += wad_midi(os.path.join(base, f), os.path.join(dirs[pkg], "midi"))
-    return sorted(out)
-
-
 def split_groups(groups: list[str], cfg: CorpusConfig) -> dict[str, str]:
     """Assign each song group to ``train``, ``val`` or ``test`` (seeded permutation)."""
     uniq = sorted(set(groups))
@@ -781,63 +722,6 @@ def _song_job(args: tuple[Any, ...]) -> list[dict[str, Any]]:
     return entries
 
 
-CRASH_PITCHES = (49, 52, 55, 57)
-"""GM drum notes of crash-like cymbals: crash 1, Chinese, splash, crash 2."""
-
-
-def replay_crashes(entry: dict[str, Any], pm: Any, song: Song, cfg: CorpusConfig) -> np.ndarray:
-    """Return the times (s, in the excerpt) of a render's crash cymbals, without rendering.
-
-    The render's random draws are made again from its seed (as :func:`_song_job` and
-    :func:`render_one` make them), so the notes land where they did in its audio.
-
-    Raises
-    ------
-    CorpusError
-        When the replayed choices differ from those the manifest stored.
-    """
-    split, idx, k = entry["name"].rsplit("-", 2)
-    rng, spec, _ = _render_draws(pm, song, cfg, split, int(idx), int(k),
-                                 entry["spec"]["soundfont"])
-    if asdict(spec) != entry["spec"]:
-        raise CorpusError(f"{entry['name']}: replaying its draws gives other choices")
-    tmap = _time_map(song, spec, rng)
-    score, _ = mutate_score(pm, spec, rng, tmap)
-    t0 = float(tmap(np.array([spec.start_s]))[0])
-    t = np.sort([n.start for ins in score.instruments if ins.is_drum for n in ins.notes
-                 if n.pitch in CRASH_PITCHES]) - t0
-    return t[(t >= 0) & (t < cfg.excerpt_s)]
-
-
-def crash_times(manifest: dict[str, Any], split: str = "train",
-                root: str | None = None) -> dict[str, np.ndarray]:
-    """Return :func:`replay_crashes` of every render of a split, by render name (cached in
-    the corpus folder as ``crashes-v<version>-<split>.json``)."""
-    root = root or corpus_dir()
-    path = os.path.join(root, f"crashes-v{manifest['version']}-{split}.json")
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as fh:
-            return {k: np.asarray(v, dtype=np.float64) for k, v in json.load(fh).items()}
-    cfg = CorpusConfig(**manifest["config"])
-    out: dict[str, list[float]] = {}
-    by_song: dict[str, list[dict[str, Any]]] = {}
-    for e in manifest["renders"]:
-        if e["split"] == split:
-            by_song.setdefault(e["song"], []).append(e)
-    for song_path, entries in by_song.items():
-        loaded = load_song(song_path)
-        if loaded is None:
-            raise CorpusError(f"{song_path}: no longer loads; rebuild the corpus")
-        pm, song = loaded
-        for e in entries:
-            out[e["name"]] = [round(float(t), 6) for t in replay_crashes(e, pm, song, cfg)]
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(out, fh)
-    os.replace(tmp, path)
-    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
-
-
 def _distinct(paths: list[str], seen: set[str]) -> list[str]:
     """The files whose bytes are not yet in ``seen`` (content hashes, updated), in order."""
     out = []
@@ -880,7 +764,7 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
 
     root = root or corpus_dir()
     os.makedirs(root, exist_ok=True)
-    dirs = fetch_packages(MIDI_PACKAGES + EXTRA_TRAIN_PACKAGES + SOUNDFONT_PACKAGES, root)
+    dirs = fetch_packages(MIDI_PACKAGES + SOUNDFONT_PACKAGES, root)
     synth = find_fluidsynth(root)
     sfs = find_soundfonts(dirs)
     if len(sfs) < 2:
@@ -889,8 +773,6 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
     paths = _distinct(list_midi(dirs), seen)
     paths = paths[:limit_songs] if limit_songs else paths
     splits = split_groups([song_group(p) for p in paths], cfg)
-    # training-only songs, after the others: no index moves
-    extra = [] if limit_songs else _distinct(list_extra_midi(dirs), seen)
     out_dir = os.path.join(root, f"renders-v{CORPUS_VERSION}")  # a new version renders anew
     os.makedirs(out_dir, exist_ok=True)
     jobs = []
@@ -898,9 +780,6 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
         split = splits[song_group(p)]
         n = cfg.renders_train if split == "train" else cfg.renders_eval
         jobs.append((idx, p, split, n, asdict(cfg), sfs, asdict(synth), out_dir))
-    for idx, p in enumerate(extra, start=len(paths)):
-        jobs.append((idx, p, "train", cfg.renders_extra, asdict(cfg), sfs, asdict(synth),
-                     out_dir))
     entries: list[dict[str, Any]] = []
     bar = tqdm(total=len(jobs), desc="corpus", unit="song", disable=not progress)
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -911,7 +790,7 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
     bar.close()
     manifest = {"version": CORPUS_VERSION, "config": asdict(cfg), "sr": SR,
                 "soundfonts": [n for n, _ in sfs],
-                "packages": list(MIDI_PACKAGES + EXTRA_TRAIN_PACKAGES + SOUNDFONT_PACKAGES),
+                "packages": list(MIDI_PACKAGES + SOUNDFONT_PACKAGES),
                 "licences": DATA_LICENCES, "renders": entries}
     path = os.path.join(root, "manifest.json")
     tmp = path + ".tmp"

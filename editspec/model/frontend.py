@@ -47,24 +47,11 @@ class GRUConfig:
     """Read the song both ways (offline analysis)."""
     dropout: float = 0.1
     """Dropout between layers while training."""
-    phase_head: bool = False
-    """Training-only auxiliary outputs: the sine and cosine of the phase within the beat and
-    within the bar, on every frame (dense supervision of where the beat and the bar are,
-    besides the sparse beat and downbeat frames). False (the shipped model): none."""
-    tempo_bins: int = 0
-    """Training-only auxiliary output: the local tempo as one of this many log-spaced classes
-    over the decoder's 55-215 BPM (multi-task tempo, after Böck, Davies & Knees 2019).
-    0 (the shipped model): none. The analyzer never reads either auxiliary output."""
 
     @property
     def fps(self) -> float:
         """Network frames per second."""
         return self.sr / self.hop
-
-    @property
-    def n_aux(self) -> int:
-        """Auxiliary outputs per frame (training only): 4 phase values, then tempo logits."""
-        return 4 * int(self.phase_head) + self.tempo_bins
 
     @property
     def n_inputs(self) -> int:

@@ -48,8 +48,6 @@ class BeatGRU(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
         width = cfg.hidden * (2 if cfg.bidirectional else 1)
         self.head = nn.Linear(width, len(HEADS))
-        if cfg.n_aux:  # training-only outputs (GRUConfig.phase_head, tempo_bins)
-            self.aux = nn.Linear(width, cfg.n_aux)
 
     def _hidden(self, x: torch.Tensor) -> torch.Tensor:
         x = (x - self.feat_mean) / self.feat_std
@@ -60,12 +58,6 @@ class BeatGRU(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map features ``(batch, frames, n_inputs)`` to logits ``(batch, frames, 3)``."""
         return self.head(self._hidden(x))
-
-    def forward_all(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Return the logits of :meth:`forward` and the auxiliary outputs
-        ``(batch, frames, cfg.n_aux)`` (None without them): what training optimizes."""
-        h = self._hidden(x)
-        return self.head(h), (self.aux(h) if self.cfg.n_aux else None)
 
 
 class Ensemble(nn.Module):

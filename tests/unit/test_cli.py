@@ -35,7 +35,7 @@ def _bad_inputs(tmp_path):
         (["export", str(recipe), "--to", "avid", "-o", "x"],
          "export format not supported: 'avid', available: otio"),
         (["shots", str(notaudio)], "not a media file"),
-        (["train", "--cymbals", "1.5", "-o", str(tmp_path / "o.mp4")], "--cymbals 1.5 must be"),
+        (["train", "--threads", "0", "-o", str(tmp_path / "o.pt")], "--threads 0 must be"),
     ]
 
 
