@@ -15,14 +15,20 @@ the same audio with ``analyze_audio(..., use_cache=False)``; ``librosa`` is
 - cut placement, what a user sees: edits cut on every beat and on every 2 beats of the
   tracker's beats, in 30 s windows starting every 10 s across the song; the share of
   cuts within 70 ms of a true beat;
-- seconds per song (whole analysis from decoded audio), and the ratio to librosa's
-  ``beat_track`` on the same song in the same run, scaled to a 4-minute song.
+- seconds per 4 minutes of audio (whole analysis from decoded audio), and the ratio to
+  librosa's ``beat_track`` in the same run; then a paired timing (``--timing N``): the
+  first 4 minutes of the longest song, every tracker and ``beat_track`` timed back to back
+  in each of N rounds, the median of the per-round ratios (steadier on a busy machine).
+
+With ``--heldout``, the same on four more recorded songs of the same Debian packages,
+labelled here from their charts (``bench/_heldout.py``) and never used to choose anything.
 
 Then, clearly apart, the MIDI test split (synthesized renders; ``bench/beats.py``'s
 scoring) when the corpus is built (``make corpus``): it does not predict the recorded
 figures above and is printed only to compare the two.
 
-Run: ``python bench/real_beats.py [--trackers dp,gru,gru-ensemble,librosa] [--midi N]``
+Run: ``python bench/real_beats.py [--trackers hybrid,dp,gru,gru-ensemble,librosa] [--heldout]
+[--runs N] [--midi N]``
 """
 
 from __future__ import annotations
@@ -124,43 +130,31 @@ def fmt(v: float | None) -> str:
     return f"{v:8.3f}" if v is not None and not np.isnan(v) else f"{'-':>8s}"
 
 
-def main() -> int:
-    from editspec.analysis.audio import SR, TRACKERS, decode_audio, default_tracker
+def score_set(title: str, songs: list[dict], trackers: list[str], runs: int,
+              default: str) -> dict:
+    """Score every tracker on ``songs``; print per song and the means; return the scores."""
+    from editspec.analysis.audio import SR, decode_audio
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--trackers", default=",".join((*TRACKERS, "librosa")))
-    ap.add_argument("--runs", type=int, default=1, help="timed runs per song and tracker")
-    ap.add_argument("--midi", type=int, default=0,
-                    help="also score N renders of the MIDI test split (0: all, -1: none)")
-    ap.add_argument("--json", help="write per-song scores here")
-    args = ap.parse_args()
-    trackers = args.trackers.split(",")
-    songs = load_songs()
-    default = default_tracker()
-    print(f"RECORDED MUSIC: {len(songs)} songs in {REALMUSIC} (default tracker: {default})\n")
-    for t in trackers:  # weights loaded, kernels compiled, outside the timing
-        run_tracker(t, np.zeros(SR * 6, np.float32) + 1e-4 * np.random.default_rng(0)
-                    .standard_normal(SR * 6).astype(np.float32), "warm")
+    print(f"{title}: {len(songs)} songs\n")
     per: dict[str, list[dict[str, float]]] = {t: [] for t in trackers}
     secs: dict[str, list[float]] = {t: [] for t in trackers}
     for lab in songs:
         y = decode_audio(lab["path"])
         for t in trackers:
             times = []
-            for _ in range(max(1, args.runs)):
+            for _ in range(max(1, runs)):
                 t0 = time.perf_counter()
                 b, d = run_tracker(t, y, lab["path"])
                 times.append(time.perf_counter() - t0)
             # per 4 minutes of audio, so songs of any length compare
             secs[t].append(statistics.median(times) * 240.0 * SR / len(y))
-            s = score(lab, b, d)
-            per[t].append(s)
+            per[t].append(score(lab, b, d))
         print(f"{lab['id']} ({lab['bpm']:g} BPM, {len(y) / SR:.0f} s)")
         print(f"  {'tracker':13s}" + "".join(f"{k:>13s}" for k in KEYS))
         for t in trackers:
             s = per[t][-1]
             print(f"  {t:13s}" + "".join(f"{fmt(s.get(k)):>13s}" for k in KEYS))
-    print(f"\nRECORDED MUSIC, mean over {len(songs)} songs "
+    print(f"\n{title}, mean over {len(songs)} songs "
           f"(s/4min: whole analysis per 4 minutes of audio)")
     print(f"  {'tracker':13s}" + "".join(f"{k:>13s}" for k in KEYS) + f"{'s/4min':>9s}")
     means: dict[str, dict[str, float]] = {}
@@ -180,11 +174,76 @@ def main() -> int:
     print(f"\ntargets, default tracker {t}: "
           + "; ".join(f"{k} {means[t][k]:.3f} vs {v:.2f} "
                       f"({'met' if means[t][k] >= v else 'missed'} by {means[t][k] - v:+.3f})"
-                      for k, v in TARGETS.items()))
+                      for k, v in TARGETS.items()) + "\n")
+    return {"songs": [s["id"] for s in songs], "scores": per, "seconds": secs}
+
+
+def paired_timing(songs: list[dict], trackers: list[str], rounds: int) -> dict[str, float]:
+    """Whole analysis of the first 4 minutes of the longest song against
+    ``librosa.beat.beat_track`` on the same audio, interleaved: each round times every
+    tracker once, back to back, so a busy machine slows all of them alike. Prints the
+    median seconds and the median of the per-round ratios to librosa."""
+    from editspec.analysis.audio import SR, decode_audio
+
+    longest = max(songs, key=lambda s: s.get("duration_s", 0.0))
+    y = decode_audio(longest["path"])[: 240 * SR]
+    names = [t for t in trackers if t != "librosa"] + ["librosa"]
+    secs: dict[str, list[float]] = {t: [] for t in names}
+    for _ in range(rounds):
+        for t in names:
+            t0 = time.perf_counter()
+            run_tracker(t, y, longest["path"])
+            secs[t].append(time.perf_counter() - t0)
+    base = np.array(secs["librosa"])
+    print(f"PAIRED TIMING: the first {len(y) / SR:.0f} s of {longest['id']}, {rounds} "
+          f"interleaved rounds (wall time, whole analysis from decoded audio)")
+    out = {}
+    for t in names:
+        ratio = float(np.median(np.array(secs[t]) / base))
+        out[t] = ratio
+        print(f"  {t:13s} {statistics.median(secs[t]):7.3f} s   {ratio:5.2f}x librosa.beat_track"
+              + ("" if t == "librosa" else f" ({'within' if ratio <= 1.0 else 'OVER'} 1.00x)"))
+    print()
+    return out
+
+
+def main() -> int:
+    from editspec.analysis.audio import SR, TRACKERS, default_tracker
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--trackers", default=",".join((*TRACKERS, "librosa")))
+    ap.add_argument("--runs", type=int, default=1, help="timed runs per song and tracker")
+    ap.add_argument("--heldout", action="store_true",
+                    help="also the held-out recorded songs of bench/_heldout.py")
+    ap.add_argument("--midi", type=int, default=0,
+                    help="also score N renders of the MIDI test split (0: all, -1: none)")
+    ap.add_argument("--timing", type=int, default=7, metavar="N",
+                    help="paired timing rounds on a 4-minute song (0: none)")
+    ap.add_argument("--only-timing", action="store_true", help="the paired timing only")
+    ap.add_argument("--json", help="write per-song scores here")
+    args = ap.parse_args()
+    trackers = args.trackers.split(",")
+    default = default_tracker()
+    if args.only_timing:
+        paired_timing(load_songs(), trackers, args.timing or 7)
+        return 0
+    print(f"default tracker: {default}\n")
+    for t in trackers:  # weights loaded, kernels compiled, outside the timing
+        run_tracker(t, np.zeros(SR * 6, np.float32) + 1e-4 * np.random.default_rng(0)
+                    .standard_normal(SR * 6).astype(np.float32), "warm")
+    out = {"realmusic": score_set(f"RECORDED MUSIC ({REALMUSIC}, chooses the default)",
+                                  load_songs(), trackers, args.runs, default)}
+    if args.heldout:
+        from _heldout import heldout_songs
+
+        out["heldout"] = score_set("HELD-OUT RECORDED MUSIC (bench/_heldout.py: labelled from "
+                                   "the charts, never used to choose)", heldout_songs(),
+                                   trackers, args.runs, default)
+    if args.timing:
+        out["timing"] = paired_timing(load_songs(), trackers, args.timing)
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"songs": [s["id"] for s in songs], "scores": per, "seconds": secs},
-                      fh, indent=1)
+            json.dump(out, fh, indent=1)
     if args.midi >= 0:
         midi(trackers, args.midi or None)
     return 0
