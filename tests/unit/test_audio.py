@@ -332,3 +332,14 @@ def test_tempo_estimate_stays_in_range_on_a_few_isolated_onsets():
         assert t.alternative in (pytest.approx(t.bpm / 2), pytest.approx(t.bpm * 2))
         assert 0.0 <= t.confidence <= 1.0
 
+
+
+def test_refined_beats_reach_the_peak_inside_their_beat_region():
+    from editspec.analysis.beats import refine_beats
+
+    act = np.zeros(100)
+    act[[13, 45, 77]] = 1.0  # peaks 3 frames after the decoded beats
+    act[[12, 44, 76]] = act[[14, 46, 78]] = 0.5
+    frames = np.array([10, 42, 74])
+    assert np.allclose(refine_beats(frames, act, radius=1, ahead=4), [13, 45, 77])
+    assert np.allclose(refine_beats(frames, act, radius=2), [12, 44, 76])  # ±2 only
