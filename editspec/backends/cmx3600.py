@@ -17,6 +17,7 @@ from editspec.backends.interchange import (
     markers_to_clips,
     remove_effects,
     remove_title_tracks,
+    require_timecode_rate,
     write_with_adapter,
 )
 from editspec.edl import EDL
@@ -31,7 +32,14 @@ LABEL = "CMX 3600"
 
 
 def prepare(tl: otio.schema.Timeline, edl: EDL) -> list[str]:
-    """Reduce ``tl`` to what CMX 3600 holds; return what was dropped."""
+    """Reduce ``tl`` to what CMX 3600 holds; return what was dropped.
+
+    Raises
+    ------
+    BackendError
+        When the edit's rate has no SMPTE timecode (CMX 3600 times are timecode).
+    """
+    require_timecode_rate(edl, LABEL)
     extras = count_extras(edl)
     what = extras.describe("titles", "logos", "zoom_pulses", "reframed", "speed", "ramps",
                            "clip_audio")

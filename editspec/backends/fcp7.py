@@ -21,15 +21,16 @@ from typing import TYPE_CHECKING, Any
 from editspec.backends.interchange import (
     common_drops,
     count_extras,
+    is_timecode_rate,
     overlay_center,
     overlay_size,
     parse_color,
     remove_effects,
+    require_timecode_rate,
     title_font_size,
     write_with_adapter,
 )
 from editspec.edl import EDL, ImageOverlay, TextOverlay
-from editspec.errors import BackendError
 
 if TYPE_CHECKING:
     import opentimelineio as otio
@@ -38,13 +39,6 @@ NAME = "fcp7"
 SUFFIXES = (".xml",)
 ADAPTER = "fcp_xml"
 LABEL = "FCP 7 XML"
-TIMECODE_RATES = "23.976, 24, 25, 29.97, 30, 48, 50, 59.94 or 60"
-
-
-def _smpte(rate: float) -> bool:
-    import opentimelineio as otio
-
-    return bool(otio.opentime.RationalTime.is_smpte_timecode_rate(rate))
 
 
 def _param(pid: str, name: str, value: Any) -> dict[str, Any]:
@@ -101,10 +95,7 @@ def prepare(tl: otio.schema.Timeline, edl: EDL) -> list[str]:
     """
     import opentimelineio as otio
 
-    if not _smpte(float(edl.fps)):
-        raise BackendError(f"FCP 7 XML needs a timecode rate ({TIMECODE_RATES} fps); this edit "
-                           f"is at {edl.fps} fps: plan it at one of those, or export otio, "
-                           "fcpxml or mlt")
+    require_timecode_rate(edl, LABEL)
     extras = count_extras(edl)
     dropped = []
     what = extras.describe("zoom_pulses", "reframed", "speed", "ramps", "clip_audio")
@@ -116,7 +107,7 @@ def prepare(tl: otio.schema.Timeline, edl: EDL) -> list[str]:
     for clip in tl.video_tracks()[0].find_clips():
         ref = clip.media_reference
         avail = ref.available_range
-        if avail is not None and not _smpte(avail.duration.rate):
+        if avail is not None and not is_timecode_rate(avail.duration.rate):
             odd_rates[clip.name] = avail.duration.rate
             ref.available_range = otio.opentime.TimeRange(
                 avail.start_time.rescaled_to(rate), avail.duration.rescaled_to(rate))

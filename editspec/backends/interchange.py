@@ -80,6 +80,25 @@ def count_extras(edl: EDL) -> Extras:
         clip_audio=sum(ev.audio.use for ev in edl.events))
 
 
+TIMECODE_RATES = "23.976, 24, 25, 29.97, 30, 48, 50, 59.94 or 60"
+"""The rates SMPTE timecode exists at (OTIO's ``is_smpte_timecode_rate``)."""
+
+
+def is_timecode_rate(rate: float) -> bool:
+    """Whether SMPTE timecode exists at ``rate`` frames per second."""
+    import opentimelineio as otio
+
+    return bool(otio.opentime.RationalTime.is_smpte_timecode_rate(rate))
+
+
+def require_timecode_rate(edl: EDL, label: str) -> None:
+    """Raise a one-line :class:`BackendError` when the edit's rate has no SMPTE timecode."""
+    if not is_timecode_rate(float(edl.fps)):
+        raise BackendError(f"{label} needs a timecode rate ({TIMECODE_RATES} fps); this edit "
+                           f"is at {edl.fps} fps: plan it at one of those, or export otio, "
+                           "fcpxml or mlt")
+
+
 def frames_off_grid(seconds: float, fps: Fraction) -> bool:
     """Whether ``seconds`` is not on a whole frame at ``fps`` (within 1/1000 frame)."""
     value = Fraction(seconds) * fps

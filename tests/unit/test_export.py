@@ -486,14 +486,20 @@ def test_fcp7_describes_a_20fps_clip_at_the_sequence_rate(tmp_path, caplog):
         assert round(clip.source_range.start_time.rescaled_to(30).value) == round(ev.src_in * 30)
 
 
-def test_fcp7_refuses_an_edit_at_a_rate_without_timecode(tmp_path):
+@pytest.mark.parametrize("name,label", [("fcp7", "FCP 7 XML"), ("cmx3600", "CMX 3600")])
+def test_timecode_formats_refuse_an_edit_at_a_rate_without_timecode(name, label, tmp_path):
     edl = make_edl(Fraction(20), bounds=(0, 20, 40))
-    with pytest.raises(Exception, match=r"^FCP 7 XML needs a timecode rate \(23.976, 24, 25, "
+    with pytest.raises(Exception, match=rf"^{label} needs a timecode rate \(23.976, 24, 25, "
                                         r"29.97, 30, 48, 50, 59.94 or 60 fps\); this edit is at "
-                                        r"20 fps") as info:
-        get_backend("fcp7").write(edl, str(tmp_path / "x.xml"))
+                                        r"20 fps: plan it at one of those, or export otio, "
+                                        r"fcpxml or mlt$") as info:
+        get_backend(name).write(edl, str(tmp_path / "x.out"))
     assert type(info.value).__name__ == "BackendError"
-    assert not (tmp_path / "x.xml").exists()
+    assert not (tmp_path / "x.out").exists()
+    for other in ("otio", "fcpxml", "mlt"):  # the formats it names do hold 20 fps
+        get_backend(other).write(edl, str(tmp_path / f"x.{other}"))
+    assert read_cut_frames(str(tmp_path / "x.fcpxml"), "fcpx_xml") == edl.cuts == [20]
+    assert read_timeline(str(tmp_path / "x.otio")).events == edl.events
 
 
 def test_fcpxml_has_titles_transitions_and_reframing(tmp_path, caplog):
