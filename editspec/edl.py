@@ -7,8 +7,9 @@ A cut is the ``rec_in`` of every event after the first.
 
 Version 2 adds what a render draws beyond cuts (all optional, defaults keep a version 1
 file's meaning): per event ``reframe``, ``speed`` and ``audio``; per edit ``zoom_pulses``,
-``overlays``, ``mix`` and ``encode``. ``docs/edl.md`` documents every field, and how a
-transition is centred on its cut.
+``overlays``, ``mix`` and ``encode``. Version 3 adds the text layout fields of a text
+overlay (weight, minimum size, outline, shadow, safe area, entrance and exit).
+``docs/edl.md`` documents every field, and how a transition is centred on its cut.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from editspec.errors import EditspecError
 from editspec.timecode import fps_to_json, parse_fps
 
-EDL_VERSION = 2
+EDL_VERSION = 3
 
 # version -> function upgrading a dict of that version to version + 1
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -34,7 +35,20 @@ def _upgrade_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "version": 2}
 
 
+def _upgrade_2_to_3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 adds text layout fields; a version 2 text drew no shadow, which stays so
+    (version 3 files write ``shadow`` explicitly), and its font is the same DejaVu Sans."""
+    overlays = [{**o, "shadow": o.get("shadow", "")} if o.get("type", "text") == "text" else o
+                for o in data.get("overlays", [])]
+    return {**data, "version": 3, "overlays": overlays}
+
+
 UPGRADES[1] = _upgrade_1_to_2
+UPGRADES[2] = _upgrade_2_to_3
+ENTRANCES = ("none", "fade", "slide-up", "slide-down", "slide-left", "slide-right")
+"""Entrances and exits of a text overlay."""
+SAFE_AREAS = ("auto", "none")
+"""Where named positions of a text overlay stand."""
 
 REFRAME_MODES = ("cover", "fit-blur", "letterbox")
 """How a source picture fills the output frame."""
@@ -178,16 +192,38 @@ class TextOverlay:
     rec_out: int
     """Output frame after the last (exclusive)."""
     font: str = ""
-    """Font file (.ttf/.otf); empty: DejaVu Sans from matplotlib's mpl-data."""
+    """Font file (.ttf/.otf/.ttc, ``path#index`` for a face of a collection); empty: the
+    DejaVu Sans shipped with editspec (bold from ``weight`` 600)."""
     size: int = 64
-    """Text height, output pixels."""
+    """Text height (em size), output pixels: the largest size; the layout may shrink it."""
     color: str = "#ffffff"
-    """``#rrggbb[aa]`` or a colour name ffmpeg knows (``white``)."""
+    """``#rrggbb[aa]`` or a colour name (``white``)."""
     box: str = ""
     """Box colour behind the text (``#rrggbb[aa]``); empty: no box."""
     position: str = "bottom"
     """``center``, ``top``, ``bottom``, ``left``, ``right``, ``top-left`` ... or ``"x,y"``:
     the text's centre, normalized 0..1 on the output."""
+    weight: int = 400
+    """Weight of the shipped font (only when ``font`` is empty), 100..900 (version 3)."""
+    min_size: int = 0
+    """Smallest size the layout may shrink the text to so that it fits; 0: 60 % of ``size``
+    (at least 12 px) (version 3)."""
+    outline: str = ""
+    """Outline colour around the glyphs; empty: none (version 3)."""
+    shadow: str = ""
+    """Drop shadow colour (``#rrggbbaa``); empty: none (version 3)."""
+    safe_area: str = "auto"
+    """``auto``: named positions stand inside the platform safe zone (9:16) or the
+    title-safe area (other shapes), ``docs/render.md``; ``none``: the whole frame (version 3)."""
+    enter: str = "none"
+    """Entrance: ``none``, ``fade``, ``slide-up``, ``slide-down``, ``slide-left``,
+    ``slide-right`` (slides also fade) (version 3)."""
+    enter_frames: int = 0
+    """Length of the entrance, output frames (version 3)."""
+    exit: str = "none"
+    """Exit, as ``enter`` (a slide moves on in its direction) (version 3)."""
+    exit_frames: int = 0
+    """Length of the exit, output frames (version 3)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +366,10 @@ def edl_to_dict(edl: EDL) -> dict[str, Any]:
         if isinstance(o, TextOverlay):
             return {"type": "text", "text": o.text, "rec_in": o.rec_in, "rec_out": o.rec_out,
                     "font": o.font, "size": o.size, "color": o.color, "box": o.box,
-                    "position": o.position}
+                    "position": o.position, "weight": o.weight, "min_size": o.min_size,
+                    "outline": o.outline, "shadow": o.shadow, "safe_area": o.safe_area,
+                    "enter": o.enter, "enter_frames": o.enter_frames, "exit": o.exit,
+                    "exit_frames": o.exit_frames}
         return {"type": "image", "path": o.path, "rec_in": o.rec_in, "rec_out": o.rec_out,
                 "position": o.position, "scale": _r(o.scale), "opacity": _r(o.opacity)}
 
@@ -396,10 +435,23 @@ def _event_audio(d: dict[str, Any] | None) -> EventAudio:
 def _overlay(d: dict[str, Any]) -> TextOverlay | ImageOverlay:
     kind = d.get("type", "text")
     if kind == "text":
-        return TextOverlay(str(d["text"]), int(d["rec_in"]), int(d["rec_out"]),
-                           str(d.get("font", "")), int(d.get("size", 64)),
-                           str(d.get("color", "#ffffff")), str(d.get("box", "")),
-                           str(d.get("position", "bottom")))
+        o = TextOverlay(str(d["text"]), int(d["rec_in"]), int(d["rec_out"]),
+                        str(d.get("font", "")), int(d.get("size", 64)),
+                        str(d.get("color", "#ffffff")), str(d.get("box", "")),
+                        str(d.get("position", "bottom")), int(d.get("weight", 400)),
+                        int(d.get("min_size", 0)), str(d.get("outline", "")),
+                        str(d.get("shadow", "")), str(d.get("safe_area", "auto")),
+                        str(d.get("enter", "none")), int(d.get("enter_frames", 0)),
+                        str(d.get("exit", "none")), int(d.get("exit_frames", 0)))
+        for what, value in (("enter", o.enter), ("exit", o.exit)):
+            if value not in ENTRANCES:
+                raise ValueError(f"text {what} {value!r} is not one of {', '.join(ENTRANCES)}")
+        if o.safe_area not in SAFE_AREAS:
+            raise ValueError(f"safe_area {o.safe_area!r} is not one of {', '.join(SAFE_AREAS)}")
+        if o.enter_frames < 0 or o.exit_frames < 0:
+            raise ValueError(f"enter_frames/exit_frames {o.enter_frames}/{o.exit_frames} "
+                             f"must be >= 0")
+        return o
     if kind == "image":
         return ImageOverlay(str(d["path"]), int(d["rec_in"]), int(d["rec_out"]),
                             str(d.get("position", "top-right")), float(d.get("scale", 0.2)),

@@ -4,8 +4,9 @@
 ffmpeg); :func:`write` checks the inputs, measures loudness, and runs it with a
 progress bar into a temporary file that is renamed into place on success;
 :func:`preview` renders a quick draft with a click on every beat and a flash on every
-cut. Modules: ``graph`` (filtergraph data and escaping), ``drawtext`` (overlays and
-fonts), ``compile`` (EDL → graph), ``render`` (running it). See ``docs/render.md``.
+cut. Modules: ``graph`` (filtergraph data and escaping), ``overlay`` (titles drawn by
+:mod:`editspec.text`, and logos), ``compile`` (EDL → graph), ``render`` (running it).
+See ``docs/render.md``.
 """
 
 from __future__ import annotations

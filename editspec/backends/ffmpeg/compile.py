@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from editspec.backends.ffmpeg import drawtext
+from editspec.backends.ffmpeg import overlay
 from editspec.backends.ffmpeg.audio import audio_chains
 from editspec.backends.ffmpeg.encode import audio_codec_args, encoder_args
 from editspec.backends.ffmpeg.graph import Graph, filter_text, num
@@ -514,14 +514,22 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
 
 
 def _overlays(g: Graph, edl: EDL, inputs: _Inputs, label: str) -> str:
+    """Composite titles (drawn once to PNG by :mod:`editspec.text`) and images, in order."""
+    from editspec.text.raster import render_title_png
+
     w, h = edl.size
-    for o in edl.overlays:
+    for i, o in enumerate(edl.overlays):
         if isinstance(o, TextOverlay):
-            label = g.add([label], [drawtext.drawtext_filter(o, w, h)])
+            title = render_title_png(o, (w, h), index=i)
+            idx = inputs.add("-i", title.path)
+            img = g.add([f"{idx}:v:0"], overlay.title_filters(o, edl.fps))
+            distance = round(0.5 * title.layout.size)
+            label = g.add([label, img], [overlay.title_overlay_filter(o, title.x, title.y,
+                                                                        distance)])
         elif isinstance(o, ImageOverlay):
             idx = inputs.add("-i", o.path)
-            img = g.add([f"{idx}:v:0"], drawtext.image_filters(o, w))
-            label = g.add([label, img], [drawtext.overlay_filter(o, w, h)])
+            img = g.add([f"{idx}:v:0"], overlay.image_filters(o, w))
+            label = g.add([label, img], [overlay.overlay_filter(o, w, h)])
     return label
 
 

@@ -343,7 +343,8 @@ def preview(edl: EDL, path: str, *, height: int = 480, progress: bool = True,
     if height < h:
         scale = height / h
         size = (max(2, round(w * scale / 2) * 2), max(2, round(h * scale / 2) * 2))
-        overlays = tuple(dataclasses.replace(o, size=max(6, round(o.size * scale)))
+        overlays = tuple(dataclasses.replace(o, size=max(6, round(o.size * scale)),
+                                             min_size=round(o.min_size * scale))
                          if isinstance(o, TextOverlay) else o for o in edl.overlays)
         edl = dataclasses.replace(edl, size=size, overlays=overlays)
     edl = dataclasses.replace(edl, encode=Encode(codec="h264", crf=30, preset="ultrafast",

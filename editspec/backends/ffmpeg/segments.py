@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Iterator
 
 from editspec.backends.ffmpeg.compile import RenderCommand
-from editspec.edl import EDL
+from editspec.edl import EDL, ImageOverlay, TextOverlay
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +103,25 @@ def sub_edl(edl: EDL, k0: int, k1: int) -> EDL:
     shifted = [dataclasses.replace(e, rec_in=e.rec_in - f0, rec_out=e.rec_out - f0)
                for e in events]
     shifted[0] = dataclasses.replace(shifted[0], transition=None)
-    overlays = tuple(dataclasses.replace(o, rec_in=max(o.rec_in, f0) - f0,
-                                         rec_out=min(o.rec_out, f1) - f0)
-                     for o in edl.overlays if o.rec_in < f1 and o.rec_out > f0)
+    overlays = tuple(_clip_overlay(o, f0, f1) for o in edl.overlays
+                     if o.rec_in < f1 and o.rec_out > f0)
     pulses = tuple(dataclasses.replace(z, frame=z.frame - f0) for z in edl.zoom_pulses
                    if f0 <= z.frame < f1)
     return dataclasses.replace(edl, events=tuple(shifted), duration_frames=f1 - f0,
                                markers=(), overlays=overlays, zoom_pulses=pulses)
+
+
+def _clip_overlay(o: TextOverlay | ImageOverlay, f0: int, f1: int) -> TextOverlay | ImageOverlay:
+    """An overlay shifted to a segment ``f0..f1``; a text's entrance (exit) cut off by the
+    segment's start (end) keeps only its remaining frames."""
+    clipped = dataclasses.replace(o, rec_in=max(o.rec_in, f0) - f0, rec_out=min(o.rec_out, f1) - f0)
+    if not isinstance(o, TextOverlay):
+        return clipped
+    enter = max(0, o.rec_in + o.enter_frames - f0) if o.rec_in < f0 else o.enter_frames
+    leave = max(0, f1 - (o.rec_out - o.exit_frames)) if o.rec_out > f1 else o.exit_frames
+    return dataclasses.replace(clipped, enter_frames=enter, exit_frames=leave,
+                               enter=o.enter if enter else "none",
+                               exit=o.exit if leave else "none")
 
 
 def concat_list(paths: list[str]) -> str:
