@@ -50,6 +50,8 @@ ENTRANCES = ("none", "fade", "slide-up", "slide-down", "slide-left", "slide-righ
 SAFE_AREAS = ("auto", "none")
 """Where named positions of a text overlay stand."""
 
+DEFAULT_SHADOW = "#000000b3"
+"""Shadow the planner gives a recipe's title unless it has a box or ``shadow: none``."""
 REFRAME_MODES = ("cover", "fit-blur", "letterbox")
 """How a source picture fills the output frame."""
 

@@ -226,7 +226,7 @@ class TextStyle:
     """Resolved look of a text: fonts and colours looked up in the brand."""
 
     font: str | None = None
-    """Font family or file."""
+    """Font family or file, as written (a brand font's name looked up)."""
     size: int | None = None
     """Text height, output pixels."""
     color: str | None = None
@@ -235,6 +235,26 @@ class TextStyle:
     """Box colour behind the text."""
     position: str | None = None
     """Default position."""
+    font_file: str | None = None
+    """The font file ``font`` and ``weight`` resolved to (``path`` or ``path#index``); None:
+    the shipped DejaVu Sans."""
+    weight: int | None = None
+    """Weight, 100..900 (``bold`` = 700)."""
+    min_size: int | None = None
+    """Smallest size the text may shrink to so that it fits, pixels."""
+    outline: str | None = None
+    """Outline colour (``none``: no outline)."""
+    shadow: str | None = None
+    """Shadow colour (``none``: no shadow; None: the default shadow unless there is a box)."""
+    safe_area: str | None = None
+    """``auto`` or ``none``."""
+    enter: str | None = None
+    """Entrance: ``none``, ``fade``, ``slide-up`` ..."""
+    exit: str | None = None
+    """Exit, as ``enter``."""
+    animation_length: tuple[float, str] | None = None
+    """Length of the entrance and the exit: (count, unit), unit ``s`` or a musical unit
+    (``beat``, ``half-beat``, ``bar``); None: 1 beat."""
 
 
 @dataclass(frozen=True, slots=True)

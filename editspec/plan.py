@@ -36,6 +36,7 @@ import numpy as np
 
 from editspec.analysis.audio import AudioAnalysis
 from editspec.edl import (
+    DEFAULT_SHADOW,
     EDL,
     Event,
     EventAudio,
@@ -419,9 +420,8 @@ def zoom_pulses(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: fl
 def place_overlays(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: float,
                    duration_frames: int) -> dict[str, Any]:
     """Put the recipe's texts and images on the timeline: by time, or over every stretch
-    of the named sections that the output shows."""
-    import os
-
+    of the named sections that the output shows; entrances and exits last their musical
+    length at the song's tempo."""
     placed: list[TextOverlay | ImageOverlay] = []
     end_s = start_s + duration_frames / float(fps)
     for ov in recipe.overlays:
@@ -444,11 +444,23 @@ def place_overlays(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s:
                 placed.append(ImageOverlay(ov.image, a, b, ov.position, ov.scale, ov.opacity))
             elif ov.text is not None:
                 st = ov.style
-                font = st.font if st.font and os.path.isfile(st.font) else ""
                 size = st.size or max(16, recipe.output.height // 24)
-                placed.append(TextOverlay(ov.text, a, b, font=font, size=int(size),
-                                          color=st.color or "#ffffff", box=st.background or "",
-                                          position=ov.position or st.position or "bottom"))
+                shadow = st.shadow or ("" if st.background else DEFAULT_SHADOW)
+                count, unit = st.animation_length or (1.0, "beat")
+                seconds = count if unit == "s" else \
+                    count * _unit_seconds(unit, audio, recipe.cuts.phrase_bars)
+                frames = max(1, round(seconds * float(fps)))
+                enter, leave = st.enter or "none", st.exit or "none"
+                placed.append(TextOverlay(
+                    ov.text, a, b, font=st.font_file or "", size=int(size),
+                    color=st.color or "#ffffff", box=st.background or "",
+                    position=ov.position or st.position or "bottom", weight=st.weight or 400,
+                    min_size=st.min_size or 0,
+                    outline="" if st.outline in (None, "none") else st.outline,
+                    shadow="" if shadow == "none" else shadow,
+                    safe_area=st.safe_area or "auto", enter=enter,
+                    enter_frames=frames if enter != "none" else 0, exit=leave,
+                    exit_frames=frames if leave != "none" else 0))
     return {"overlays": tuple(placed)}
 
 

@@ -36,6 +36,7 @@ from editspec.recipe.from_yaml import Marks
 from editspec.recipe.report import did_you_mean
 from editspec.recipe.template import inside_roots
 from editspec.recipe.validate import validate_schema
+from editspec.text import fonts as textfonts
 from editspec.timecode import parse_fps, parse_time
 
 DEFAULT_SIZE = (1080, 1920)
@@ -90,6 +91,7 @@ class _Compiler:
         self.path = path
         self.base = base
         self.check_files = check_files
+        self.fonts: dict[tuple[Any, ...], str | None] = {}
         self.roots = tuple(roots)
         self.errors: list[RecipeError] = []
 
@@ -352,13 +354,71 @@ class _Compiler:
               colors: dict[str, str], base: TextStyle | None = None) -> TextStyle:
         b = base or TextStyle()
         font = spec.get("font")
-        font = brand_fonts.get(font, font) if font is not None else b.font
+        font_at = (*p, "font")
+        if font is not None and font in brand_fonts:
+            font_at = ("brand", "fonts", font)
+            font = brand_fonts[font]
+        elif font is None:
+            font = b.font
+        weight = b.weight
+        if "weight" in spec:
+            try:
+                weight = textfonts.parse_weight(spec["weight"])
+            except textfonts.FontNotFoundError as exc:
+                self.error((*p, "weight"), str(exc))
+        font_file = b.font_file
+        if "font" in spec or ("weight" in spec and b.font is not None):
+            font_file = self.font(font_at if "font" in spec else (*p, "weight"), font, weight)
+        length = b.animation_length
+        if "animation_length" in spec:
+            length = self.length((*p, "animation_length"), spec["animation_length"])
         return TextStyle(
             font=font, size=spec.get("size", b.size),
             color=self.color((*p, "color"), spec.get("color"), colors) or b.color,
             background=self.color((*p, "background"), spec.get("background"), colors)
             or b.background,
-            position=spec.get("position", b.position))
+            position=spec.get("position", b.position), font_file=font_file, weight=weight,
+            min_size=spec.get("min_size", b.min_size),
+            outline=self.color_or_none((*p, "outline"), spec.get("outline"), colors)
+            or b.outline,
+            shadow=self.color_or_none((*p, "shadow"), spec.get("shadow"), colors) or b.shadow,
+            safe_area=spec.get("safe_area", b.safe_area), enter=spec.get("enter", b.enter),
+            exit=spec.get("exit", b.exit), animation_length=length)
+
+    def color_or_none(self, p: tuple[Any, ...], value: Any, colors: dict[str, str]) -> str | None:
+        if isinstance(value, str) and value.lower() == "none":
+            return "none"
+        return self.color(p, value, colors)
+
+    def font(self, p: tuple[Any, ...], font: str | None, weight: int | None) -> str | None:
+        """The font file of a family, face name or file (None: the shipped font)."""
+        if font is None:
+            return None
+        key = (self.marks.pos(p), font, weight)
+        if key not in self.fonts:
+            self.fonts[key] = self._font(p, font, weight)
+        return self.fonts[key]
+
+    def _font(self, p: tuple[Any, ...], font: str, weight: int | None) -> str | None:
+        if textfonts.looks_like_file(font):
+            return self.file(p, font, "font file")
+        try:
+            return textfonts.resolve_font(font, weight)
+        except textfonts.FontNotFoundError as exc:
+            if self.check_files:
+                self.error(p, str(exc), hint="fc-list : family lists the installed families",
+                           code="unknown-font")
+            return None
+
+    def length(self, p: tuple[Any, ...], value: Any) -> tuple[float, str] | None:
+        """A time (``0.4s``) or a musical interval (``1 beat``) as (count, unit)."""
+        if isinstance(value, str):
+            try:
+                return parse_measure(value)
+            except ValueError:
+                pass
+        seconds = self.time(p, value, None)
+        return None if seconds is None else (seconds, "s")
 
     def brand(self) -> Brand:
         br = self.data.get("brand", {})

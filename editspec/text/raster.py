@@ -29,9 +29,6 @@ from editspec.text.layout import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SHADOW = "#000000b3"
-"""Shadow a recipe's title gets unless it has a box, an outline or ``shadow: none``."""
-
 
 @dataclass(frozen=True, slots=True)
 class TitleImage:

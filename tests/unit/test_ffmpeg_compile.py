@@ -24,7 +24,7 @@ from editspec.edl import (
     edl_from_dict,
     edl_to_dict,
 )
-from editspec.errors import BackendError
+from editspec.errors import BackendError, EditspecError
 
 
 def _edl(**kw):
@@ -146,7 +146,11 @@ def test_overlays_zoom_audio_and_encoder_settings():
                encode=Encode(codec="h265", crf=None, bitrate="6M", preset="fast"))
     cmd = compile_filtergraph(edl, "o.mp4", loudness_gain_db=-4.5)
     g = cmd.filtergraph
-    assert "drawtext=fontfile=" in g and "DejaVuSans.ttf" in g and "expansion=none" in g
+    # the title is a drawn PNG input, composited over frames 0..29: no text in the graph
+    title = [a for a in cmd.argv if a.endswith(".png")]
+    assert len(title) == 1 and "Hi" not in g and "drawtext" not in g
+    assert "loop=loop=29:size=1:start=0,settb=expr=1001/30000,setpts=N+0" in g  # 29.97 fps
+    assert "overlay=x=" in g and "enable=between(n\\,0\\,29)" in g
     # frames 40..45: the last 6 of event 2 (from frame 30) and the first of event 3
     assert g.count("zoompan=") == 2 and "between(in\\,10\\,15)" in g
     assert "between(in\\,-5\\,0)" in g
@@ -177,13 +181,30 @@ def test_edl_v2_fields_round_trip_and_v1_upgrades():
                              audio=EventAudio(True, -6.0)),
                        Event("/c/b.mp4", 2.0, 2.5, 30, 45), Event("/c/a.mp4", 1.0, 2.0, 45, 75)))
     d = edl_to_dict(edl)
-    assert d["version"] == 2 and edl_from_dict(d) == edl
+    assert d["version"] == 3 and edl_from_dict(d) == edl
     d1 = edl_to_dict(_edl())
     for key in ("zoom_pulses", "overlays", "mix", "encode"):
         del d1[key]
     d1["version"] = 1
     old = edl_from_dict(d1)
-    assert old.version == 2 and old.overlays == () and old.mix == AudioMix()
+    assert old.version == 3 and old.overlays == () and old.mix == AudioMix()
+
+
+def test_edl_v3_text_fields_round_trip_and_v2_texts_keep_no_shadow():
+    text = TextOverlay("x", 0, 30, font="/f/a.ttc#1", size=70, weight=700, min_size=30,
+                       outline="black", shadow="#00000080", safe_area="none", enter="slide-up",
+                       enter_frames=8, exit="fade", exit_frames=5)
+    assert edl_from_dict(edl_to_dict(_edl(overlays=(text,)))).overlays == (text,)
+    d2 = edl_to_dict(_edl(overlays=(text,)))
+    d2["version"] = 2
+    for key in ("weight", "min_size", "outline", "shadow", "safe_area", "enter", "enter_frames",
+                "exit", "exit_frames"):
+        del d2["overlays"][0][key]
+    up = edl_from_dict(d2).overlays[0]
+    assert up.shadow == "" and up.enter == "none" and up.safe_area == "auto" and up.weight == 400
+    d2["overlays"][0]["enter"] = "spin"
+    with pytest.raises(EditspecError, match="text enter 'spin' is not one of none, fade"):
+        edl_from_dict(d2)
 
 
 def _long_edl(n=40, **kw):
