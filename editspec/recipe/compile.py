@@ -406,7 +406,8 @@ class _Compiler:
             return textfonts.resolve_font(font, weight)
         except textfonts.FontNotFoundError as exc:
             if self.check_files:
-                self.error(p, str(exc), hint="fc-list : family lists the installed families",
+                self.error(p, str(exc), hint="name an installed family or face (`fc-list : family` lists "
+                                "them) or a font file relative to the recipe",
                            code="unknown-font")
             return None
 

@@ -284,8 +284,7 @@ def resolve_font(name: str, weight: str | int | None = None, *, italic: bool = F
     names = sorted({fam for f in faces for fam in f.families})
     close = did_you_mean(name, names)
     hint = f" (did you mean {close!r}?)" if close else ""
-    raise FontNotFoundError(f"font {name!r} is not installed{hint}: name an installed family "
-                            f"(fc-list : family) or a font file relative to the recipe")
+    raise FontNotFoundError(f"font {name!r} is not installed{hint}")
 
 
 def looks_like_file(value: str) -> bool:

@@ -21,6 +21,7 @@ Safe areas (``safe_area: auto``; ``none`` is the whole frame), as fractions of t
 from __future__ import annotations
 
 import functools
+import math
 import unicodedata
 from dataclasses import dataclass
 
@@ -110,13 +111,23 @@ def safe_area(width: int, height: int, mode: str = "auto") -> tuple[int, int, in
 
 
 def paddings(o: TextOverlay, size: int) -> tuple[int, int]:
-    """Room (x, y) a box or an outline needs around the text block, pixels."""
+    """Room (x, y) the box, outline and shadow need around the text block, pixels: the
+    whole title, shadow included, stays inside its area."""
+    px = py = 0
     if o.box:
-        return round(0.35 * size), round(0.18 * size)
-    if o.outline:
-        w = outline_width(size)
-        return w, w
-    return 0, 0
+        px, py = box_padding(size)
+    elif o.outline:
+        px = py = outline_width(size)
+    if o.shadow:
+        off, blur = shadow_geometry(size)
+        reach = (px if not o.box else 0) + off + math.ceil(2 * blur)
+        px, py = max(px, reach), max(py, reach)
+    return px, py
+
+
+def box_padding(size: int) -> tuple[int, int]:
+    """Room (x, y) between the text and the edge of its background box, pixels."""
+    return round(0.35 * size), round(0.18 * size)
 
 
 def outline_width(size: int) -> int:
@@ -235,21 +246,16 @@ class _Shaper:
     def __init__(self, primary: str, size: int) -> None:
         self.primary = primary
         self.size = size
-        self.missing: set[str] = set()
-        self.emoji = False
 
     def runs(self, line: str) -> list[tuple[str, str]]:
         """(text, font) runs of a line in logical order; characters no font has dropped."""
         out: list[tuple[str, str]] = []
         for cl in fonts.clusters(line):
-            if fonts.is_emoji(cl):
-                self.emoji = True
             if cl.isspace() and out:
                 spec: str | None = out[-1][1]
             else:
                 spec = fonts.font_for_cluster(cl, self.primary)
             if spec is None:
-                self.missing.add(cl)
                 continue
             if out and out[-1][1] == spec:
                 out[-1] = (out[-1][0] + cl, spec)
@@ -332,7 +338,10 @@ def layout_title(o: TextOverlay, width: int, height: int) -> TitleLayout:
                            f"{', '.join(NAMED_POSITIONS)} or 'x,y'")
     min_size = o.min_size or max(12, round(0.6 * o.size))
     min_size = min(min_size, o.size)
-    paragraphs = o.text.split("\n")
+    missing = {cl for cl in fonts.clusters(o.text)
+               if cl != "\n" and fonts.font_for_cluster(cl, primary) is None}
+    text = "".join(cl for cl in fonts.clusters(o.text) if cl not in missing)
+    paragraphs = text.split("\n")
     size = o.size
     problem = ""
     while True:
@@ -377,8 +386,9 @@ def layout_title(o: TextOverlay, width: int, height: int) -> TitleLayout:
     left, top = _place(o.position, width, height, safe, pad, block_w, block_h)
     return TitleLayout(size, tuple(placed), tuple(widths), asc, pitch,
                        (left, top, left + block_w, top + block_h), safe, align, pad,
-                       "".join(sorted(shaper.missing)),
-                       shaper.emoji and fonts.emoji_font() is None, problem)
+                       "".join(sorted(missing)),
+                       any(fonts.is_emoji(cl) for cl in fonts.clusters(o.text))
+                       and fonts.emoji_font() is None, problem)
 
 
 def _place(position: str, width: int, height: int, safe: tuple[int, int, int, int],

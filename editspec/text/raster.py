@@ -21,6 +21,7 @@ from editspec.errors import BackendError
 from editspec.text import fonts
 from editspec.text.layout import (
     TitleLayout,
+    box_padding,
     layout_title,
     load_font,
     outline_width,
@@ -100,7 +101,7 @@ def draw_title(o: TextOverlay, lay: TitleLayout) -> tuple[object, int, int]:
     glyphs = ImageChops.lighter(mask, color.getchannel("A"))
     out = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     if o.box:
-        px, py = lay.pad
+        px, py = box_padding(lay.size)
         box = Image.new("RGBA", (w, h), (0, 0, 0, 0))
         ImageDraw.Draw(box).rounded_rectangle(
             (m - px, m - py, w - m + px - 1, h - m + py - 1), radius=round(0.2 * lay.size),
