@@ -49,7 +49,9 @@ test-system-ffmpeg: $(STAMP)
 	env -u EDITSPEC_FFMPEG PATH=/usr/bin:$$PATH $(BIN)/python -m pytest -q $(SYSTEM_FFMPEG_TESTS)
 
 # System programs the tests use as real readers: melt (MLT) renders the exported MLT file;
-# chromium + chromium-driver (Debian) open the HTML report in the browser tests.
+# chromium + chromium-driver (Debian) open the HTML report in the browser tests; the title
+# tests draw colour emoji (fonts-noto-color-emoji) and Japanese (fonts-droid-fallback; the
+# tests fetch both with apt-get download when they are not installed).
 # Installed with apt-get when missing and possible (root or sudo); otherwise those tests
 # are skipped and say so loudly.
 system-deps:
@@ -57,6 +59,8 @@ system-deps:
 	command -v melt >/dev/null 2>&1 && echo "melt: $$(command -v melt)" || missing="$$missing melt"; \
 	test -x /usr/bin/chromium && echo "chromium: /usr/bin/chromium" || missing="$$missing chromium"; \
 	test -x /usr/bin/chromedriver && echo "chromedriver: /usr/bin/chromedriver" || missing="$$missing chromium-driver"; \
+	fc-list 2>/dev/null | grep -q NotoColorEmoji && echo "emoji font: Noto Color Emoji" || missing="$$missing fonts-noto-color-emoji"; \
+	fc-list 2>/dev/null | grep -q DroidSansFallback && echo "CJK font: Droid Sans Fallback" || missing="$$missing fonts-droid-fallback"; \
 	if [ -z "$$missing" ]; then :; \
 	elif command -v apt-get >/dev/null 2>&1; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
