@@ -235,7 +235,7 @@ def write_with_adapter(edl: EDL, path: str, adapter_name: str, *,
 
 MARGIN = 0.06
 """Distance of edge positions from the frame's edge, a fraction of the output height (as
-the ffmpeg backend's :data:`editspec.backends.ffmpeg.drawtext.MARGIN`)."""
+the ffmpeg backend's :data:`editspec.backends.ffmpeg.overlay.MARGIN`)."""
 
 
 def title_layout(o: TextOverlay, size: tuple[int, int]) -> tuple[int, int, int, int, int] | None:

@@ -400,8 +400,9 @@ def _place(position: str, width: int, height: int, safe: tuple[int, int, int, in
         x, y = round(fx * width - w / 2), round(fy * height - h / 2)
         return (min(max(x, pad[0]), max(pad[0], width - pad[0] - w)),
                 min(max(y, pad[1]), max(pad[1], height - pad[1] - h)))
-    x = round((sl + sr - w) / 2)
-    y = round((st + sb - h) / 2)
+    # centred: on the frame's centre, moved into the safe area when it pokes out of it
+    x = min(max(round((width - w) / 2), sl + pad[0]), max(sl + pad[0], sr - pad[0] - w))
+    y = min(max(round((height - h) / 2), st + pad[1]), max(st + pad[1], sb - pad[1] - h))
     if "left" in position:
         x = sl + pad[0]
     if "right" in position:
