@@ -4,7 +4,7 @@ A motion-graphics handoff: each overlay of the EDL becomes one ProRes 4444 ``.mo
 (``yuva444p10le``, alpha kept) at the output's size and rate, as long as the overlay,
 transparent except for what the render draws there, drawn as the render draws it (the
 ffmpeg backend's overlay filters; titles as the text engine's image with the render's
-entrance and exit, where :mod:`editspec.text.raster` exists), so it lines up exactly when
+entrance and exit, :mod:`editspec.text.raster`), so it lines up exactly when
 placed full-frame over the edit at the overlay's first frame. The files go in a folder
 beside the exported timeline (``cut.fcpxml`` → ``cut.titles/``), and the timeline's
 titles tracks point at them (:func:`titles_to_clips`).
@@ -31,31 +31,18 @@ def clips_folder(path: str) -> str:
     return os.path.splitext(path)[0] + ".titles"
 
 
-def _ffmpeg_overlays():  # type: ignore[no-untyped-def]
-    """The ffmpeg backend's overlay filters (``overlay``; ``drawtext`` before the text engine)."""
-    try:
-        from editspec.backends.ffmpeg import overlay as filters
-    except ImportError:
-        from editspec.backends.ffmpeg import drawtext as filters  # type: ignore[no-redef]
-    return filters
-
-
 def _title_graph(o: TextOverlay, edl: EDL, canvas: str) -> tuple[list[str], str]:
-    """Inputs and graph drawing a title (starting at frame 0) on ``canvas`` as the render does.
+    """Inputs and graph drawing a title (starting at frame 0) on ``canvas`` as the render does:
+    the text engine's image (:func:`editspec.text.raster.render_title_png`) with the
+    render's own entrance and exit filters, kept RGBA."""
+    from editspec.backends.ffmpeg import overlay
+    from editspec.text.raster import render_title_png
 
-    With the text engine (:mod:`editspec.text.raster`), the title is its Pillow-drawn
-    image composited with the render's own entrance/exit filters; before it, drawtext.
-    """
-    filters = _ffmpeg_overlays()
     w, h = edl.size
-    try:
-        from editspec.text.raster import render_title_png
-    except ImportError:
-        return [], f"{canvas},{filters.drawtext_filter(o, w, h)}[v]"
     img = render_title_png(o, (w, h))
-    chain = ",".join(filters.title_filters(o, edl.fps))
-    distance = round(0.5 * img.layout.size)
-    place = filters.title_overlay_filter(o, img.x, img.y, distance)
+    chain = ",".join(overlay.title_filters(o, edl.fps, alpha_out=True))
+    place = overlay.title_overlay_filter(o, img.x, img.y, round(0.5 * img.layout.size),
+                                         alpha_out=True)
     return ["-i", img.path], f"[0:v]{chain}[t];{canvas}[bg];[bg][t]{place},format=rgba[v]"
 
 
@@ -81,11 +68,12 @@ def render_alpha_clip(o: TextOverlay | ImageOverlay, edl: EDL, out: str) -> None
     if isinstance(local, TextOverlay):
         args, graph = _title_graph(local, edl, canvas)
     else:
-        filters = _ffmpeg_overlays()
+        from editspec.backends.ffmpeg import overlay
+
         args = ["-loop", "1", "-i", local.path]
-        chain = ",".join(filters.image_filters(local, w))
+        chain = ",".join(overlay.image_filters(local, w))
         graph = (f"[0:v]{chain}[img];{canvas}[bg];"
-                 f"[bg][img]{filters.overlay_filter(local, w, h)},format=rgba[v]")
+                 f"[bg][img]{overlay.overlay_filter(local, w, h)},format=rgba[v]")
     with atomic_path(out) as tmp:
         run_ffmpeg(["-y", *args, "-filter_complex", graph, "-map", "[v]", "-frames:v", str(n),
                     "-r", rate, *CODEC, tmp],

@@ -220,6 +220,10 @@ def render_title_png(o: TextOverlay, size: tuple[int, int], *,
     for message in title_warnings(lay, overlay_name(o, index)):
         _warn_once(message)
     img, x, y = draw_title(o, lay)
+    if x % 2 or y % 2:  # 4:2:0 compositing places images on even pixels only
+        even = Image.new("RGBA", (img.width + x % 2, img.height + y % 2), (0, 0, 0, 0))
+        even.alpha_composite(img, (x % 2, y % 2))  # type: ignore[arg-type]
+        img, x, y = even, x - x % 2, y - y % 2
     if full_frame:
         frame = Image.new("RGBA", (width, height), (0, 0, 0, 0))
         frame.alpha_composite(img, (max(0, x), max(0, y)),  # type: ignore[arg-type]

@@ -63,12 +63,13 @@ def enable_frames(first: int, end: int) -> str:
     return f"between(n,{first},{end - 1})"
 
 
-def title_filters(o: TextOverlay, fps: Fraction) -> list[str]:
+def title_filters(o: TextOverlay, fps: Fraction, *, alpha_out: bool = False) -> list[str]:
     """Return the chain that turns a title's still image into its frames on the output.
 
     The image is repeated by ``loop`` (one decoded frame, held in memory), stamped with
-    output frame numbers (``settb`` to one frame, ``setpts=N+rec_in``), and faded in and
-    out on its alpha channel over the entrance and exit frames.
+    output frame numbers (``settb`` to one frame, ``setpts=N+rec_in``), faded in and
+    out on its alpha channel over the entrance and exit frames, and converted to the
+    render's limited-range YUV (kept RGBA with ``alpha_out``, for alpha clips).
     """
     n = o.rec_out - o.rec_in
     chain = [filter_text("format", "rgba"), filter_text("loop", loop=n - 1, size=1, start=0),
@@ -79,6 +80,11 @@ def title_filters(o: TextOverlay, fps: Fraction) -> list[str]:
         chain.append(filter_text("fade", t="in", s=0, n=enter, alpha=1))
     if leave:
         chain.append(filter_text("fade", t="out", s=n - leave, n=leave, alpha=1))
+    # converted here to the picture's limited-range YUV: the overlay then touches no
+    # pixel of the picture outside the title (ffmpeg 7 would otherwise negotiate the
+    # picture's range and format with the RGBA image's)
+    if not alpha_out:
+        chain += [filter_text("scale", out_range="tv"), filter_text("format", "yuva420p")]
     return chain
 
 
@@ -97,7 +103,8 @@ SLIDES = {"slide-up": (0, 1), "slide-down": (0, -1), "slide-left": (1, 0),
 """Direction a slide moves against (x, y): ``slide-up`` enters from below, leaves above."""
 
 
-def title_overlay_filter(o: TextOverlay, x: int, y: int, distance: int) -> str:
+def title_overlay_filter(o: TextOverlay, x: int, y: int, distance: int, *,
+                         alpha_out: bool = False) -> str:
     """Return the overlay filter that puts a title's frames at (x, y) on the picture.
 
     Slides move the title ``distance`` pixels (ease-out in, ease-in out) through
@@ -120,7 +127,8 @@ def title_overlay_filter(o: TextOverlay, x: int, y: int, distance: int) -> str:
         if dy:
             ys.append(f"{-dy * distance}*{ease}")
     return filter_text("overlay", x="+".join(xs), y="+".join(ys), eof_action="pass",
-                       format="auto", enable=enable_frames(o.rec_in, o.rec_out))
+                       format="auto" if alpha_out else "yuv420",
+                       enable=enable_frames(o.rec_in, o.rec_out))
 
 
 def image_filters(o: ImageOverlay, width: int) -> list[str]:
