@@ -54,6 +54,8 @@ SOURCES = (
     Source("motion.mov", "node-opencv", "usr/share/doc/node-opencv/examples/files/motion.mov"),
     Source("VID_20191220_170832.mp4", "forensics-samples-files",
            "usr/share/forensics-samples/original-files/movie1/VID_20191220_170832.mp4"),
+    Source("movie-hello.mp4", "forensics-samples-files",
+           "usr/share/forensics-samples/original-files/movie2/movie-hello.mp4"),
     Source("IMG_20200124_231153.jpg", "forensics-samples-files",
            "usr/share/forensics-samples/original-files/pic2/IMG_20200124_231153.jpg"),
     Source("wannaworktogether.mp4", "openboard-common",
