@@ -8,8 +8,15 @@ with code 2 and a one-line message; anything else is an internal error (exit 1).
 from __future__ import annotations
 
 EXIT_OK = 0
+"""Success."""
 EXIT_INTERNAL = 1
+"""An internal error (a bug, or a tool that failed unexpectedly); ``--debug`` shows it."""
 EXIT_BAD_INPUT = 2
+"""Bad input the user can fix: every :class:`EditspecError`."""
+EXIT_CHECK_FAILED = 3
+"""``editspec check --strict``: a hard cut off its planned frame or off the beat."""
+EXIT_INTERRUPTED = 130
+"""Interrupted (Ctrl-C), as a shell reports SIGINT."""
 
 
 class EditspecError(Exception):
@@ -94,6 +101,10 @@ class BackendError(EditspecError):
 
 class OutputError(EditspecError):
     """An output that cannot be written (folder missing rights, path is a folder, disk full)."""
+
+
+class FontNotFoundError(EditspecError):
+    """A font named by family, face or file that this system does not have."""
 
 
 class ToolError(EditspecError):

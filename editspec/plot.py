@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from editspec.grid import SR
+
 if TYPE_CHECKING:
     from editspec.analysis.audio import AudioAnalysis
 
@@ -47,7 +49,7 @@ def _pyplot():  # type: ignore[no-untyped-def]
 
 
 def plot_audio(analysis: AudioAnalysis, path: str, y: np.ndarray | None = None,
-               sr: int = 22050) -> None:
+               sr: int = SR) -> None:
     """Write a PNG of a song: waveform, energy, salience, beats, downbeats and sections.
 
     Parameters

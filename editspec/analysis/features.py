@@ -14,10 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-SR = 22050
-"""Analysis sample rate, Hz."""
-HOP = 256
-"""Hop between analysis frames in samples (86.13 frames per second)."""
+from editspec.grid import HOP, SR
+
 FPS = SR / HOP
 """Analysis frames per second."""
 N_FFT = 2048

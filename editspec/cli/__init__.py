@@ -22,7 +22,13 @@ from collections.abc import Sequence
 from editspec import __version__
 from editspec.cli import analyze, batch, export, inspect, learn, plan, recipe, render, setup
 from editspec.cli.common import TRACKERS, Parser, say
-from editspec.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EditspecError
+from editspec.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EditspecError,
+)
 
 GROUPS = (analyze, recipe, plan, render, export, inspect, batch, setup, learn)
 """The command groups, in the order ``--help`` lists their subcommands."""
@@ -89,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         say("editspec: interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:

@@ -13,7 +13,7 @@ from editspec.cli.common import (
     load_edl_or_plan,
     say,
 )
-from editspec.errors import EXIT_OK, EditspecError
+from editspec.errors import EXIT_CHECK_FAILED, EXIT_OK, EditspecError
 
 
 def add_parsers(sub: Any) -> None:
@@ -54,7 +54,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.strict and (report.off_frame or report.off_beat):
         say(f"editspec check: {len(report.off_frame)} cut(s) off their planned frame, "
              f"{len(report.off_beat)} on-beat cut(s) off the beat")
-        return 3
+        return EXIT_CHECK_FAILED
     return EXIT_OK
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from editspec.grid import SR
+
 HEADS = ("beat", "downbeat", "salience")
 """Output channels, in order."""
 
@@ -20,7 +22,7 @@ HEADS = ("beat", "downbeat", "salience")
 class GRUConfig:
     """Shape of the network and of its input features."""
 
-    sr: int = 22050
+    sr: int = SR
     """Sample rate the features expect, Hz."""
     n_fft: int = 1024
     """STFT window, samples."""

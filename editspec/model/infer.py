@@ -25,15 +25,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from editspec.errors import ModelError
+from editspec.grid import HOP, SR  # activations come at ``SR / HOP`` frames per second
 
 if TYPE_CHECKING:
     from editspec.model.fastnet import FastEnsemble, FastNet
     from editspec.model.gru import BeatGRU, Ensemble
 
-SR = 22050
-"""Sample rate the analyzer decodes to, Hz."""
-HOP = 256
-"""The analyzer's hop, samples: activations come at ``SR / HOP`` frames per second."""
 WEIGHTS_NAME = "beats-gru.pt"
 ENSEMBLE_NAMES = (WEIGHTS_NAME, "beats-gru-seed1.pt")
 """The shipped networks of the ``gru-ensemble`` tracker: the recipe of ``beats-gru.pt``

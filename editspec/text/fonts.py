@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
-from editspec.errors import EditspecError
+from editspec.errors import FontNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +51,6 @@ FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 # fontconfig weight scale → OpenType (FcWeightToOpenType's table)
 _FC_WEIGHTS = ((0, 100), (40, 200), (50, 300), (55, 350), (75, 380), (80, 400), (100, 500),
                (180, 600), (200, 700), (205, 800), (210, 900), (215, 950))
-
-
-class FontNotFoundError(EditspecError):
-    """A font named by family, face or file that this system does not have."""
 
 
 @dataclass(frozen=True, slots=True)
