@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any
 
-from editspec.recipe.from_dsl import UNITS, classify
+from editspec.recipe.dsl_meaning import UNITS, classify
 
 _WORD_RE = re.compile(r'^[^\s"\[\]{},;#]+$')
 _KEY_RE = re.compile(r'^[A-Za-z_$][A-Za-z0-9_$-]*$')
