@@ -18,7 +18,12 @@ the same audio with ``analyze_audio(..., use_cache=False)``; ``librosa`` is
 - seconds per 4 minutes of audio (whole analysis from decoded audio), and the ratio to
   librosa's ``beat_track`` in the same run; then a paired timing (``--timing N``): the
   first 4 minutes of the longest song, every tracker and ``beat_track`` timed back to back
-  in each of N rounds, the median of the per-round ratios (steadier on a busy machine).
+  in each of N rounds, the median of the per-round ratios (steadier on a busy machine);
+  and the whole process (``--process N``): a fresh ``editspec analyze FILE --json
+  --no-cache`` (the default tracker) against a fresh Python process that imports librosa,
+  ``librosa.load``s the same file and runs ``librosa.beat.beat_track``, on the first
+  4 minutes of the longest song (cut from its Vorbis stream, not re-encoded), interleaved,
+  the median of the per-round ratios.
 
 With ``--heldout``, the same on four more recorded songs of the same Debian packages,
 labelled here from their charts (``bench/_heldout.py``) and never used to choose anything.
@@ -28,7 +33,7 @@ scoring) when the corpus is built (``make corpus``): it does not predict the rec
 figures above and is printed only to compare the two.
 
 Run: ``python bench/real_beats.py [--trackers hybrid,dp,gru,gru-ensemble,librosa] [--heldout]
-[--runs N] [--midi N]``
+[--runs N] [--midi N] [--timing N] [--process N] [--only-timing]``
 """
 
 from __future__ import annotations
@@ -207,6 +212,51 @@ def paired_timing(songs: list[dict], trackers: list[str], rounds: int) -> dict[s
     return out
 
 
+LIBROSA_PROCESS = ("import sys, librosa; y, sr = librosa.load(sys.argv[1]); "
+                   "librosa.beat.beat_track(y=y, sr=sr)")
+
+
+def process_timing(songs: list[dict], rounds: int, tracker: str) -> float:
+    """Whole-process time of ``editspec analyze`` (``tracker``) against librosa's, paired.
+
+    Each round starts both processes back to back on the same 4-minute file (order
+    alternating); one untimed round first fills the on-disk caches (numba, filter banks)
+    that any second run of either finds. Returns the median of the per-round ratios."""
+    import subprocess
+    import tempfile
+
+    from editspec.media import ffmpeg_exe
+
+    longest = max(songs, key=lambda s: s.get("duration_s", 0.0))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."),
+         env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    with tempfile.TemporaryDirectory(prefix="editspec-bench-") as td:
+        path = os.path.join(td, "song-4min.ogg")
+        subprocess.run([ffmpeg_exe(), "-v", "error", "-i", longest["path"], "-t", "240",
+                        "-c", "copy", path], check=True)
+        argv = {"editspec": [sys.executable, "-m", "editspec", "analyze", path, "--json",
+                             "--no-cache", "--tracker", tracker],
+                "librosa": [sys.executable, "-c", LIBROSA_PROCESS, path]}
+        secs: dict[str, list[float]] = {k: [] for k in argv}
+        for r in range(rounds + 1):
+            order = list(argv) if r % 2 == 0 else list(argv)[::-1]
+            for k in order:
+                t0 = time.perf_counter()
+                subprocess.run(argv[k], check=True, capture_output=True, env=env)
+                if r:  # round 0 warms the on-disk caches
+                    secs[k].append(time.perf_counter() - t0)
+    ratio = float(np.median(np.array(secs["editspec"]) / np.array(secs["librosa"])))
+    print(f"WHOLE PROCESS: the first 240 s of {longest['id']}, {rounds} interleaved rounds "
+          f"(fresh processes, decode included)")
+    print(f"  editspec analyze --tracker {tracker} {statistics.median(secs['editspec']):7.2f} s")
+    print(f"  python: librosa.load + beat_track {statistics.median(secs['librosa']):7.2f} s")
+    print(f"  ratio (median of per-round ratios): {ratio:.2f}x "
+          f"({'within' if ratio <= 1.0 else 'OVER'} the bound of 1.00x)\n")
+    return ratio
+
+
 def main() -> int:
     from editspec.analysis.audio import SR, TRACKERS, default_tracker
 
@@ -219,13 +269,17 @@ def main() -> int:
                     help="also score N renders of the MIDI test split (0: all, -1: none)")
     ap.add_argument("--timing", type=int, default=7, metavar="N",
                     help="paired timing rounds on a 4-minute song (0: none)")
-    ap.add_argument("--only-timing", action="store_true", help="the paired timing only")
+    ap.add_argument("--process", type=int, default=5, metavar="N",
+                    help="whole-process rounds, editspec analyze vs librosa (0: none)")
+    ap.add_argument("--only-timing", action="store_true", help="the paired timings only")
     ap.add_argument("--json", help="write per-song scores here")
     args = ap.parse_args()
     trackers = args.trackers.split(",")
     default = default_tracker()
     if args.only_timing:
         paired_timing(load_songs(), trackers, args.timing or 7)
+        if args.process:
+            process_timing(load_songs(), args.process, default)
         return 0
     print(f"default tracker: {default}\n")
     for t in trackers:  # weights loaded, kernels compiled, outside the timing
@@ -241,6 +295,8 @@ def main() -> int:
                                    trackers, args.runs, default)
     if args.timing:
         out["timing"] = paired_timing(load_songs(), trackers, args.timing)
+    if args.process:
+        out["process"] = process_timing(load_songs(), args.process, default)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=1)

@@ -38,7 +38,7 @@ __all__ = ["FPS", "HOP", "N_FFT", "N_MELS", "ONSET_N_FFT", "ONSET_N_MELS", "SR",
            "AudioAnalysis", "Section", "analyze_audio", "decode_audio", "log_mel",
            "onset_strength", "power_spectrogram"]
 
-ANALYZER_VERSION = "audio-0.3"
+ANALYZER_VERSION = "audio-0.4"
 HARMONY_HOP = 4 * HOP
 """Hop of the chroma and MFCC features (sections, harmonic change), samples."""
 ENERGY_FPS = 25.0
@@ -55,6 +55,10 @@ HYBRID_DP_WEIGHT = 0.5
 rest is the GRU's beat head): equal weights, not tuned."""
 GRU_OBS_LAMBDA = 8.0
 """Bar-pointer HMM ``observation_lambda`` for the GRU's activations (see ``_analyze``)."""
+GRU_FINE_LAMBDA = 12.0
+"""``observation_lambda`` of the network trackers' second decoding pass: beats emit over
+1/12 of the beat interval, with the tempo held within half an octave of the first pass's
+(``_analyze``; chosen on recorded music, models/MODEL_CARD.md, "Recorded music")."""
 GRU_DP_DOWN_MIX = 0.3
 """Share of the dp tracker's downbeat cue in the GRU's downbeat activation (``_analyze``)."""
 
@@ -356,6 +360,19 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
         decode_kw = {}
     track = bt.decode_bar_pointer(beat_only, down_act, FPS, meters=meters, **decode_kw)
     keep = bt.trim_silent_beats(track.frames, beat_act)
+    if acts is not None and len(keep) > 2:
+        # Second pass for the network's activations: the wide beat region of the first
+        # pass finds the tempo (a narrow one drops to half tempo above ~170 BPM on
+        # recordings); a narrow region (1 / GRU_FINE_LAMBDA) with the tempo held within
+        # half an octave of the first pass's places the beats and bars (recorded music:
+        # beat F +0.05, downbeat F +0.09; models/MODEL_CARD.md).
+        bpm = 60.0 * FPS / float(np.median(np.diff(track.frames[keep])))
+        decode_kw = {"observation_lambda": GRU_FINE_LAMBDA,
+                     "min_bpm": max(55.0, bpm / np.sqrt(2.0)),
+                     "max_bpm": min(215.0, bpm * np.sqrt(2.0))}
+        track = bt.decode_bar_pointer(beat_only, down_act, FPS, meters=(track.beats_per_bar,),
+                                      **decode_kw)
+        keep = bt.trim_silent_beats(track.frames, beat_act)
     # from a frame before each beat to the end of its beat region (1 / observation_lambda
     # of the beat interval): the GRU's wide peaks put the region's start ~20 ms early
     lam = decode_kw.get("observation_lambda", 16.0)
@@ -373,7 +390,8 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
     t_out = np.arange(int(duration * ENERGY_FPS)) / ENERGY_FPS
     t_in = np.arange(n) / FPS
     energy = np.interp(t_out, t_in, energy_frames).astype(np.float32)
-    sal_out = np.interp(t_out, t_in, _smooth_max(salience, int(FPS / ENERGY_FPS))).astype(np.float32)
+    sal_out = np.interp(t_out, t_in,
+                        _smooth_max(salience, int(FPS / ENERGY_FPS))).astype(np.float32)
     strength = onset[peaks] / (onset.max() + 1e-9)
     # sections over bar-synchronous chroma + MFCC + loudness
     bar_frames = np.round(downbeats * SR / HARMONY_HOP).astype(np.int64)

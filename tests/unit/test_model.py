@@ -265,6 +265,35 @@ def test_hybrid_tracker_puts_the_tempo_change_songs_bars_on_the_crash(tempo_chan
     assert mir_eval.beat.f_measure(truth.downbeats, a.downbeats) >= 0.9
 
 
+@pytest.mark.parametrize("tempo", [96.0, 184.0])
+def test_hybrid_second_pass_keeps_the_tempo_and_places_beats(tempo, monkeypatch):
+    # the network trackers decode twice: a wide beat region finds the tempo, then a narrow
+    # one (GRU_FINE_LAMBDA) with the tempo held within half an octave of it places the
+    # beats; a fast song must keep its tempo (not drop to half) and its bars
+    from editspec.analysis import audio as A
+    from editspec.analysis import beats as bt
+
+    calls = []
+    real = bt.decode_bar_pointer
+
+    def spy(*args, **kw):
+        calls.append(kw)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(bt, "decode_bar_pointer", spy)
+    y, truth = synth_song(sr=SR, tempo=tempo, bars=24, form=(("verse", 0, 12), ("chorus", 12, 12)))
+    a = A.analyze_audio("fast", y=y, tracker="hybrid", use_cache=False)
+    assert len(calls) == 2
+    assert calls[0]["observation_lambda"] == A.GRU_OBS_LAMBDA
+    second = calls[1]
+    assert second["observation_lambda"] == A.GRU_FINE_LAMBDA
+    assert second["min_bpm"] < tempo < second["max_bpm"]
+    assert second["max_bpm"] / second["min_bpm"] == pytest.approx(2.0, rel=0.2)
+    assert a.tempo == pytest.approx(tempo, rel=0.02)
+    assert mir_eval.beat.f_measure(truth.beats, a.beats) >= 0.95
+    assert mir_eval.beat.f_measure(truth.downbeats, a.downbeats) >= 0.9
+
+
 def test_an_ensemble_of_different_configs_is_a_model_error(tmp_path):
     a = _tiny_file(tmp_path, "a.pt", 1)
     b = _tiny_file(tmp_path, "b.pt", 1, GRUConfig(n_mels=16, harm_bands=24, conv_channels=8,
