@@ -686,8 +686,10 @@ def _bent_by(recipe: Recipe, audio: AudioAnalysis, n: int, events: tuple[Event, 
     frame_s = 1.0 / fps
     if ev.rec_out >= duration_frames:
         return "the end of the output"
-    if longer and c.min_shot_s > asked_s + frame_s / 2:
-        return f"min_shot {c.min_shot_s:g}s"
+    step_s = _unit_seconds(c.rules[k].unit, audio, c.phrase_bars)
+    if longer and c.min_shot_s > asked_s + frame_s / 2 and \
+            ev.frames * frame_s <= c.min_shot_s + step_s + frame_s:
+        return f"min_shot {c.min_shot_s:g}s"  # longer than asked by min_shot, not more
     if not longer and c.max_shot_s is not None and c.max_shot_s < asked_s - frame_s / 2:
         return f"max_shot {c.max_shot_s:g}s"
     nxt = events[n + 1] if n + 1 < len(events) else None
@@ -699,12 +701,14 @@ def _bent_by(recipe: Recipe, audio: AudioAnalysis, n: int, events: tuple[Event, 
     if n == 0:
         return "the start of the output"
     if style is not None:
-        bound = style["bound_frames"].get(ev.rec_in)
-        if longer and bound is not None and ev.frames >= bound - 1:
-            return "the rules' bound on the style"
-        if not longer and end_cut.get("forced"):
+        if any(abs(ev.rec_out - f) <= 1 for f in style["own"]):
+            return "the learned style"
+        # a cut the style would not make: the rules placed it
+        if end_cut.get("forced"):
             return "a section change"
-        return "the learned style"
+        limit = (f"max_shot {c.max_shot_s:g}s" if c.max_shot_s is not None else
+                 f"{STYLE_MAX_RATIO:g}x the rule's interval")
+        return f"the rules' bound on the style ({limit})"
     if not longer and end_cut.get("forced"):
         return "a section change"
     gi = int(np.clip(round(ev.rec_out / fps / 0.01), 0, len(rule_at) - 1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -203,7 +204,8 @@ def test_a_style_never_yields_an_impossible_plan(tmp_path, bias, rule, min_shot,
         assert any(w.startswith("the learned style and the rules disagree: the style would "
                                 "cut 0 times") for w in edl.meta["warnings"]), edl.meta["warnings"]
         if max_shot is None:
-            assert any(r["bent_by"] == "the rules' bound on the style" for r in rows)
+            assert any(r["bent_by"] == "the rules' bound on the style (4x the rule's interval)"
+                       for r in rows)
 
 
 def test_a_style_overruled_by_the_rules_unit_says_so(tmp_path):
@@ -251,7 +253,8 @@ def test_find_music_offset_under_voice(sr):
         music[i:i + 400] += np.exp(-np.arange(400) / 80.0) * np.sin(np.arange(400) * 0.9)
     start = 33.37  # late in the song: a rate error grows with the lag
     clip = music[int(start * sr):int((start + 15) * sr)].copy()
-    voice = 0.3 * np.sin(2 * np.pi * 180 * t[:len(clip)]) * (np.sin(2 * np.pi * 3 * t[:len(clip)]) > 0)
+    voice = 0.3 * np.sin(2 * np.pi * 180 * t[:len(clip)]) * \
+        (np.sin(2 * np.pi * 3 * t[:len(clip)]) > 0)
     off, score = find_music_offset(clip + voice + 0.02 * rng.standard_normal(len(clip)), music, sr)
     assert abs(off - start) <= 0.011 and score > 0.3
     # a soundtrack without this music (noise) matches nowhere
@@ -278,3 +281,52 @@ def test_unusable_videos_are_listed_with_the_reason(tmp_path):
     assert reasons["silent.mp4"].startswith("has no soundtrack and no music file")
     assert reasons["tone.mp4"].startswith("its soundtrack does not match the music file "
                                           "beside it (tone.wav; best correlation")
+
+
+@pytest.mark.parametrize("density", [False, True])
+@pytest.mark.parametrize("min_shot,max_shot", [(0.0, None), (0.6, None), (0.6, 2.5)])
+def test_a_style_that_never_cuts_falls_back_on_the_recipe_limits(tmp_path, density, min_shot,
+                                                                 max_shot):
+    # the failure of issue 26: a learned style that makes no cut in 40 s; the planner must
+    # bound it by the recipe's limits (min_shot, max_shot, the rule's interval and its
+    # density) and say so, in the warnings and in --explain
+    import dataclasses
+
+    from editspec.ir import CutRule, EnergyMap
+    from editspec.plan import format_explain, plan_edit
+    from tests.unit.test_plan import _audio, _clips, _recipe
+
+    audio = _audio(n=100)  # 120 BPM: a beat 0.5 s; energy 0.2 before 10 s, 0.9 after
+    recipe = _recipe(rules=(CutRule(2, "beat"),), min_shot=min_shot, max_shot=max_shot,
+                     duration=40.0, energy=EnergyMap(density=density))
+    recipe = dataclasses.replace(recipe, cuts=dataclasses.replace(
+        recipe.cuts, style=_constant_style(tmp_path, -12.0)))
+    edl = plan_edit(recipe, audio, _clips(duration=30.0))
+    bounds = [0, *edl.cuts, edl.duration_frames]
+    assert len(edl.cuts) >= 8  # 40 s: no 40-s shot, no failure
+    for a, b in itertools.pairwise(bounds):
+        assert b - a >= round(min_shot * 30) or b == edl.duration_frames
+        # the longest shot the limits allow where it starts: max_shot, else 4 x the rule's
+        # 1 s, which density stretches by 2^(1 - 2 x energy) in quiet music (0.2 -> 1.52x)
+        # and shrinks in loud (0.9 -> 0.57x)
+        stretch = (2.0 ** 0.6 if a / 30 < 10.0 else 2.0 ** -0.8) if density else 1.0
+        longest = max_shot if max_shot is not None else 4.0 * 1.0 * stretch
+        if a / 30 > 9.5 and a / 30 < 10.5 and density:
+            longest = max(longest, 4.0 * 2.0 ** 0.6)  # the energy steps here
+        assert b - a <= round(longest * 30) + 1, (a, b, longest)
+    (w,) = [w for w in edl.meta["warnings"] if w.startswith("the learned style")]
+    why = f"max_shot {max_shot:g}s" if max_shot else "no shot may run past 4x its rule's interval"
+    assert w.startswith("the learned style and the rules disagree: the style would cut 0 "
+                        f"times, the plan cuts {len(edl.cuts)}: {len(edl.cuts)} cuts the style "
+                        f"would not make ({why})"), w
+    text = format_explain(edl)
+    assert f"warning: {w}" in text
+    rows = edl.meta["explain"]
+    assert len(rows) == len(edl.events) == len(edl.cuts) + 1
+    limit = f"max_shot {max_shot:g}s" if max_shot else "4x the rule's interval"
+    bound_rows = [r for r in rows if r["bent_by"] == f"the rules' bound on the style ({limit})"]
+    # every shot but the first and the last (the output's edges) ends on a cut the style
+    # would not make; those longer or shorter than the rule asks say which bound made them
+    bent = [r for r in rows[1:-1] if r["bent_by"]]
+    assert bent and bound_rows == bent, [r["bent_by"] for r in rows]
+    assert f"the rules' bound on the style ({limit})" in text
