@@ -8,7 +8,8 @@ import pytest
 
 from editspec.backends import ffmpeg
 from editspec.backends.ffmpeg import compile_filtergraph
-from editspec.backends.ffmpeg.compile import source_time
+from editspec.backends.ffmpeg.audio import GAIN_SLOT
+from editspec.backends.ffmpeg.compile import seek_points, source_time
 from editspec.edl import (
     EDL,
     AudioMix,
@@ -46,15 +47,10 @@ def test_backend_module_contract():
     assert callable(ffmpeg.write) and callable(ffmpeg.compile_filtergraph)
 
 
-def _seek_points(graph):
-    return [float(v) for v in re.findall(r"seek_point=([\d.]+)", graph)]
-
-
-def test_one_movie_source_per_event_plus_music_and_exact_trims():
-    cmd = compile_filtergraph(_edl(), "out.mp4", reader="movie")
-    assert _arg(cmd.argv, "-i") == ["/m/song.ogg"]
-    assert re.findall(r"movie=filename=([^:]+):", cmd.filtergraph) == [
-        "/c/a.mp4", "/c/b.mp4", "/c/a.mp4"]
+def test_one_input_per_event_plus_music_and_exact_trims():
+    cmd = compile_filtergraph(_edl(), "out.mp4")
+    assert _arg(cmd.argv, "-i") == ["/c/a.mp4", "/c/b.mp4", "/c/a.mp4", "/m/song.ogg"]
+    assert "movie=" not in cmd.filtergraph
     trims = [int(n) for n in re.findall(r"trim=end_frame=(\d+)", cmd.filtergraph)]
     assert trims == [30, 15, 30]
     assert sum(trims) == cmd.total_frames == 75
@@ -66,14 +62,12 @@ def test_one_movie_source_per_event_plus_music_and_exact_trims():
 
 
 def test_seeks_never_drop_the_frame_on_screen_and_keep_the_music_window():
-    cmd = compile_filtergraph(_edl(), "o.mp4", start_offsets={"/c/b.mp4": 0.5},
-                              reader="movie")
-    # each event seeks to the keyframe before its src_in and keeps every frame from
-    # there; timestamps are the clip's own, less its container start
-    assert _seek_points(cmd.filtergraph) == [0.0, 2.0, 1.0]
-    assert "setpts=(T-0.0001)/1/TB" in cmd.filtergraph
-    assert "setpts=(T-2.5001)/1/TB" in cmd.filtergraph  # b.mp4 starts at 0.5 s
-    assert [float(s) for s in _arg(cmd.argv, "-ss")] == [12.5]
+    cmd = compile_filtergraph(_edl(), "o.mp4")
+    # each event's input seeks to the keyframe before its src_in and keeps every frame
+    # from there; its timestamps count from the seek point
+    assert seek_points(_edl()) == [0.0, 2.0, 1.0]
+    assert [float(s) for s in _arg(cmd.argv, "-ss")] == [2.0, 1.0, 12.5]
+    assert cmd.filtergraph.count("setpts=(T-0.0001)/1/TB") == 3
     duration = 75 * 1001 / 30000
     assert f"afade=t=out:st={duration - 1:.6f}".rstrip("0") in cmd.filtergraph
     assert f"atrim=end={duration:.6f}".rstrip("0") in cmd.filtergraph
@@ -89,9 +83,28 @@ def test_input_reader_seeks_each_input_without_dropping_frames():
 
 
 def test_unsafe_seek_clips_decode_from_their_start():
-    cmd = compile_filtergraph(_edl(), "o.mp4", unsafe_seek=["/c/a.mp4"], reader="movie")
-    assert _seek_points(cmd.filtergraph) == [0.0, 2.0, 0.0]
-    assert "setpts=(T-1.0001)/1/TB" in cmd.filtergraph  # a.mp4 from 1.0 s, read from 0
+    cmd = compile_filtergraph(_edl(), "o.mp4", unsafe_seek=["/c/a.mp4"])
+    assert seek_points(_edl(), ["/c/a.mp4"]) == [0.0, 2.0, 0.0]
+    assert [float(s) for s in _arg(cmd.argv, "-ss")] == [2.0, 12.5]  # b.mp4, the music
+    assert "[2:v:0]settb=AVTB,setpts=(T-1.0001)/1/TB" in cmd.filtergraph  # a.mp4 from 1.0 s
+
+
+def test_seek_points_include_a_dissolves_handle():
+    events = (Event("/c/a.mp4", 0.0, 1.0, 0, 30),
+              Event("/c/b.mp4", 2.0, 2.5, 30, 45, transition=Transition("crossfade", 6)))
+    # 3 frames of b.mp4 before its src_in are on screen during the dissolve
+    assert seek_points(_edl(events=events)) == [0.0, pytest.approx(2.0 - 3 * 1001 / 30000)]
+
+
+def test_the_loudness_gain_slot_is_filled_in_once_measured():
+    edl = _edl(mix=AudioMix(loudness_lufs=-14.0))
+    slot = compile_filtergraph(edl, "o.mp4", loudness_gain_db=GAIN_SLOT)
+    assert slot.needs_gain and GAIN_SLOT in slot.argv[slot.argv.index("-filter_complex") + 1]
+    filled = slot.with_gain(-3.456)
+    assert not filled.needs_gain and "volume=-3.46dB" in filled.filtergraph
+    assert filled.filtergraph in filled.argv
+    assert filled == compile_filtergraph(edl, "o.mp4", loudness_gain_db=-3.456)
+    assert filled.with_gain(5.0) is filled
 
 
 def test_transition_is_centred_on_the_cut():

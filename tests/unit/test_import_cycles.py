@@ -21,7 +21,6 @@ _SPEC.loader.exec_module(imports)
 # Known cycles (strongly connected components), names below ``editspec.``.
 KNOWN_MODULE_CYCLES = [
     {"backends.alpha", "backends.interchange", "backends.otio"},
-    {"backends.ffmpeg.audio", "backends.ffmpeg.compile"},
     {"model.fastnet", "model.infer"},
     {"recipe", "recipe.compile", "recipe.template", "recipe.validate"},
 ]

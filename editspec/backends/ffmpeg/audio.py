@@ -11,22 +11,26 @@ the ``verbose`` level, a named value every version has (``quiet`` is 7.x only).
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
-from editspec.backends.ffmpeg.graph import Graph, filter_text, num
+from editspec.backends.ffmpeg.graph import Graph, Inputs, filter_text, num
 from editspec.edl import EDL, Event
 from editspec.ffcaps import NEWEST, Capabilities
 
-if TYPE_CHECKING:
-    from editspec.backends.ffmpeg.compile import _Inputs
-
 LIMITER_ATTACK_MS = 5
 """Look-ahead of the true-peak limiter (ms)."""
+GAIN_SLOT = "@loudness_gain@"
+"""Stands for the loudness gain in a graph compiled before the gain is measured
+(``loudness_gain_db=GAIN_SLOT``); :meth:`RenderCommand.with_gain` fills it in."""
 
 
-def audio_chains(g: Graph, edl: EDL, inputs: _Inputs,
+def gain_text(gain_db: float | str) -> str:
+    """The ``volume`` value of the loudness gain (:data:`GAIN_SLOT` kept as it is)."""
+    return gain_db if isinstance(gain_db, str) else f"{gain_db:.2f}dB"
+
+
+def audio_chains(g: Graph, edl: EDL, inputs: Inputs,
                  audio_events: list[tuple[Event, int, float]], duration: Fraction,
-                 gain_db: float | None, extra: str | None, measure: bool,
+                 gain_db: float | str | None, extra: str | None, measure: bool,
                  caps: Capabilities = NEWEST) -> str:
     """Music window, clips' own sound (ducking the music), loudness; return the label."""
     dur = num(duration)
@@ -93,7 +97,7 @@ def audio_chains(g: Graph, edl: EDL, inputs: _Inputs,
     tail: list[str] = []
     if target is not None and gain_db is not None:
         limit = 10 ** (edl.mix.true_peak_db / 20)
-        tail = [filter_text("volume", f"{gain_db:.2f}dB")]
+        tail = [filter_text("volume", gain_text(gain_db))]
         if caps.has_option("alimiter", "latency"):
             tail.append(filter_text("alimiter", limit=f"{limit:.4f}", level=0, latency=1,
                                     attack=LIMITER_ATTACK_MS, release=50))

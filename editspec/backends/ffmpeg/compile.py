@@ -16,17 +16,18 @@ describes the graph.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import shlex
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 from editspec.backends.ffmpeg import overlay
-from editspec.backends.ffmpeg.audio import audio_chains
+from editspec.backends.ffmpeg.audio import GAIN_SLOT, audio_chains, gain_text
 from editspec.backends.ffmpeg.encode import audio_codec_args, encoder_args
-from editspec.backends.ffmpeg.graph import Graph, filter_text, num
+from editspec.backends.ffmpeg.graph import Graph, Inputs, filter_text, num
 from editspec.edl import EDL, Event, ImageOverlay, Reframe, Speed, TextOverlay
 from editspec.errors import BackendError
 from editspec.ffcaps import NEWEST, Capabilities
@@ -61,12 +62,6 @@ DECODER_THREADS_UP_TO = 16
 """Edits with at most this many events give each decoder 2 threads, longer ones 1
 (every input decodes ahead: memory grows with inputs x threads)."""
 
-ROTATE = {90: [filter_text("transpose", "clock")], 180: [filter_text("hflip"),
-                                                         filter_text("vflip")],
-          270: [filter_text("transpose", "cclock")]}
-"""Filters that show a clip upright, by its clockwise display rotation."""
-
-
 @dataclass(frozen=True, slots=True)
 class RenderCommand:
     """A compiled render: run ``argv`` (with the output path last)."""
@@ -77,21 +72,43 @@ class RenderCommand:
     """The ``-filter_complex`` text, one chain per line."""
     total_frames: int
     """Frames the render writes (for progress)."""
-    seeks: tuple[tuple[str, float], ...] = ()
-    """(clip, seek point) of every event input, for the render step's seek checks."""
     ffmpeg: str | None = None
     """The ffmpeg binary it was compiled for (None: the chosen one, ``media.ffmpeg_exe``)."""
 
+    @property
+    def needs_gain(self) -> bool:
+        """True when compiled with ``loudness_gain_db=GAIN_SLOT`` and not yet filled in."""
+        return GAIN_SLOT in self.filtergraph
 
-@dataclass(slots=True)
-class _Inputs:
-    args: list[str] = field(default_factory=list)
-    count: int = 0
+    def with_gain(self, gain_db: float | None) -> RenderCommand:
+        """The command with its loudness gain filled in (a command without a slot as it is).
 
-    def add(self, *args: str) -> int:
-        self.args += list(args)
-        self.count += 1
-        return self.count - 1
+        ``None`` (a silent mix: nothing to measure) fills in a gain of 0 dB.
+        """
+        if not self.needs_gain:
+            return self
+        text = gain_text(0.0 if gain_db is None else gain_db)
+        return dataclasses.replace(
+            self, argv=[a.replace(GAIN_SLOT, text) for a in self.argv],
+            filtergraph=self.filtergraph.replace(GAIN_SLOT, text))
+
+
+def seek_points(edl: EDL, unsafe_seek: Sequence[str] = ()) -> list[float]:
+    """The input seek point (s) of each event: the earliest source time its chain shows.
+
+    An event with a transition handle starts before its ``src_in``; a clip in
+    ``unsafe_seek`` (its keyframe seek decodes broken frames) is read from 0.
+    """
+    return _seek_points(edl, _handles(edl), unsafe_seek)
+
+
+def _seek_points(edl: EDL, handles: list[tuple[int, int]], unsafe_seek: Sequence[str]
+                 ) -> list[float]:
+    out = []
+    for ev, (pre, _) in zip(edl.events, handles, strict=True):
+        src_start = min(source_time(ev, -pre, edl.fps), ev.src_in)
+        out.append(0.0 if ev.clip in unsafe_seek else max(0.0, src_start))
+    return out
 
 
 # --------------------------------------------------------------------------- time
@@ -291,16 +308,44 @@ def _split_transition(frames: int) -> tuple[int, int]:
     return frames // 2, frames - frames // 2
 
 
+def _transitions(events: Sequence[Event]) -> list[tuple[str, str, int, int]]:
+    """(mode, name, frames before, frames after the cut) of the transition into each event."""
+    trans: list[tuple[str, str, int, int]] = []
+    for k, ev in enumerate(events):
+        t = ev.transition
+        if k == 0 or t is None or t.frames <= 0:
+            trans.append(("cut", "", 0, 0))
+            continue
+        mode, name = _transition_kind(t.kind)
+        before, after = _split_transition(t.frames)
+        if before > events[k - 1].frames - trans[k - 1][3] or after > ev.frames:
+            raise BackendError(f"transition into event {k} ({t.frames} frames) is longer than "
+                               f"its neighbouring shots allow")
+        trans.append((mode, name, before, after))
+    return trans
+
+
+def _handles(edl: EDL, trans: list[tuple[str, str, int, int]] | None = None
+             ) -> list[tuple[int, int]]:
+    """Handle frames (before, after) of each event: its share of a dissolve's overlap."""
+    trans = _transitions(edl.events) if trans is None else trans
+    out = []
+    for k in range(len(edl.events)):
+        mode_in, _, a_in, _ = trans[k]
+        mode_out, _, _, b_out = trans[k + 1] if k + 1 < len(trans) else ("cut", "", 0, 0)
+        out.append((a_in if mode_in == "xfade" else 0, b_out if mode_out == "xfade" else 0))
+    return out
+
+
 # --------------------------------------------------------------------------- compile
 
 
 def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
                         crf: int | None = None, audio_bitrate: str | None = None,
                         codec: str | None = None, bitrate: str | None = None,
-                        encoder: str | None = None, loudness_gain_db: float | None = None,
+                        encoder: str | None = None,
+                        loudness_gain_db: float | str | None = None,
                         unsafe_seek: Sequence[str] = (), decoder_threads: int | None = None,
-                        reader: str = "input", start_offsets: Mapping[str, float] | None = None,
-                        rotations: Mapping[str, int] | None = None,
                         extra_video: Sequence[str] = (), extra_audio_input: str | None = None,
                         audio_only: bool = False, streams: str = "av",
                         caps: Capabilities | None = None) -> RenderCommand:
@@ -317,24 +362,17 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
     encoder : str, optional
         ffmpeg encoder name to use instead of the codec's software encoder (a hardware
         encoder the render step found working).
-    loudness_gain_db : float, optional
+    loudness_gain_db : float or GAIN_SLOT, optional
         Gain that brings the mix to ``edl.mix.loudness_lufs`` (measured by the render
-        step); None with a loudness target: single-pass ``loudnorm``.
+        step); None with a loudness target: single-pass ``loudnorm``;
+        :data:`~editspec.backends.ffmpeg.audio.GAIN_SLOT`: a slot that
+        :meth:`RenderCommand.with_gain` fills in once the gain is measured.
     unsafe_seek : sequence of str
         Clips whose keyframe seek decodes broken frames: read from their start.
     decoder_threads : int, optional
         Threads of each event's decoder; default 2, or 1 above 16 events (every input
-        decodes ahead, so memory grows with events x threads).
-    reader : str
-        ``input`` (default): one ffmpeg input per event (``-ss S -noaccurate_seek -i``),
-        each decoding ahead in its own thread; ``movie``: a ``movie`` source inside the
-        graph per event, decoded in the graph's thread (measured slower, and no smaller).
-    start_offsets : mapping of str to float, optional
-        Container start time of each clip (s): ``movie`` sees raw timestamps, while
-        EDL source times count from the clip's start as ffmpeg inputs do.
-    rotations : mapping of str to int, optional
-        Clockwise display rotation of phone clips (90, 180, 270): ``movie`` does not
-        autorotate as ffmpeg inputs do.
+        decodes ahead, so memory grows with events x threads). Each event is one ffmpeg
+        input (``-ss S -noaccurate_seek -i``), decoding ahead in its own threads.
     extra_video : sequence of str
         Filters appended to the picture (the preview's cut flashes).
     extra_audio_input : str, optional
@@ -363,14 +401,11 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
     from editspec.edl import check_edl
 
     check_edl(edl)
-    if reader not in ("movie", "input"):
-        raise BackendError(f"reader {reader!r} is not movie or input")
     if streams not in ("av", "v", "a"):
         raise BackendError(f"streams {streams!r} is not av, v or a")
     if streams == "a":
         audio_only = True
     caps = caps or NEWEST
-    start_offsets = start_offsets or {}
     if decoder_threads is None:
         decoder_threads = 2 if len(edl.events) <= DECODER_THREADS_UP_TO else 1
     w, h = edl.size
@@ -381,33 +416,20 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
     total = edl.duration_frames
     duration = Fraction(total) / fps
     dur = num(duration)
-    inputs = _Inputs()
+    inputs = Inputs()
     g = Graph()
     events = edl.events
+    trans = _transitions(events)  # (mode, name, before, after) into each event
+    handles = _handles(edl, trans)
+    seek_at = _seek_points(edl, handles, unsafe_seek)
 
-    # transitions: (mode, name, before, after) into each event
-    trans: list[tuple[str, str, int, int]] = []
-    for k, ev in enumerate(events):
-        t = ev.transition
-        if k == 0 or t is None or t.frames <= 0:
-            trans.append(("cut", "", 0, 0))
-            continue
-        mode, name = _transition_kind(t.kind)
-        before, after = _split_transition(t.frames)
-        if before > events[k - 1].frames - trans[k - 1][3] or after > ev.frames:
-            raise BackendError(f"transition into event {k} ({t.frames} frames) is longer than "
-                               f"its neighbouring shots allow")
-        trans.append((mode, name, before, after))
-
-    seeks: list[tuple[str, float]] = []
     audio_events: list[tuple[Event, int, float]] = []
     pieces: list[str] = []
     tail_prev: str | None = None
     for k, ev in enumerate(events):
-        mode_in, name_in, a_in, b_in = trans[k]
-        mode_out, _, a_out, b_out = trans[k + 1] if k + 1 < len(events) else ("cut", "", 0, 0)
-        pre = a_in if mode_in == "xfade" else 0
-        post = b_out if mode_out == "xfade" else 0
+        mode_in, name_in, _, b_in = trans[k]
+        mode_out, _, a_out, _ = trans[k + 1] if k + 1 < len(events) else ("cut", "", 0, 0)
+        pre, post = handles[k]
         fades = []
         if mode_in == "fade" and b_in:
             colour = FADE_TRANSITIONS[ev.transition.kind]  # type: ignore[union-attr]
@@ -416,36 +438,24 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
             colour = FADE_TRANSITIONS[events[k + 1].transition.kind]  # type: ignore[union-attr]
             fades.append(filter_text("fade", t="out", s=pre + ev.frames - a_out, n=a_out,
                                      color=colour))
-        src_start = min(source_time(ev, -pre, fps), ev.src_in)
         src_end = max(source_time(ev, ev.frames + post, fps), ev.src_out)
-        seek = 0.0 if ev.clip in unsafe_seek else max(0.0, src_start)
+        seek = seek_at[k]
         # -t with -noaccurate_seek counts from the keyframe decoding starts at, which
         # may be long before the seek point: bound by the source end from time 0
         span = num(src_end + 1.0)
         use_audio = ev.audio.use
         if audio_only and not use_audio:
             continue
-        seeks.append((ev.clip, seek))
         in_args = ["-threads", str(decoder_threads)]
         if seek > 0:
             in_args += ["-ss", num(seek), "-noaccurate_seek"]
-        idx = -1
-        if use_audio or reader == "input":
-            idx = inputs.add(*in_args, "-t", span, "-i", ev.clip)
+        idx = inputs.add(*in_args, "-t", span, "-i", ev.clip)
         if use_audio:
             audio_events.append((ev, idx, seek))
         if audio_only:
             continue
         n = pre + ev.frames + post
-        if reader == "input":
-            source: tuple[list[str], list[str]] = ([f"{idx}:v:0"], [])
-            t0 = seek
-        else:  # decoded on demand inside the graph: only the playing segment decodes
-            source = ([], [filter_text("movie", filename=ev.clip, seek_point=num(seek),
-                                       dec_threads=decoder_threads),
-                           *ROTATE.get((rotations or {}).get(ev.clip, 0), [])])
-            t0 = -float(start_offsets.get(ev.clip, 0.0))
-        label = _event_chain(g, edl, ev, source, t0, pre, post, fades)
+        label = _event_chain(g, edl, ev, ([f"{idx}:v:0"], []), seek, pre, post, fades)
         head = pre + b_in if mode_in == "xfade" else 0
         tail = a_out + post if mode_out == "xfade" else 0
         outs = []
@@ -497,11 +507,11 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
     if streams == "a":
         args += ["-map", f"[{aout}]", "-vn", *audio_codec_args(edl, output, audio_bitrate),
                  "-t", dur, output]
-        return RenderCommand(args, graph, 0, tuple(seeks), binary)
+        return RenderCommand(args, graph, 0, binary)
     if audio_only:
         args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *inputs.args,
                 "-filter_complex", graph, "-map", f"[{aout}]", "-f", "null", "-"]
-        return RenderCommand(args, graph, 0, tuple(seeks), binary)
+        return RenderCommand(args, graph, 0, binary)
     args += ["-map", "[vout]", *(["-map", f"[{aout}]"] if aout else []),
              *encoder_args(edl, output, preset, crf, codec, bitrate, encoder),
              "-r", rate, *caps.fps_mode_args("cfr"),
@@ -510,10 +520,10 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
     if output.lower().endswith((".mp4", ".mov", ".m4v")):
         args += ["-movflags", "+faststart"]
     args.append(output)
-    return RenderCommand(args, graph, total, tuple(seeks), binary)
+    return RenderCommand(args, graph, total, binary)
 
 
-def _overlays(g: Graph, edl: EDL, inputs: _Inputs, label: str) -> str:
+def _overlays(g: Graph, edl: EDL, inputs: Inputs, label: str) -> str:
     """Composite titles (drawn once to PNG by :mod:`editspec.text`) and images, in order."""
     from editspec.text.raster import render_title_png
 

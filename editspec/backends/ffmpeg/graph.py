@@ -75,6 +75,22 @@ def _str(value: object) -> str:
 
 
 @dataclass(slots=True)
+class Inputs:
+    """The ``-i`` inputs of a command, in order: each :meth:`add` returns its index."""
+
+    args: list[str] = field(default_factory=list)
+    """The input arguments (``-ss S -t T -i FILE`` ...)."""
+    count: int = 0
+    """Inputs added so far."""
+
+    def add(self, *args: str) -> int:
+        """Append one input's arguments (ending in ``-i FILE``); return its index."""
+        self.args += list(args)
+        self.count += 1
+        return self.count - 1
+
+
+@dataclass(slots=True)
 class Chain:
     """Filters in a row, from labelled input pads to labelled output pads."""
 

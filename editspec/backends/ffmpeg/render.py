@@ -1,11 +1,13 @@
 """Run a compiled render: checks, loudness pass, progress with ETA, clean interrupts.
 
-Before the one encoding pass :func:`write` checks what the pure compile step cannot:
-that the clips exist, that a keyframe seek into each clip decodes cleanly (some H.264
-4:4:4 files decode green garbage from a mid-file keyframe; those are read from their
-start), that the encoder exists (a hardware encoder that fails falls back to software
-with a warning), and, with a loudness target, measures the mix (sound only, no
-picture) so the render applies one exact gain. The graph is compiled for the ffmpeg
+Before the one encoding pass :func:`write` gathers what the pure compile step cannot
+know into one :class:`RenderFacts`: that the clips exist, that a keyframe seek into each
+clip decodes cleanly (some H.264 4:4:4 files decode green garbage from a mid-file
+keyframe; those are read from their start), that the encoder exists (a hardware encoder
+that fails falls back to software with a warning). The graph is then compiled once,
+its loudness gain a slot; with a loudness target the mix is measured (sound only, no
+picture; one measurement command run once per pass) and the gain filled in, so the
+render applies one exact gain. The graph is compiled for the ffmpeg
 binary that will run it (:mod:`editspec.ffcaps`): when the chosen one lacks a filter,
 option or encoder this render needs, the bundled one runs it instead (or, for an
 explicit ``EDITSPEC_FFMPEG``, a one-line :class:`~editspec.errors.ToolError` names
@@ -30,12 +32,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from editspec.backends.ffmpeg.compile import RenderCommand, compile_filtergraph
+from editspec.backends.ffmpeg.audio import GAIN_SLOT
+from editspec.backends.ffmpeg.compile import RenderCommand, compile_filtergraph, seek_points
 from editspec.backends.ffmpeg.encode import VIDEO_CODECS
 from editspec.backends.ffmpeg.graph import filter_text
 from editspec.edl import EDL, Encode, TextOverlay
 from editspec.errors import BackendError
-from editspec.ffcaps import Capabilities, command_needs
+from editspec.ffcaps import Capabilities, Need, command_needs
 
 log = logging.getLogger(__name__)
 
@@ -76,57 +79,29 @@ def _seek_breaks(path: str, seek: float, mtime: float) -> bool:
     return proc.returncode != 0 or bool(proc.stderr.strip())
 
 
-@functools.cache
-def _header(path: str, mtime: float) -> tuple[float, int]:
-    """(container start time in s, clockwise display rotation in degrees) of a clip."""
-    from editspec.media import ffmpeg_exe
-
-    text = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path],
-                          capture_output=True, text=True, errors="replace").stderr
-    m = re.search(r"Duration:.*?start:\s*(-?[\d.]+)", text)
-    r = re.search(r"rotation of (-?[\d.]+) degrees", text)
-    return (float(m.group(1)) if m else 0.0,
-            round(-float(r.group(1))) % 360 if r else 0)
-
-
-def clip_facts(edl: EDL) -> tuple[dict[str, float], dict[str, int]]:
-    """Container start time and display rotation of every clip of the EDL (header only)."""
-    facts = {c: _header(c, os.path.getmtime(c)) for c in sorted({e.clip for e in edl.events})}
-    return ({c: f[0] for c, f in facts.items()}, {c: f[1] for c, f in facts.items() if f[1]})
-
-
 def unsafe_seek_clips(edl: EDL) -> list[str]:
     """Return the clips whose keyframe seek decodes broken frames (read from the start).
 
-    Each clip is checked once, at the deepest seek point the EDL needs: three frames
-    are decoded from there and any decoder error marks it.
+    Each clip is checked once, at the deepest seek point the EDL needs
+    (:func:`~editspec.backends.ffmpeg.compile.seek_points`, no graph compiled): three
+    frames are decoded from there and any decoder error marks it.
     """
     deepest: dict[str, float] = {}
-    for clip, seek in compile_filtergraph(edl, "-", loudness_gain_db=0.0).seeks:
+    for ev, seek in zip(edl.events, seek_points(edl), strict=True):
         if seek > 0:
-            deepest[clip] = max(seek, deepest.get(clip, 0.0))
+            deepest[ev.clip] = max(seek, deepest.get(ev.clip, 0.0))
     bad = [c for c, s in sorted(deepest.items()) if _seek_breaks(c, s, os.path.getmtime(c))]
     for c in bad:
         log.info("%s: keyframe seek decodes broken frames; decoding it from the start", c)
     return bad
 
 
-def measure_loudness(edl: EDL, unsafe_seek: list[str] | None = None,
-                     extra_audio_input: str | None = None,
-                     gain_db: float | None = None, caps: Capabilities | None = None
-                     ) -> float | None:
-    """Return the integrated loudness (LUFS) of the EDL's mix (sound only, no picture).
+def measure_loudness(cmd: RenderCommand, caps: Capabilities) -> float | None:
+    """Run a sound-only measurement command; return the mix's integrated loudness (LUFS).
 
-    With ``gain_db`` the mix is measured after that gain and the peak limiter, as the
-    render applies them. Returns None when the mix is silent. ``caps``: the binary
-    to run (default: the chosen one).
+    ``cmd`` is compiled with ``audio_only=True`` (``ebur128`` into the null muxer), its
+    gain filled in. Returns None when the mix is silent.
     """
-    from editspec.media import ffmpeg_caps
-
-    caps = caps or ffmpeg_caps()
-    cmd = compile_filtergraph(edl, "-", audio_only=True, unsafe_seek=unsafe_seek or (),
-                              extra_audio_input=extra_audio_input, loudness_gain_db=gain_db,
-                              caps=caps)
     with script_argv(cmd.argv, cmd.filtergraph, caps) as argv:
         proc = subprocess.run([caps.path, *argv], capture_output=True, text=True,
                               errors="replace")
@@ -138,6 +113,22 @@ def measure_loudness(edl: EDL, unsafe_seek: list[str] | None = None,
         return None
     value = float(matches[-1])
     return None if value <= -69.0 else value
+
+
+def loudness_gain(target: float, sound: RenderCommand, caps: Capabilities) -> float:
+    """The gain (dB) that brings the mix to ``target`` LUFS after the peak limiter.
+
+    ``sound`` is the measurement command with its gain slot; it is run with 0 dB, then
+    with each corrected gain (the limiter takes some loudness back), at most
+    :data:`LOUDNESS_PASSES` times, until the mix is within 0.2 LU of the target.
+    """
+    gain = 0.0
+    for _ in range(LOUDNESS_PASSES):
+        measured = measure_loudness(sound.with_gain(gain), caps)
+        if measured is None or abs(target - measured) < 0.2:
+            break
+        gain = max(-40.0, min(40.0, gain + target - measured))
+    return gain
 
 
 def _pick_encoder(enc: Encode) -> str | None:
@@ -156,23 +147,46 @@ def _pick_encoder(enc: Encode) -> str | None:
     return None  # a software encoder the binary lacks: the needs check names it
 
 
-def prepare(edl: EDL, path: str, *, extra_audio_input: str | None = None,
-            **options: object) -> RenderCommand:
-    """Run the checks and the loudness pass; return the compiled render into ``path``.
+@dataclasses.dataclass(frozen=True, slots=True)
+class RenderFacts:
+    """What a render knows beyond the EDL: gathered first, then the graph is compiled once.
+
+    :func:`gather_facts` fills the clip facts (every input exists, clips whose sound is
+    used have a sound stream, clips whose keyframe seek is unsafe) and the encoder;
+    :func:`prepare` adds the binary that runs the render and the measured loudness gain.
+    """
+
+    codec: str
+    """The EDL's codec, or the caller's override."""
+    encoder: str | None
+    """A hardware (or substitute) encoder to use, None for the codec's software one."""
+    unsafe_seek: tuple[str, ...]
+    """Clips read from their start (a keyframe seek into them decodes broken frames)."""
+    options: dict[str, object]
+    """The caller's compile options (``preset``, ``crf``, ``decoder_threads`` ...)."""
+    caps: Capabilities | None = None
+    """The ffmpeg binary that runs the render (None until :func:`prepare` picks it)."""
+    loudness_gain_db: float | None = None
+    """The measured gain to the EDL's loudness target (None: no target)."""
+
+    def compile_options(self, **overrides: object) -> dict[str, object]:
+        """Keyword arguments of :func:`~editspec.backends.ffmpeg.compile.compile_filtergraph`."""
+        return {"codec": self.codec, "encoder": self.encoder,
+                "unsafe_seek": list(self.unsafe_seek), **self.options,
+                "loudness_gain_db": self.loudness_gain_db, "caps": self.caps, **overrides}
+
+
+def gather_facts(edl: EDL, options: dict[str, object]) -> RenderFacts:
+    """Check the inputs and pick the encoder (probes and seek checks; no graph compiled).
 
     Raises
     ------
     BackendError
-        When a clip, the music or an overlay image is missing, or the codec is absent.
+        When a clip, the music or an overlay image is missing, a clip whose sound is
+        used has none, or the codec is absent.
     """
-    settings = _settings(edl, extra_audio_input, options)
-    return compile_filtergraph(edl, path, extra_audio_input=extra_audio_input,  # type: ignore[arg-type]
-                               **settings)
+    from editspec.edl import check_edl
 
-
-def _settings(edl: EDL, extra_audio_input: str | None, options: dict[str, object]
-              ) -> dict[str, object]:
-    """Check the inputs, pick the encoder, measure loudness: the compile options."""
     missing = [ev.clip for ev in edl.events if not os.path.isfile(ev.clip)]
     if missing:
         raise BackendError(f"clip {missing[0]} does not exist")
@@ -192,46 +206,62 @@ def _settings(edl: EDL, extra_audio_input: str | None, options: dict[str, object
     codec = options.pop("codec", None)
     enc = edl.encode if codec is None else dataclasses.replace(edl.encode, codec=str(codec))
     encoder = options.pop("encoder", None) or _pick_encoder(enc)
-    unsafe = unsafe_seek_clips(edl)
-    starts, rotations = clip_facts(edl)
-    target = edl.mix.loudness_lufs
-    settings = {"codec": enc.codec, "encoder": encoder, "unsafe_seek": unsafe,
-                "start_offsets": starts, "rotations": rotations, **options}
-    caps = binary_for(edl, settings, extra_audio_input)
-    gain = None
-    if target is not None:
-        gain = 0.0
-        # the peak limiter takes some loudness back: measure again with the gain applied
-        for _ in range(LOUDNESS_PASSES):
-            measured = measure_loudness(edl, unsafe, extra_audio_input, gain, caps)
-            if measured is None or abs(target - measured) < 0.2:
-                break
-            gain = max(-40.0, min(40.0, gain + target - measured))
-    return {**settings, "loudness_gain_db": gain, "caps": caps}
+    check_edl(edl)
+    return RenderFacts(enc.codec, encoder, tuple(unsafe_seek_clips(edl)), options)  # type: ignore[arg-type]
 
 
-def binary_for(edl: EDL, settings: dict[str, object], extra_audio_input: str | None = None
-               ) -> Capabilities:
-    """Return the ffmpeg binary (its capabilities) that can run this render.
+def prepare(edl: EDL, path: str, *, extra_audio_input: str | None = None,
+            **options: object) -> RenderCommand:
+    """Run the checks and the loudness passes; return the compiled render into ``path``.
 
-    The render is compiled for the chosen binary (with its adaptations) and every
-    filter, option, named value, encoder and command-line option it uses is checked
-    against what that binary has; when something is missing the bundled binary is
-    used instead, or a :class:`~editspec.errors.ToolError` names it.
+    Raises
+    ------
+    BackendError
+        When a clip, the music or an overlay image is missing, or the codec is absent.
+    """
+    return _prepare(edl, path, extra_audio_input, options)[0]
+
+
+def _prepare(edl: EDL, path: str, extra_audio_input: str | None, options: dict[str, object]
+             ) -> tuple[RenderCommand, RenderFacts]:
+    """Gather the facts, compile the render once (its loudness gain a slot), pick the
+    binary from what the command needs, measure the gain, fill it in.
+
+    The graph is compiled for the chosen binary; only when that binary lacks something
+    the command needs and the bundled one runs it instead is it compiled again, for
+    that binary. The sound-only measurement command is compiled once and run with each
+    gain of the loudness passes.
     """
     from editspec.media import ffmpeg_caps, ffmpeg_for
 
-    caps = ffmpeg_caps()
-    gain = 0.0 if edl.mix.loudness_lufs is not None else None
-    opts = {k: v for k, v in settings.items() if k != "caps"}
-    cmd = compile_filtergraph(edl, "out.mp4", extra_audio_input=extra_audio_input,  # type: ignore[arg-type]
-                              loudness_gain_db=gain, caps=caps, **opts)
-    needs = command_needs(cmd.argv, cmd.filtergraph)
-    if gain is not None:
-        m = compile_filtergraph(edl, "-", audio_only=True, extra_audio_input=extra_audio_input,
-                                caps=caps)
-        needs |= command_needs(m.argv, m.filtergraph)
-    return ffmpeg_for(needs, "this render")
+    facts = gather_facts(edl, options)
+    target = edl.mix.loudness_lufs
+    slot = GAIN_SLOT if target is not None else None
+
+    def compiled(caps: Capabilities) -> tuple[RenderCommand, RenderCommand | None]:
+        render = compile_filtergraph(edl, path, extra_audio_input=extra_audio_input,  # type: ignore[arg-type]
+                                     **facts.compile_options(loudness_gain_db=slot, caps=caps))
+        sound = None if target is None else compile_filtergraph(
+            edl, "-", audio_only=True, unsafe_seek=facts.unsafe_seek,
+            extra_audio_input=extra_audio_input, loudness_gain_db=GAIN_SLOT, caps=caps)
+        return render, sound
+
+    chosen = ffmpeg_caps()
+    render, sound = compiled(chosen)
+    needs = _needs(render)
+    if sound is not None:
+        needs |= _needs(sound)
+    caps = ffmpeg_for(needs, "this render")
+    if caps != chosen:  # the bundled binary runs it: the graph adapts to that binary
+        render, sound = compiled(caps)
+    gain = None if target is None or sound is None else loudness_gain(target, sound, caps)
+    return render.with_gain(gain), dataclasses.replace(facts, caps=caps, loudness_gain_db=gain)
+
+
+def _needs(cmd: RenderCommand) -> set[Need]:
+    """What a command asks of the binary (its gain slot filled with 0 dB)."""
+    filled = cmd.with_gain(0.0)
+    return command_needs(filled.argv, filled.filtergraph)
 
 
 def write(edl: EDL, path: str, *, progress: bool = True,
@@ -284,12 +314,12 @@ def _write_segments(edl: EDL, path: str, tmp: str, ranges: list[tuple[int, int]]
     """Render the sound, then the picture segment by segment; join them into ``tmp``."""
     from editspec.backends.ffmpeg import segments
 
-    settings = _settings(edl, None, options)
+    _, facts = _prepare(edl, tmp, None, options)
     log.info("%s: %d events rendered in %d segments", path, len(edl.events), len(ranges))
     bar = _bar(edl.duration_frames) if progress else None
     try:
         with segments.segment_folder(os.path.dirname(os.path.abspath(tmp))) as td:
-            passes = segments.compile_segments(edl, tmp, td, ranges, **settings)
+            passes = segments.compile_segments(edl, tmp, td, ranges, **facts.compile_options())
             run(passes.sound, path, progress=False)
             done = 0
             for part in passes.parts:
