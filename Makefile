@@ -31,6 +31,7 @@ test: $(STAMP) system-deps
 # bundled one. Without apt (or without root) they are skipped, loudly.
 SYSTEM_FFMPEG_TESTS := tests/e2e/test_render.py tests/e2e/test_render_cli.py \
 	tests/e2e/test_render_defects.py tests/e2e/test_demo_render.py tests/e2e/test_interchange.py \
+	tests/e2e/test_titles.py \
 	tests/unit/test_export.py tests/unit/test_ffmpeg_compile.py
 test-system-ffmpeg: $(STAMP)
 	@if ! dpkg -S /usr/bin/ffmpeg >/dev/null 2>&1; then \

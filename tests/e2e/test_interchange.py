@@ -294,11 +294,12 @@ def test_render_of_the_exported_otio_draws_what_the_edl_draws(tmp_path, small_cl
     a, b, c = (decode_rgb(p).astype(int) for p in (direct, via_otio, bare))
     assert len(a) == len(b) == edl.duration_frames
     assert np.abs(a - b).mean(axis=(1, 2, 3)).max() < 1.0  # the same picture, frame by frame
-    # and that picture has the title where and when the EDL puts it (centre rows, 20..69)
+    # and that picture has the title where and when the EDL puts it (centre rows), on
+    # every frame 20..69 and on no other (ffmpeg 5.1 once dropped it from most of 20..39)
     title = np.abs(b - c)[:, 68:92, 20:70].mean(axis=(1, 2, 3))
-    assert title[25:65].min() > 20, title
+    assert title[20:70].min() > 20, title
     # outside the title only encoder noise (the two renders differ by the logo too)
-    assert title[:15].max() < 15 and title[75:].max() < 15, title
+    assert title[:20].max() < 15 and title[70:].max() < 15, title
     logo = np.abs(b - c)[:, 5:25, 55:85].mean(axis=(1, 2, 3))
     assert logo.min() > 20, logo
 

@@ -162,8 +162,10 @@ def test_overlays_zoom_audio_and_encoder_settings():
     # the title is a drawn PNG input, composited over frames 0..29: no text in the graph
     title = [a for a in cmd.argv if a.endswith(".png")]
     assert len(title) == 1 and "Hi" not in g and "drawtext" not in g
-    assert "loop=loop=29:size=1:start=0,settb=expr=1001/30000,setpts=N+0" in g  # 29.97 fps
-    assert "overlay=x=" in g and "enable=between(n\\,0\\,29)" in g
+    # timed by its stamps alone, half a frame early (1001/60000 s), then one transparent frame
+    assert ("loop=loop=29:size=1:start=0,tpad=stop=1:stop_mode=add:color=black@0,"
+            "settb=expr=1001/60000,setpts=max(2*(N+0)-1\\,0)") in g
+    assert "overlay=x=" in g and "enable=" not in g.split("overlay=x=")[1].split(";")[0]
     # frames 40..45: the last 6 of event 2 (from frame 30) and the first of event 3
     assert g.count("zoompan=") == 2 and "between(in\\,10\\,15)" in g
     assert "between(in\\,-5\\,0)" in g

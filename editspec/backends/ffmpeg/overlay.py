@@ -67,14 +67,26 @@ def title_filters(o: TextOverlay, fps: Fraction, *, alpha_out: bool = False) -> 
     """Return the chain that turns a title's still image into its frames on the output.
 
     The image is repeated by ``loop`` (one decoded frame, held in memory), stamped with
-    output frame numbers (``settb`` to one frame, ``setpts=N+rec_in``), faded in and
-    out on its alpha channel over the entrance and exit frames, and converted to the
-    render's limited-range YUV (kept RGBA with ``alpha_out``, for alpha clips).
+    the output frames it belongs to, faded in and out on its alpha channel over the
+    entrance and exit frames, and converted to the render's limited-range YUV (kept RGBA
+    with ``alpha_out``, for alpha clips).
+
+    The stamps alone time the title: its k-th frame is stamped half a frame before
+    output frame ``rec_in + k`` (``settb`` to half a frame, ``setpts=2*(N+rec_in)-1``),
+    so ``overlay`` pairs it with that frame even though the picture's own timestamps,
+    in microseconds after ``concat``, fall a fraction of a microsecond before the exact
+    frame time; before the first and after the last frame ``overlay`` has no title
+    frame and passes the picture through. One fully transparent frame follows the last
+    (``tpad``): ``overlay`` takes a stream's end one tick after its last frame, which
+    would otherwise come before output frame ``rec_out - 1``. No ``enable`` expression
+    is used: ffmpeg 5.1 evaluates it against the frame count of whichever input was read
+    last, so the title's own count switched it off on most of its first frames.
     """
     n = o.rec_out - o.rec_in
     chain = [filter_text("format", "rgba"), filter_text("loop", loop=n - 1, size=1, start=0),
-             filter_text("settb", expr=f"{fps.denominator}/{fps.numerator}"),
-             filter_text("setpts", f"N+{o.rec_in}")]
+             filter_text("tpad", stop=1, stop_mode="add", color="black@0"),
+             filter_text("settb", expr=f"{fps.denominator}/{2 * fps.numerator}"),
+             filter_text("setpts", f"max(2*(N+{o.rec_in})-1,0)")]
     enter, leave = _animation_frames(o)
     if enter:
         chain.append(filter_text("fade", t="in", s=0, n=enter, alpha=1))
@@ -127,8 +139,7 @@ def title_overlay_filter(o: TextOverlay, x: int, y: int, distance: int, *,
         if dy:
             ys.append(f"{-dy * distance}*{ease}")
     return filter_text("overlay", x="+".join(xs), y="+".join(ys), eof_action="pass",
-                       format="auto" if alpha_out else "yuv420",
-                       enable=enable_frames(o.rec_in, o.rec_out))
+                       format="auto" if alpha_out else "yuv420")
 
 
 def image_filters(o: ImageOverlay, width: int) -> list[str]:
