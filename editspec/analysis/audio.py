@@ -376,9 +376,29 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
     # from a frame before each beat to the end of its beat region (1 / observation_lambda
     # of the beat interval): the GRU's wide peaks put the region's start ~20 ms early
     lam = decode_kw.get("observation_lambda", 16.0)
-    ibi = float(np.median(np.diff(track.frames[keep]))) if len(keep) > 2 else FPS / 2
-    frames = bt.refine_beats(track.frames[keep], onset.astype(np.float64) + beat_act,
-                             radius=1, ahead=max(2, round(ibi / lam)))
+
+    def place(track: bt.BeatTrack, keep: np.ndarray, act: np.ndarray) -> np.ndarray:
+        ibi = float(np.median(np.diff(track.frames[keep]))) if len(keep) > 2 else FPS / 2
+        return bt.refine_beats(track.frames[keep], onset.astype(np.float64) + act,
+                               radius=1, ahead=max(2, round(ibi / lam)))
+
+    frames = place(track, keep, beat_act)
+    if acts is not None and len(keep) > 2:
+        # On-beat vs off-beat per 8 bars by the drums: where the snare sits on the decoded
+        # beats and the kick between them (a punk / skank beat read on its snare), the
+        # beat activation is delayed by half a beat there and decoded again, so the beats
+        # go to the kick (bt.offbeat_shift; models/MODEL_CARD.md, "Recorded music").
+        freqs = ft.mel_frequencies(ONSET_N_MELS)
+        kick = ft.onset_strength(onset_mel[freqs < 100.0])
+        snare = ft.onset_strength(onset_mel[(freqs >= 250.0) & (freqs < 2000.0)])
+        shift = bt.offbeat_shift(frames, kick, snare)
+        if shift.any():
+            beat_act = bt.delay(beat_act, shift)
+            down_act = beat_act * share
+            track = bt.decode_bar_pointer(beat_act - down_act, down_act, FPS,
+                                          meters=(track.beats_per_bar,), **decode_kw)
+            keep = bt.trim_silent_beats(track.frames, beat_act)
+            frames = place(track, keep, beat_act)
     is_down = track.is_downbeat[keep]
     beats = frames * HOP / SR
     downbeats = beats[is_down]

@@ -16,9 +16,8 @@ compete on likelihood.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -61,7 +60,7 @@ def estimate_tempo(onset: np.ndarray, fps: float = FPS, *, start_bpm: float = 12
     """
     x = onset.astype(np.float64) - onset.mean()
     n = len(x)
-    max_lag = min(n - 2, int(round(60.0 * fps / min_bpm)) * 2 + 2)
+    max_lag = min(n - 2, round(60.0 * fps / min_bpm) * 2 + 2)
     spec = np.fft.rfft(x, 2 * n)
     ac = np.fft.irfft(spec * np.conj(spec))[: max_lag + 2]
     ac /= ac[0] + 1e-12
@@ -88,7 +87,7 @@ def estimate_tempo(onset: np.ndarray, fps: float = FPS, *, start_bpm: float = 12
     bpm = float(np.clip(60.0 * fps / lag, min_bpm, max_bpm))
 
     def strength(k: float) -> float:
-        i = int(round(k))
+        i = round(k)
         return float(ac[i]) if 0 < i < len(ac) else -1.0
 
     half, double = strength(lag * 2), strength(lag / 2)
@@ -166,7 +165,8 @@ def tempo_intervals(fps: float = FPS, min_bpm: float = 55.0, max_bpm: float = 21
     """Return the beat intervals in frames of the tempo states (unique integers, log-spaced)."""
     lo = int(np.floor(60.0 * fps / max_bpm))
     hi = int(np.ceil(60.0 * fps / min_bpm))
-    return np.unique(np.round(np.exp(np.linspace(np.log(lo), np.log(hi), n_tempi))).astype(np.int64))
+    grid = np.exp(np.linspace(np.log(lo), np.log(hi), n_tempi))
+    return np.unique(np.round(grid).astype(np.int64))
 
 
 def tempo_transitions(intervals: np.ndarray, transition_lambda: float,
@@ -298,9 +298,63 @@ def refine_beats(frames: np.ndarray, activation: np.ndarray, radius: int = 2,
     return out
 
 
-def trim_silent_beats(frames: np.ndarray, activation: np.ndarray, level: float = 0.05) -> np.ndarray:
+def trim_silent_beats(frames: np.ndarray, activation: np.ndarray,
+                      level: float = 0.05) -> np.ndarray:
     """Return indices of beats between the first and last with activation above ``level``."""
     strong = np.flatnonzero(activation[frames] > level)
     if len(strong) == 0:
         return np.arange(0)
     return np.arange(strong[0], strong[-1] + 1)
+
+
+def offbeat_shift(frames: np.ndarray, kick: np.ndarray, snare: np.ndarray, *,
+                  block: int = 32, ratio: float = 1.2) -> np.ndarray:
+    """Return, per frame, by how many frames to delay the beat activation so that the
+    beats of blocks decoded on the off-beat move to the beat.
+
+    Drum-kit convention: the kick marks the beat. In a punk / skank beat the snare plays
+    between the kick's beats, and onset-driven trackers (and the network) lock to the
+    snare, half a beat early. Per block of ``block`` decoded beats (8 bars of 4/4), when
+    the kick band's onsets (maximum over ±2 frames) are ``ratio`` times stronger halfway
+    between the beats than on them, and the snare band's ``ratio`` times stronger on them
+    than between, the block's frames get half its beat interval; all others 0. Blocks of
+    a usual rock beat (kick and snare on the beats), of double kick drums (kick on both)
+    and without drums are left as they are.
+
+    Parameters
+    ----------
+    frames : np.ndarray [shape=(n_beats,)]
+        Decoded beats, (fractional) frames.
+    kick, snare : np.ndarray [shape=(n,)]
+        Onset envelopes of the bands below 100 Hz and of 250 Hz to 2 kHz.
+    block, ratio : int, float
+        Beats per block; how much stronger each cue must be.
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)], float
+        Delay per frame (0 almost everywhere on most songs).
+    """
+    from scipy.ndimage import maximum_filter1d
+
+    n = len(kick)
+    shift = np.zeros(n)
+    k = maximum_filter1d(kick.astype(np.float64), 5)
+    s = maximum_filter1d(snare.astype(np.float64), 5)
+    for i in range(0, len(frames) - 2, block):
+        g = np.asarray(frames[i: i + block + 1], dtype=np.float64)
+        if len(g) < 5:
+            break
+        on = np.clip(np.round(g[:-1]).astype(np.int64), 0, n - 1)
+        off = np.clip(np.round((g[:-1] + g[1:]) / 2).astype(np.int64), 0, n - 1)
+        if (k[off].mean() > ratio * k[on].mean() + 1e-12
+                and s[on].mean() > ratio * s[off].mean() + 1e-12):
+            shift[int(on[0]): round(g[-1])] = float(np.median(np.diff(g))) / 2
+    return shift
+
+
+def delay(x: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Return ``x`` with each frame ``t`` taken from ``t - shift[t]`` (rounded, clipped)."""
+    n = len(x)
+    idx = np.clip(np.arange(n) - np.round(shift[:n]).astype(np.int64), 0, n - 1)
+    return x[idx]

@@ -343,3 +343,45 @@ def test_refined_beats_reach_the_peak_inside_their_beat_region():
     frames = np.array([10, 42, 74])
     assert np.allclose(refine_beats(frames, act, radius=1, ahead=4), [13, 45, 77])
     assert np.allclose(refine_beats(frames, act, radius=2), [12, 44, 76])  # ±2 only
+
+
+def _drum_envelopes(n_beats: int, ibi: int, kick_at: float, snare_at: float,
+                    kick_both: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Kick and snare onset envelopes with pulses at a fraction of each beat interval, and
+    the beat grid (frames) a tracker that followed the snare would decode."""
+    n = (n_beats + 2) * ibi
+    kick, snare = np.zeros(n), np.zeros(n)
+    for k in range(1, n_beats + 1):
+        kick[k * ibi + int(kick_at * ibi)] = 1.0
+        if kick_both:
+            kick[k * ibi + int((kick_at + 0.5) % 1 * ibi)] = 1.0
+        snare[k * ibi + int(snare_at * ibi)] = 1.0
+    grid = np.arange(1, n_beats + 1) * ibi + snare_at * ibi
+    return kick, snare, grid
+
+
+def test_offbeat_shift_moves_a_skank_beat_to_the_kick():
+    from editspec.analysis.beats import delay, offbeat_shift
+
+    # decoded on the snare, the kick halfway between: every block is delayed half a beat
+    kick, snare, grid = _drum_envelopes(64, 30, kick_at=0.5, snare_at=0.0)
+    shift = offbeat_shift(grid, kick, snare)
+    assert np.all(shift[int(grid[0]): int(grid[-1])] == 15.0)
+    act = np.zeros_like(kick)
+    act[grid.astype(int)] = 1.0
+    moved = np.flatnonzero(delay(act, shift) > 0)
+    inside = moved[moved < grid[-1]]  # the last beat ends the last block
+    assert len(inside) == 63 and np.all(np.isin(inside, np.flatnonzero(kick)))
+
+
+@pytest.mark.parametrize("pattern", ["rock", "double kick", "no drums"])
+def test_offbeat_shift_leaves_other_beats_alone(pattern):
+    from editspec.analysis.beats import offbeat_shift
+
+    if pattern == "rock":  # kick and snare on the beats, decoded there
+        kick, snare, grid = _drum_envelopes(64, 30, kick_at=0.0, snare_at=0.0)
+    elif pattern == "double kick":  # kick on every half beat, snare on the beats
+        kick, snare, grid = _drum_envelopes(64, 30, kick_at=0.0, snare_at=0.0, kick_both=True)
+    else:
+        kick, snare, grid = np.zeros(66 * 30), np.zeros(66 * 30), np.arange(1, 65) * 30.0
+    assert not offbeat_shift(grid, kick, snare).any()
