@@ -130,7 +130,7 @@ def render_docs(schema: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Write (or with ``--check``, compare) ``docs/recipes.md``."""
     from editspec.fsutil import write_text_atomic
-    from editspec.recipe import recipe_schema
+    from editspec.recipe.source import recipe_schema
 
     p = argparse.ArgumentParser(prog="python -m editspec.recipe.docs")
     p.add_argument("-o", "--output", default=os.path.join("docs", "recipes.md"))

@@ -8,12 +8,14 @@ and units (``3 sec`` → ``3s``).
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from editspec.errors import RecipeError, RecipeErrors
+from editspec.hints import did_you_mean
+
+__all__ = ["did_you_mean", "errors_to_json", "format_errors", "suggest_measure", "suggest_time"]
 
 MAX_SHOWN = RecipeErrors.MAX_SHOWN
 
@@ -102,17 +104,6 @@ def errors_to_json(errors: RecipeErrors | Iterable[RecipeError]) -> list[dict[st
     errs = errors.errors if isinstance(errors, RecipeErrors) else list(errors)
     return [{"file": e.path, "line": e.line, "column": e.col, "code": e.code,
              "message": e.message, "hint": e.hint} for e in errs]
-
-
-# -- did-you-mean -------------------------------------------------------------------------
-
-def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
-    """Return the closest of ``choices`` to ``word`` (``None`` when nothing is close)."""
-    if not isinstance(word, str) or len(word) > 64:
-        return None
-    close = difflib.get_close_matches(word, [c for c in choices if len(c) <= 64], n=1,
-                                      cutoff=cutoff)
-    return close[0] if close else None
 
 
 _TIME_UNIT_FIX = {

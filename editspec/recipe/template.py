@@ -127,7 +127,7 @@ def _merge_kits(out: Expanded, path: str, base: str, roots: Sequence[str],
         err(f"brand kit {ref!r} does not exist", hint=f"paths are relative to {here}",
             code="missing-file")
         return
-    from editspec.recipe import parse_recipe_text, read_recipe_text, syntax_of
+    from editspec.recipe.source import parse_recipe_text, read_recipe_text, syntax_of
 
     try:
         kdata, kmarks = parse_recipe_text(read_recipe_text(kit), kit, syntax_of(kit))

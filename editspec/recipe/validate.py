@@ -32,7 +32,7 @@ def validate_schema(data: Any, marks: Marks) -> list[RecipeError]:
     """
     import jsonschema
 
-    from editspec.recipe import recipe_schema
+    from editspec.recipe.source import recipe_schema
 
     schema = recipe_schema()
     if not isinstance(data, dict):

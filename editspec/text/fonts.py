@@ -275,7 +275,7 @@ def resolve_font(name: str, weight: str | int | None = None, *, italic: bool = F
         pattern = name + (f":weight={w}" if w else "")
         found = _fc_match(pattern)
         return found.spec if found else builtin_font(w)
-    from editspec.recipe.report import did_you_mean
+    from editspec.hints import did_you_mean
 
     names = sorted({fam for f in faces for fam in f.families})
     close = did_you_mean(name, names)

@@ -22,12 +22,10 @@ _SPEC.loader.exec_module(imports)
 KNOWN_MODULE_CYCLES = [
     {"backends.alpha", "backends.interchange", "backends.otio"},
     {"model.fastnet", "model.infer"},
-    {"recipe", "recipe.compile", "recipe.template", "recipe.validate"},
 ]
 KNOWN_PACKAGE_CYCLES = [
     {"analysis", "model", "plot"},
     {"plan", "style"},
-    {"recipe", "text"},
 ]
 
 
