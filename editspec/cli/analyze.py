@@ -41,7 +41,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     result = analyze_audio(args.audio, tracker=args.tracker, use_cache=not args.no_cache)
     if args.plot:
-        from editspec.plot import plot_audio
+        from editspec.analysis.plot import plot_audio
 
         plot_audio(result, args.plot, decode_audio(args.audio))
         say(f"wrote {args.plot}")

@@ -24,7 +24,7 @@ KNOWN_MODULE_CYCLES = [
     {"model.fastnet", "model.infer"},
 ]
 KNOWN_PACKAGE_CYCLES = [
-    {"analysis", "model", "plot"},
+    {"analysis", "model"},
     {"plan", "style"},
 ]
 

@@ -27,9 +27,9 @@ def plot_shots(analysis: VideoAnalysis, path: str) -> None:
         PNG file to write.
     """
     from editspec.plot import COLORS as C
-    from editspec.plot import _pyplot
+    from editspec.plot import pyplot
 
-    plt = _pyplot()
+    plt = pyplot()
     tr = analysis.tracks
     fps = float(analysis.fps)
     n = analysis.n_frames
