@@ -303,40 +303,84 @@ def _describe_rule(rule: CutRule, k: int) -> str:
 
 def usable_segments(recipe: Recipe, clips: dict[str, Any]) -> dict[str, Any]:
     """Split every clip into usable segments: inside the pool's in/out range, between its
-    own shot boundaries, outside black, blurred or badly exposed stretches."""
+    own shot boundaries, outside black, blurred or badly exposed stretches and outside
+    frozen ones (a held first frame, a paused or still stretch: they never fill a shot
+    while other footage is usable)."""
     from editspec.assign import Segment
 
-    segments: list[Segment] = []
-    motions: list[float] = []
-    for pool in recipe.clips:
-        for path in pool.paths:
-            info = clips[path]
-            lo = pool.in_s or 0.0
-            hi = min(info.duration, pool.out_s) if pool.out_s is not None else info.duration
-            spans = getattr(info, "usable", None)
-            spans = [(float(a), float(b)) for a, b in spans] if spans is not None and len(spans) \
-                else [(0.0, info.duration)]
-            cuts = [float(c) for c in getattr(info, "cuts", [])]
-            shot_motion = list(getattr(info, "motion", [])) or [0.5]
-            bounds = [0.0, *cuts, info.duration]
-            for a, b in spans:
-                for s0, s1, m in zip(bounds[:-1], bounds[1:], shot_motion, strict=False):
-                    x0, x1 = max(a, s0, lo), min(b, s1, hi)
-                    if x1 - x0 > 0.05:
-                        segments.append(Segment(path, x0, x1, float(m), hero=pool.hero,
-                                                must=pool.must_include, weight=pool.weight))
-                        motions.append(float(m))
+    def split(skip_frozen: bool) -> list[Segment]:
+        segments: list[Segment] = []
+        for pool in recipe.clips:
+            for path in pool.paths:
+                info = clips[path]
+                lo = pool.in_s or 0.0
+                hi = min(info.duration, pool.out_s) if pool.out_s is not None else info.duration
+                spans = getattr(info, "usable", None)
+                spans = [(float(a), float(b)) for a, b in spans] \
+                    if spans is not None and len(spans) else [(0.0, info.duration)]
+                if skip_frozen:
+                    spans = _minus_frozen(spans, info)
+                cuts = [float(c) for c in getattr(info, "cuts", [])]
+                shot_motion = list(getattr(info, "motion", [])) or [0.5]
+                bounds = [0.0, *cuts, info.duration]
+                for a, b in spans:
+                    for s0, s1, m in zip(bounds[:-1], bounds[1:], shot_motion, strict=False):
+                        x0, x1 = max(a, s0, lo), min(b, s1, hi)
+                        if x1 - x0 > 0.05:
+                            segments.append(Segment(path, x0, x1, float(m), hero=pool.hero,
+                                                    must=pool.must_include, weight=pool.weight))
+        return segments
+
+    segments = split(True) or split(False)  # all of it frozen: a still is better than nothing
     if not segments:
         raise MediaError("the recipe's clips have no usable footage")
     # motion relative to the pool: 0..1 by rank is done in the assignment
     return {"segments": segments}
 
 
-def assign_footage(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: float,
-                   duration_frames: int, cuts: list[dict[str, Any]], segments: list[Any],
-                   rng: np.random.Generator) -> dict[str, Any]:
+def _minus_frozen(spans: list[tuple[float, float]], info: Any) -> list[tuple[float, float]]:
+    """``spans`` less the clip's frozen runs (from its moment analysis, if any)."""
+    mom = getattr(info, "moments", None)
+    if mom is None or not len(mom.frozen) or not mom.frozen.any():
+        return spans
+    from editspec.analysis.video.tracks import runs
+
+    fps = float(info.fps)
+    out = []
+    for a, b in spans:
+        cur = a
+        for f0, f1 in runs(np.asarray(mom.frozen, dtype=bool)):
+            t0, t1 = f0 / fps, f1 / fps
+            if t1 <= cur or t0 >= b:
+                continue
+            if t0 > cur:
+                out.append((cur, t0))
+            cur = max(cur, t1)
+        if b > cur:
+            out.append((cur, b))
+    return out
+
+
+def _moment_tracks(clips: dict[str, Any]) -> dict[str, Any]:
+    """The clips' moment tracks as the assignment reads them."""
+    from editspec.analysis.video.moments import LOOK_RATE
+    from editspec.assign import MomentTrack
+
+    out = {}
+    for path, info in clips.items():
+        mom = getattr(info, "moments", None)
+        if mom is not None and len(mom.score):
+            out[path] = MomentTrack(float(info.fps), mom.score, mom.activity, mom.look,
+                                    float(LOOK_RATE))
+    return out
+
+
+def assign_footage(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any], fps: Fraction,
+                   start_s: float, duration_frames: int, cuts: list[dict[str, Any]],
+                   segments: list[Any], rng: np.random.Generator) -> dict[str, Any]:
     """Fill every slot with a piece of a usable segment (no source frame twice unless the
-    pool is too small, which is logged)."""
+    pool is too small, which is logged): the clips' best moments, the strongest on the
+    most energetic music (:mod:`editspec.assign`). ``footage`` says, per slot, why."""
     from editspec.assign import Slot, assign_segments
 
     bounds = [0] + [c["frame"] for c in cuts] + [duration_frames]
@@ -356,7 +400,7 @@ def assign_footage(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s:
     try:
         chosen, reused = assign_segments(slots, segments, float(fps),
                                          match_motion=1.0 if recipe.energy.motion else 0.15,
-                                         rng=rng)
+                                         rng=rng, moments=_moment_tracks(clips))
     except ValueError as exc:
         raise MediaError(f"{exc}; add longer clips or cut more often") from None
     if reused:
@@ -373,7 +417,36 @@ def assign_footage(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s:
                             src_out=round(src_in + length, 6), rec_in=a, rec_out=b,
                             why=whys[k], speed=Speed(((0, speeds[k]),)),
                             audio=EventAudio(use=seg.clip in audio_clips)))
-    return {"events": tuple(events), "slots": slots, "reused": reused}
+    footage = {a: (ev.clip, ev.src_in, _footage_why(chosen[k], slots[k]))
+               for k, (a, ev) in enumerate(zip(bounds[:-1], events, strict=True))}
+    return {"events": tuple(events), "slots": slots, "reused": reused, "footage": footage}
+
+
+def _footage_why(a: Any, slot: Any) -> str:
+    """Why a slot shows its footage: the moment's score, its rank in its clip, its
+    activity against the music's energy."""
+    if a.reused:
+        return "reused footage (too few clips for the shots)"
+    if a.score is None:
+        return "no moment analysis: the clip's pieces in order"
+    rank = "the clip's best moment" if a.rank == 0 else f"its #{a.rank + 1} moment"
+    pace = "strong movement" if a.activity >= 0.6 else \
+        "some movement" if a.activity >= 0.3 else "steady"
+    return (f"moment {a.score:.2f}, {rank} of {a.of}; {pace} ({a.activity:.2f}) "
+            f"on energy {slot.energy:.2f}")
+
+
+def explain_footage(explain: list[dict[str, Any]],
+                    footage: dict[int, tuple[str, float, str]]) -> dict[str, Any]:
+    """Add to each explain row why its footage was chosen (``footage``; intro and outro
+    clips play as they are and get none)."""
+    rows = []
+    for r in explain:
+        got = footage.get(r["frame"])
+        if got is not None and got[0] == r["clip"] and got[1] == r["src_in"]:
+            r = {**r, "footage": got[2]}
+        rows.append(r)
+    return {"explain": rows}
 
 
 def reframe_events(recipe: Recipe, clips: dict[str, Any],
@@ -772,6 +845,7 @@ PASSES: tuple[Callable[..., dict[str, Any]], ...] = (
     place_overlays,
     musical_markers,
     explain_pace,
+    explain_footage,
 )
 
 
@@ -835,6 +909,8 @@ def format_explain(edl: EDL) -> str:
                      f"{r['energy']:6.2f} {sal:>5s}  "
                      f"{os.path.basename(r['clip'])[:24]:24s} {r['src_in']:7.2f}  "
                      f"{pace:15s} {rule}")
+        if r.get("footage"):
+            lines.append(f"{'':18s}footage: {r['footage']}")
     for w in edl.meta.get("warnings", []):
         lines.append(f"warning: {w}")
     return "\n".join(lines)

@@ -198,3 +198,22 @@ def fading_flash(path: str, frames: int = 100, at: int = 40) -> Truth:
     _run(["-f", "lavfi", "-i", _src(0, frames) + "," + boxes, *ENC, path])
     return Truth(FPS, frames, not_cuts=list(range(at, at + len(levels) + 1)))
 
+
+
+def dull_and_highlight(path: str) -> Truth:
+    """A held textured frame, black, a box moving fast over the texture, the held frame again.
+
+    Seconds at 25 fps: 0-2 the first frame of ``testsrc2`` held (frozen, dull), 2-3 black,
+    3-5 a white box crossing the same still texture (the highlight), 5-7 held again.
+    """
+    still = f"testsrc2=s={W}x{H}:r={FPS},trim=end_frame=1,tpad=stop_mode=clone:stop=49"
+    graph = (f"{still},format=yuv420p[a];"
+             f"color=c=black:s={W}x{H}:r={FPS}:d=1,format=yuv420p[b];"
+             f"{still},format=yuv420p[bg];"
+             f"color=c=white:s=24x24:r={FPS}:d=2[fg];"
+             f"[bg][fg]overlay=x='n*3':y='20+20*sin(n/4)',format=yuv420p[c];"
+             f"{still},format=yuv420p[d];"
+             "[a][b][c][d]concat=n=4:v=1:a=0[v]")
+    _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", graph, "-map", "[v]",
+          *ENC, path])
+    return Truth(FPS, 175, hard=[50, 75, 125])

@@ -27,10 +27,11 @@ from editspec.errors import MediaError
 
 if TYPE_CHECKING:
     from editspec.analysis.video.features import FrameFeatures
+    from editspec.analysis.video.moments import Moments
     from editspec.analysis.video.shots import ShotParams
     from editspec.analysis.video.tracks import Tracks
 
-ANALYZER_VERSION = "video-0.3"
+ANALYZER_VERSION = "video-0.4"
 TRACK_FPS = 10
 """Rate of the tracks in the JSON form, per second."""
 
@@ -131,6 +132,8 @@ class VideoAnalysis:
     """Per-frame tracks at ``fps`` (see :class:`~editspec.analysis.video.tracks.Tracks`)."""
     truncated: bool = False
     """True when the file broke off and was analyzed up to the break."""
+    moments: Moments | None = None
+    """Per-frame moment scores at ``fps`` (:class:`~editspec.analysis.video.moments.Moments`)."""
 
     @property
     def n_frames(self) -> int:
@@ -198,6 +201,7 @@ def _tracks_to_json(tracks: Tracks, fps: Fraction, rate: int) -> dict[str, Any]:
 
 def _analysis_from_features(path: str, info: VideoInfo, feat: FrameFeatures,
                             params: ShotParams) -> VideoAnalysis:
+    from editspec.analysis.video.moments import compute_moments
     from editspec.analysis.video.shots import detect_boundaries, is_black
     from editspec.analysis.video.tracks import compute_tracks, per_shot_mean, runs, usable_frames
 
@@ -214,7 +218,8 @@ def _analysis_from_features(path: str, info: VideoInfo, feat: FrameFeatures,
         shot_camera=per_shot_mean(speed, cf, skip_first=True),
         shot_shake=per_shot_mean(tr.shake, cf, skip_first=True),
         shot_local=per_shot_mean(tr.local, cf, skip_first=True),
-        usable=good.astype(np.float64) / float(fps), tracks=tr, truncated=feat.truncated)
+        usable=good.astype(np.float64) / float(fps), tracks=tr, truncated=feat.truncated,
+        moments=compute_moments(feat, tr, b.spans))
 
 
 _ARRAY_FIELDS = ("cuts", "motion", "frame_motion", "cut_frames", "cut_kinds", "transitions",
@@ -228,15 +233,21 @@ def _to_arrays(a: VideoAnalysis) -> dict[str, np.ndarray]:
     if a.tracks is not None:
         for f in dataclasses.fields(a.tracks):
             out["tracks." + f.name] = np.asarray(getattr(a.tracks, f.name))
+    if a.moments is not None:
+        for f in dataclasses.fields(a.moments):
+            out["moments." + f.name] = np.asarray(getattr(a.moments, f.name))
     return out
 
 
 def _from_arrays(path: str, info: VideoInfo, d: dict[str, np.ndarray]) -> VideoAnalysis:
+    from editspec.analysis.video.moments import Moments
     from editspec.analysis.video.tracks import Tracks
 
     tracks = Tracks(**{f.name: d["tracks." + f.name] for f in dataclasses.fields(Tracks)})
+    moments = Moments(**{f.name: d["moments." + f.name] for f in dataclasses.fields(Moments)})
     fps = Fraction(int(d["fps"][0]), int(d["fps"][1]))
     return VideoAnalysis(path=path, duration=info.duration, fps=fps, tracks=tracks,
+                         moments=moments,
                          truncated=bool(d["truncated"]), **{k: d[k] for k in _ARRAY_FIELDS})
 
 
