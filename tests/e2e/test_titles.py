@@ -174,3 +174,36 @@ def test_entrance_fades_and_slides_on_the_beat_frames(tmp_path):
     assert abs(inks[5] - inks[4]) < 20 and abs(inks[6] - inks[4]) < 20
     assert tops[1] is not None and tops[1] > tops[4] and tops[4] == tops[6]
     assert inks[9] < inks[6]
+
+
+def test_box_outline_shadow_and_colour_are_drawn_as_asked(tmp_path):
+    boxed = TextOverlay("BOX", 0, 10, size=60, position="top", color="#ffff00", box="#0000ff",
+                        shadow="")
+    outlined = TextOverlay("LINE", 0, 10, size=60, position="bottom", color="#ffffff",
+                           outline="#ff0000", shadow="")
+    shadowed = TextOverlay("DARK", 0, 10, size=60, position="center", color="#ffffff",
+                           shadow="#000000")
+    _, out = _render(tmp_path, [boxed, outlined, shadowed], 320, 320)
+    f = _frame(out, 5, 320, 320)
+    r, g, b = f[..., 0], f[..., 1], f[..., 2]
+    top, mid, bottom = slice(0, 107), slice(107, 213), slice(213, 320)
+    blue = (b > 180) & (r < 80) & (g < 80)
+    yellow = (r > 180) & (g > 180) & (b < 80)
+    red = (r > 180) & (g < 80) & (b < 80)
+    white = f.min(axis=2) > 200
+    dark = f.max(axis=2) < 60
+    # the top title: yellow letters on a blue box, nothing of the others
+    assert blue[top].sum() > 2000 and yellow[top].sum() > 300
+    # (white only where 4:2:0 chroma averages a yellow edge with the blue)
+    assert red[top].sum() == 0 and white[top].sum() < yellow[top].sum() / 4
+    # the bottom one: white letters ringed in red, no box and no shadow
+    assert red[bottom].sum() > 300 and white[bottom].sum() > 300
+    assert blue[bottom].sum() == 0 and dark[bottom].sum() < 20
+    ys = np.nonzero(white[bottom])[0]
+    ry = np.nonzero(red[bottom])[0]
+    assert ry.min() < ys.min() and ry.max() > ys.max()  # the ring around the letters
+    # the centre one: white letters with a black shadow below and to the right of them
+    assert white[mid].sum() > 300 and dark[mid].sum() > 300 and red[mid].sum() == 0
+    w, d = white[mid], dark[mid]  # dark 3 px below-right of a letter pixel, not above-left
+    below_right, above_left = (w[:-3, :-3] & d[3:, 3:]).sum(), (w[3:, 3:] & d[:-3, :-3]).sum()
+    assert below_right > 3 * above_left + 50, (below_right, above_left)

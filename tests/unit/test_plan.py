@@ -206,6 +206,27 @@ def test_overlays_by_time_and_by_section_and_source_audio():
     assert all(e.audio.use for e in edl.events)
 
 
+def test_title_entrances_and_exits_last_their_musical_length_at_the_tempo():
+    from editspec.ir import Overlay, TextStyle
+
+    def placed(tempo, length, fps=Fraction(FPS)):
+        style = TextStyle(enter="slide-up", exit="fade", animation_length=length)
+        recipe = dataclasses.replace(_recipe(duration=20.0, fps=fps), overlays=(
+            Overlay("text", text="Hi", start_s=1.0, end_s=5.0, style=style),
+            Overlay("text", text="Still", start_s=1.0, end_s=5.0)))
+        return plan_edit(recipe, _audio(tempo=tempo), _clips()).overlays
+
+    moving, still = placed(120.0, None)  # one beat by default: 0.5 s at 120 BPM
+    assert (moving.enter, moving.enter_frames, moving.exit, moving.exit_frames) == \
+        ("slide-up", 15, "fade", 15)
+    assert (still.enter, still.enter_frames, still.exit, still.exit_frames) == \
+        ("none", 0, "none", 0)
+    assert placed(90.0, (2.0, "beat"))[0].enter_frames == 40  # 2 x 0.667 s
+    assert placed(120.0, (1.0, "bar"))[0].exit_frames == 60  # 4 beats of 0.5 s
+    assert placed(120.0, (0.25, "s"))[0].enter_frames == 8  # seconds, not beats: 7.5 -> 8
+    assert placed(120.0, None, Fraction(30000, 1001))[0].enter_frames == 15  # 14.99
+
+
 def test_reframe_follows_the_subject_track():
     class Tracks:
         centre = np.column_stack([np.linspace(0.2, 0.8, 900), np.full(900, 0.5)])
