@@ -430,14 +430,6 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         mode_in, name_in, _, b_in = trans[k]
         mode_out, _, a_out, _ = trans[k + 1] if k + 1 < len(events) else ("cut", "", 0, 0)
         pre, post = handles[k]
-        fades = []
-        if mode_in == "fade" and b_in:
-            colour = FADE_TRANSITIONS[ev.transition.kind]  # type: ignore[union-attr]
-            fades.append(filter_text("fade", t="in", s=0, n=b_in, color=colour))
-        if mode_out == "fade" and a_out:
-            colour = FADE_TRANSITIONS[events[k + 1].transition.kind]  # type: ignore[union-attr]
-            fades.append(filter_text("fade", t="out", s=pre + ev.frames - a_out, n=a_out,
-                                     color=colour))
         src_end = max(source_time(ev, ev.frames + post, fps), ev.src_out)
         seek = seek_at[k]
         # -t with -noaccurate_seek counts from the keyframe decoding starts at, which
@@ -454,28 +446,11 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
             audio_events.append((ev, idx, seek))
         if audio_only:
             continue
-        n = pre + ev.frames + post
-        label = _event_chain(g, edl, ev, ([f"{idx}:v:0"], []), seek, pre, post, fades)
+        label = _event_chain(g, edl, ev, ([f"{idx}:v:0"], []), seek, pre, post,
+                             _fades(edl, k, trans, pre))
         head = pre + b_in if mode_in == "xfade" else 0
         tail = a_out + post if mode_out == "xfade" else 0
-        outs = []
-        if head:
-            outs.append(("head", 0, head))
-        if n - head - tail > 0:
-            outs.append(("body", head, n - tail))
-        if tail:
-            outs.append(("tail", n - tail, n))
-        if len(outs) == 1 and outs[0][0] == "body":
-            parts = {"body": label}
-        else:
-            names = [g.label("p") for _ in outs]
-            g.add([label], [filter_text("split", len(outs))], names)
-            parts = {}
-            for (kind, s, e), nm in zip(outs, names, strict=True):
-                parts[kind] = g.add([nm], [filter_text("trim", start_frame=s, end_frame=e),
-                                           filter_text("setpts", "PTS-STARTPTS"),
-                                           *([filter_text("fps", rate)]
-                                             if caps.setpts_forgets_rate else [])])
+        parts = _split_parts(g, label, pre + ev.frames + post, head, tail, caps, rate)
         if "head" in parts:
             if tail_prev is None:
                 raise BackendError(f"transition into event {k} has no outgoing shot")
@@ -486,41 +461,87 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         tail_prev = parts.get("tail")
 
     if not audio_only:
-        vout = pieces[0] if len(pieces) == 1 else g.add(pieces, [filter_text(
-            "concat", n=len(pieces), v=1, a=0)])
-        vout = _overlays(g, edl, inputs, vout)
-        # every frame (and every segment of a segmented render) carries the same colour
-        # properties: Rec. 709, limited range
-        final = [*extra_video, filter_text("format", "yuv420p"),
-                 filter_text("setparams", range="tv", color_primaries="bt709",
-                             color_trc="bt709", colorspace="bt709")]
-        if caps.frame_limit_cuts_sound:  # the graph ends the picture instead of -frames:v
-            final.append(filter_text("trim", end_frame=total))
-        g.add([vout], final, ["vout"])
+        _picture_out(g, edl, inputs, pieces, extra_video, caps)
     aout = "" if streams == "v" else audio_chains(
         g, edl, inputs, audio_events, duration, loudness_gain_db, extra_audio_input,
         measure=audio_only and streams != "a", caps=caps)
     graph = g.text()
     binary = None if caps is NEWEST else caps.path
-    args: list[str] = ["-y", "-hide_banner", "-nostdin", "-loglevel", "error", *inputs.args,
-                       "-filter_complex", graph]
+    head_args = [*inputs.args, "-filter_complex", graph]
     if streams == "a":
-        args += ["-map", f"[{aout}]", "-vn", *audio_codec_args(edl, output, audio_bitrate),
-                 "-t", dur, output]
-        return RenderCommand(args, graph, 0, binary)
+        return RenderCommand(["-y", "-hide_banner", "-nostdin", "-loglevel", "error", *head_args,
+                              "-map", f"[{aout}]", "-vn",
+                              *audio_codec_args(edl, output, audio_bitrate), "-t", dur, output],
+                             graph, 0, binary)
     if audio_only:
-        args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *inputs.args,
-                "-filter_complex", graph, "-map", f"[{aout}]", "-f", "null", "-"]
-        return RenderCommand(args, graph, 0, binary)
-    args += ["-map", "[vout]", *(["-map", f"[{aout}]"] if aout else []),
-             *encoder_args(edl, output, preset, crf, codec, bitrate, encoder),
-             "-r", rate, *caps.fps_mode_args("cfr"),
-             *([] if caps.frame_limit_cuts_sound else ["-frames:v", str(total)]),
-             *(audio_codec_args(edl, output, audio_bitrate) if aout else ["-an"]), "-t", dur]
+        return RenderCommand(["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
+                              *head_args, "-map", f"[{aout}]", "-f", "null", "-"],
+                             graph, 0, binary)
+    args = ["-y", "-hide_banner", "-nostdin", "-loglevel", "error", *head_args,
+            "-map", "[vout]", *(["-map", f"[{aout}]"] if aout else []),
+            *encoder_args(edl, output, preset, crf, codec, bitrate, encoder),
+            "-r", rate, *caps.fps_mode_args("cfr"),
+            *([] if caps.frame_limit_cuts_sound else ["-frames:v", str(total)]),
+            *(audio_codec_args(edl, output, audio_bitrate) if aout else ["-an"]), "-t", dur]
     if output.lower().endswith((".mp4", ".mov", ".m4v")):
         args += ["-movflags", "+faststart"]
-    args.append(output)
-    return RenderCommand(args, graph, total, binary)
+    return RenderCommand([*args, output], graph, total, binary)
+
+
+def _fades(edl: EDL, k: int, trans: list[tuple[str, str, int, int]], pre: int) -> list[str]:
+    """Fades of event ``k`` into and out of a colour (a ``flash`` on either side)."""
+    ev = edl.events[k]
+    mode_in, _, _, b_in = trans[k]
+    mode_out, _, a_out, _ = trans[k + 1] if k + 1 < len(trans) else ("cut", "", 0, 0)
+    fades = []
+    if mode_in == "fade" and b_in:
+        colour = FADE_TRANSITIONS[ev.transition.kind]  # type: ignore[union-attr]
+        fades.append(filter_text("fade", t="in", s=0, n=b_in, color=colour))
+    if mode_out == "fade" and a_out:
+        colour = FADE_TRANSITIONS[edl.events[k + 1].transition.kind]  # type: ignore[union-attr]
+        fades.append(filter_text("fade", t="out", s=pre + ev.frames - a_out, n=a_out,
+                                 color=colour))
+    return fades
+
+
+def _split_parts(g: Graph, label: str, n: int, head: int, tail: int, caps: Capabilities,
+                 rate: str) -> dict[str, str]:
+    """Split an event's ``n`` frames into the dissolve in (``head``), its ``body`` and the
+    dissolve out (``tail``); return the label of each part that has frames."""
+    outs = []
+    if head:
+        outs.append(("head", 0, head))
+    if n - head - tail > 0:
+        outs.append(("body", head, n - tail))
+    if tail:
+        outs.append(("tail", n - tail, n))
+    if len(outs) == 1 and outs[0][0] == "body":
+        return {"body": label}
+    names = [g.label("p") for _ in outs]
+    g.add([label], [filter_text("split", len(outs))], names)
+    parts = {}
+    for (kind, s, e), nm in zip(outs, names, strict=True):
+        parts[kind] = g.add([nm], [filter_text("trim", start_frame=s, end_frame=e),
+                                   filter_text("setpts", "PTS-STARTPTS"),
+                                   *([filter_text("fps", rate)]
+                                     if caps.setpts_forgets_rate else [])])
+    return parts
+
+
+def _picture_out(g: Graph, edl: EDL, inputs: Inputs, pieces: list[str],
+                 extra_video: Sequence[str], caps: Capabilities) -> None:
+    """Concatenate the pieces, composite the overlays, end in the ``vout`` pad."""
+    vout = pieces[0] if len(pieces) == 1 else g.add(pieces, [filter_text(
+        "concat", n=len(pieces), v=1, a=0)])
+    vout = _overlays(g, edl, inputs, vout)
+    # every frame (and every segment of a segmented render) carries the same colour
+    # properties: Rec. 709, limited range
+    final = [*extra_video, filter_text("format", "yuv420p"),
+             filter_text("setparams", range="tv", color_primaries="bt709",
+                         color_trc="bt709", colorspace="bt709")]
+    if caps.frame_limit_cuts_sound:  # the graph ends the picture instead of -frames:v
+        final.append(filter_text("trim", end_frame=edl.duration_frames))
+    g.add([vout], final, ["vout"])
 
 
 def _overlays(g: Graph, edl: EDL, inputs: Inputs, label: str) -> str:
