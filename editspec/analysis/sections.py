@@ -1,15 +1,18 @@
 """Song sections from a bar-synchronous self-similarity matrix, and the best window.
 
 Boundaries are peaks of a Gaussian checkerboard novelty over the bar-by-bar
-self-similarity of chroma, MFCC and loudness, plus bar-to-bar loudness jumps (Foote 2000, "Automatic audio
-segmentation using a measure of audio novelty", ICME), so they fall on downbeats.
+self-similarity of chroma, MFCC and loudness, plus bar-to-bar loudness jumps (Foote 2000,
+"Automatic audio segmentation using a measure of audio novelty", ICME), so they fall on
+downbeats.
 Segments are labelled by repetition: segments whose mean features lie within half the
-median bar distance of each other share a letter; the loudest label is ``chorus`` (a label that repeats gets a 0.1 head start); a quiet first or last segment is
-``intro`` / ``outro``.
+median bar distance of each other share a letter, and neighbours sharing a letter are one
+section; the loudest label lasting 4 bars in all is ``chorus`` (a label that repeats gets a
+0.1 head start); a quiet first or last segment is ``intro`` / ``outro``.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +36,7 @@ def bar_features(features: np.ndarray, bar_frames: np.ndarray) -> np.ndarray:
     edges = np.clip(np.concatenate([bar_frames, [n]]), 0, n - 1)
     edges[-1] = n
     return np.stack([features[:, a:max(b, a + 1)].mean(axis=1)
-                     for a, b in zip(edges[:-1], edges[1:], strict=True)], axis=1)
+                     for a, b in itertools.pairwise(edges)], axis=1)
 
 
 def checkerboard_novelty(ssm: np.ndarray, half_width: int) -> np.ndarray:
@@ -107,7 +110,7 @@ def find_sections(bar_times: np.ndarray, groups: list[np.ndarray], bar_energy: n
         if peak and i - bounds[-1] >= min_bars and n - i >= min_bars:
             bounds.append(i)
     bounds.append(n)
-    pairs = list(zip(bounds[:-1], bounds[1:], strict=True))
+    pairs = list(itertools.pairwise(bounds))
     seg_energy = [float(bar_energy[a:b].mean()) for a, b in pairs]
     labels: list[int] = []
     protos: list[np.ndarray] = []
@@ -120,12 +123,27 @@ def find_sections(bar_times: np.ndarray, groups: list[np.ndarray], bar_energy: n
         else:
             protos.append(v)
             labels.append(len(protos) - 1)
+    # Neighbours that sound alike are one section (the novelty peaked inside it).
+    merged = [0]
+    for i in range(1, len(pairs)):
+        if labels[i] != labels[merged[-1]]:
+            merged.append(i)
+    bounds = [pairs[i][0] for i in merged] + [n]
+    labels = [labels[i] for i in merged]
+    pairs = list(itertools.pairwise(bounds))
+    seg_energy = [float(bar_energy[a:b].mean()) for a, b in pairs]
     names = [chr(ord("A") + lab) if lab < 26 else f"S{lab}" for lab in labels]
     by_label: dict[int, list[float]] = {}
-    for lab, e in zip(labels, seg_energy, strict=True):
+    bars_of: dict[int, int] = {}
+    for lab, e, (a, b) in zip(labels, seg_energy, pairs, strict=True):
         by_label.setdefault(lab, []).append(e)
+        bars_of[lab] = bars_of.get(lab, 0) + b - a
+    # the chorus: the loudest label (a repeated one gets a 0.1 head start) among those
+    # lasting 4 bars in all, when any does: a lone 2-bar burst is not the chorus
+    long_enough = [lab for lab in by_label if bars_of[lab] >= 2 * min_bars] or list(by_label)
     if len(by_label) > 1:
-        chorus = max(by_label, key=lambda lab: np.mean(by_label[lab]) + 0.1 * (len(by_label[lab]) > 1))
+        chorus = max(long_enough,
+                     key=lambda lab: np.mean(by_label[lab]) + 0.1 * (len(by_label[lab]) > 1))
         names = ["chorus" if lab == chorus else nm for lab, nm in zip(labels, names, strict=True)]
     median_e = float(np.median(bar_energy))
     if len(names) > 2 and seg_energy[0] < median_e and names[0] != "chorus":
@@ -141,7 +159,7 @@ def best_window(downbeats: np.ndarray, sections: tuple[Section, ...], energy: np
                 energy_fps: float, duration: float, song_duration: float) -> float:
     """Return the start (a downbeat) of the best window of ``duration`` seconds.
 
-    The score is the window's mean energy, plus 0.25 × the share of it that is
+    The score is the window's mean energy, plus 0.25 times the share of it that is
     chorus, plus 0.1 when it starts at a section start; ties go to the earliest.
 
     Parameters

@@ -385,3 +385,20 @@ def test_offbeat_shift_leaves_other_beats_alone(pattern):
     else:
         kick, snare, grid = np.zeros(66 * 30), np.zeros(66 * 30), np.arange(1, 65) * 30.0
     assert not offbeat_shift(grid, kick, snare).any()
+
+
+def test_sections_merge_alike_neighbours_and_a_short_burst_is_no_chorus():
+    from editspec.analysis.sections import find_sections
+
+    # 40 bars of 2 s: A (bars 0-11), a loud 2-bar burst (12-13), B (14-27, louder by 0.15
+    # from bar 20: a boundary of its own, yet the same part), A again (28-39)
+    rng = np.random.default_rng(0)
+    part = np.array([0] * 12 + [2] * 2 + [1] * 14 + [0] * 12)
+    chroma = rng.standard_normal((3, 12))[part].T + 0.05 * rng.standard_normal((12, 40))
+    energy = np.array([0.4, 0.7, 1.0])[part]
+    energy[20:28] += 0.15
+    secs = find_sections(np.arange(40) * 2.0, [chroma, energy[None, :]], energy, 80.0)
+    assert [(s.start, s.end) for s in secs] == [(0.0, 24.0), (24.0, 28.0), (28.0, 56.0),
+                                                (56.0, 80.0)]
+    assert secs[0].label == secs[3].label != secs[2].label
+    assert secs[2].label == "chorus" and secs[1].label != "chorus"
