@@ -6,11 +6,16 @@ STAMP  := $(VENV)/.installed-dev
 
 .PHONY: install demo test test-system-ffmpeg bench bench-shots lint clean system-deps corpus train
 
-# torch is pinned to 2.13.0 (CPU build) in pyproject.toml: on the development machines it
-# installs from a local wheel; a newer release would download a multi-GB CUDA build.
+# The dev and train extras: the tests cover training (torch) and the optional parts
+# (plots, Dask, Parquet). torch 2.13.0's CPU build is installed first, by its exact version:
+# on the development machines it comes from a local wheel, and the train extra's range
+# (torch>=2.2,<2.14) then installs nothing more (a bare range could pick a multi-GB CUDA
+# build from PyPI). A plain `pip install editspec` needs no torch at all.
+TORCH ?= torch==2.13.0
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check '$(TORCH)'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,train]'
 	@touch $@
 
 install: $(STAMP)
@@ -80,7 +85,7 @@ bench-shots: $(STAMP)
 	nice $(BIN)/python bench/shots.py
 
 # The model's training corpus (Debian MIDI packages rendered with fluidsynth) goes to
-# $$EDITSPEC_CACHE/corpus, never into git; `train` rebuilds models/beats-gru.pt from it.
+# $$EDITSPEC_CACHE/corpus, never into git; `train` rebuilds models/beats-gru.npz from it.
 corpus: $(STAMP)
 	nice -n 10 $(BIN)/editspec train --corpus-only
 

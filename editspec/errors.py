@@ -7,6 +7,8 @@ with code 2 and a one-line message; anything else is an internal error (exit 1).
 
 from __future__ import annotations
 
+from types import ModuleType
+
 EXIT_OK = 0
 """Success."""
 EXIT_INTERNAL = 1
@@ -112,3 +114,34 @@ class ToolError(EditspecError):
 
     The message names the tool, its path and version, and what it lacks; exit code 2.
     """
+
+
+class MissingExtraError(EditspecError):
+    """An optional part of editspec that is not installed (torch, matplotlib, Dask,
+    pyarrow): the one-line message names the extra that brings it; exit code 2."""
+
+
+def require_extra(module: str, extra: str, purpose: str) -> ModuleType:
+    """Import ``module`` of the optional ``editspec[extra]``, or say which extra to install.
+
+    Parameters
+    ----------
+    module : str
+        The module to import (``torch``, ``matplotlib``, ``distributed``, ``pyarrow.parquet``).
+    extra : str
+        The extra of editspec's package that installs it.
+    purpose : str
+        What needs it, for the message (``"editspec train"``).
+
+    Raises
+    ------
+    MissingExtraError
+        ``<purpose> needs <package>, which is not installed: pip install 'editspec[<extra>]'``.
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtraError(f"{purpose} needs {module.split('.')[0]}, which is not "
+                                f"installed: pip install 'editspec[{extra}]'") from None

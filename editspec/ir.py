@@ -155,7 +155,7 @@ class Cuts:
     span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of the ``cuts`` block."""
     style: str | None = None
-    """A learned cutting style (``editspec learn``): path of its ``.pt`` file, resolved
+    """A learned cutting style (``editspec learn``): path of its ``.npz`` file, resolved
     relative to the recipe; its per-beat cut probability replaces the cut salience."""
 
     @property

@@ -29,7 +29,9 @@ def section_color(label: str) -> str:
 
 
 def pyplot():  # type: ignore[no-untyped-def]
-    import matplotlib
+    from editspec.errors import require_extra
+
+    matplotlib = require_extra("matplotlib", "plot", "--plot")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

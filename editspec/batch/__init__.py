@@ -221,6 +221,10 @@ def run_batch(recipe: str, table: str, outdir: str, *, name: str | None = None,
         raise EditspecError(f"--retries {retries} must be >= 0")
     if workers is not None and workers < 1:
         raise EditspecError(f"--workers {workers} must be >= 1")
+    if scheduler is not None:  # editspec[dask]: said before any output is made
+        from editspec.errors import require_extra
+
+        require_extra("distributed", "dask", "editspec batch --scheduler")
     options = dict(options or {})
     template = Template(recipe, media_roots)
     jobs = make_jobs(template, table, outdir, name=name, matrix=matrix)

@@ -98,13 +98,9 @@ class DaskRunner:
     name = "dask"
 
     def __init__(self, address: Any) -> None:
-        from editspec.errors import EditspecError
+        from editspec.errors import EditspecError, require_extra
 
-        try:
-            from distributed import Client
-        except ImportError:
-            raise EditspecError("--scheduler needs dask.distributed: pip install "
-                                "'dask[distributed]'") from None
+        Client = require_extra("distributed", "dask", "editspec batch --scheduler").Client
         try:
             self.client = Client(address, timeout="20s", set_as_default=True)
         except (OSError, TimeoutError) as exc:

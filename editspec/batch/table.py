@@ -158,11 +158,9 @@ def _read_jsonl(path: str) -> tuple[list[str], list[Row]]:
 
 
 def _read_parquet(path: str) -> tuple[list[str], list[Row]]:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise EditspecError(f"{path}: reading Parquet needs the pyarrow package: "
-                            f"pip install 'editspec[parquet]' (or use .csv / .jsonl)") from None
+    from editspec.errors import require_extra
+
+    pq = require_extra("pyarrow.parquet", "parquet", f"{path}: reading a Parquet table")
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises its own error types

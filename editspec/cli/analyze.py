@@ -35,10 +35,19 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def _require_plot() -> None:
+    """``--plot`` needs matplotlib (``editspec[plot]``): say so before any work is done."""
+    from editspec.errors import require_extra
+
+    require_extra("matplotlib", "plot", "--plot")
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``editspec analyze``."""
     from editspec.analysis.audio import analyze_audio, decode_audio
 
+    if args.plot:
+        _require_plot()
     result = analyze_audio(args.audio, tracker=args.tracker, use_cache=not args.no_cache)
     if args.plot:
         from editspec.analysis.plot import plot_audio
@@ -62,6 +71,8 @@ def cmd_shots(args: argparse.Namespace) -> int:
 
     if args.plot and len(args.video) > 1:
         raise EditspecError(f"--plot takes one video, got {len(args.video)}")
+    if args.plot:
+        _require_plot()
     progress = False if args.no_progress else None
     if len(args.video) == 1:
         results = [detect_shots(args.video[0], use_cache=not args.no_cache, progress=progress)]

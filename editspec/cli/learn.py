@@ -22,8 +22,8 @@ def add_parsers(sub: Any) -> None:
     t.add_argument("--corpus-only", action="store_true", help="build the corpus, do not train")
     t.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads (2; 1 each for two runs side by side)")
-    t.add_argument("-o", "--output", default=os.path.join("models", "beats-gru.pt"),
-                   help="weights file to write (models/beats-gru.pt)")
+    t.add_argument("-o", "--output", default=os.path.join("models", "beats-gru.npz"),
+                   help="weights file to write (models/beats-gru.npz)")
     t.add_argument("--seed", type=int, default=0, help="seed of corpus and training (0)")
     t.add_argument("--epochs", type=int, default=None, help="training epochs (default of train.py)")
     t.add_argument("--workers", type=int, default=2, help="corpus rendering processes (2)")
@@ -36,7 +36,7 @@ def add_parsers(sub: Any) -> None:
                                       "corrections) into a style file for `cuts: {style: FILE}`")
     ln.add_argument("folder", nargs="?", help="folder of edited videos (music in the soundtrack, "
                                               "or a music file of the same stem beside each)")
-    ln.add_argument("-o", "--output", default=None, help="style file to write (.pt)")
+    ln.add_argument("-o", "--output", default=None, help="style file to write (.npz)")
     ln.add_argument("--report", nargs="?", const=True, default=None, metavar="STYLE",
                     help="print held-out precision/recall/F1 against an every-downbeat baseline "
                          "and the style's statistics: of STYLE, or of the style just learned")
@@ -59,6 +59,11 @@ def add_parsers(sub: Any) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """``editspec train``: corpus (``--build-corpus``) and training of the beat GRU."""
+    from editspec.errors import require_extra
+
+    require_extra("pretty_midi", "train", "editspec train")
+    if not args.corpus_only:
+        require_extra("torch", "train", "editspec train")
     from editspec.model import data
 
     if args.build_corpus or args.corpus_only:
@@ -102,11 +107,14 @@ def cmd_learn(args: argparse.Namespace) -> int:
         raise EditspecError(f"--from-otio given {len(args.from_otio)} times and --plan "
                             f"{len(args.plan)} times; give one --plan per --from-otio")
     if not args.output:
-        raise EditspecError("learn needs -o STYLE.pt, the style file to write")
+        raise EditspecError("learn needs -o STYLE.npz, the style file to write")
     if args.val_share is not None and not 0.0 <= args.val_share < 1.0:
         raise EditspecError(f"--val-share {args.val_share:g} must be in 0..1 (exclusive of 1)")
     if args.epochs is not None and args.epochs < 1:
         raise EditspecError(f"--epochs {args.epochs} must be at least 1")
+    from editspec.errors import require_extra
+
+    require_extra("torch", "train", "editspec learn")
     from editspec.style import data
 
     skipped: list[tuple[str, str]] = []

@@ -8,10 +8,10 @@ in one numba kernel (:func:`gru_scan`), then the linear head.
 
 Why: torch runs a GRU step as a dozen small operator calls, about 10 µs a step whatever
 the batch, so a 30-second song (two 24-second chunks) took 0.05 s in the network. The
-kernel does a step in about 1.5 µs, and the whole song can skip torch's import
-(~1.2 s of a cold process): the weights' arrays are cached as ``.npz`` under the content
-hash of the ``.pt`` file (:func:`load`), so torch is imported only the first time a
-weights file is seen. ``bench/model_infer.py`` measures both forward passes.
+kernel does a step in about 1.5 µs, and analysis never imports torch (~1.2 s of a cold
+process, and not installed by a plain ``pip install editspec``): the weights are a NumPy
+``.npz`` (:mod:`editspec.model.weights`). ``bench/model_infer.py`` measures both forward
+passes.
 
 tanh and the sigmoid (as ``0.5 + 0.5 tanh(x / 2)``) use a clamped odd/even rational
 approximation (max error 3e-7 against ``np.tanh``, tested) that the compiler vectorizes;
@@ -21,20 +21,13 @@ numba has no vector ``exp`` without Intel's SVML.
 from __future__ import annotations
 
 import functools
-import json
-import logging
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from numba import float32, int64, njit, void
 
 from editspec.model.frontend import GRUConfig
-
-log = logging.getLogger(__name__)
-
-ARRAYS_VERSION = "1"
-"""Version of the cached array layout (part of the cache key)."""
 
 
 @njit(float32(float32), cache=True, inline="always", fastmath=True)
@@ -182,32 +175,14 @@ def from_state(cfg: GRUConfig, state: Mapping[str, object]) -> FastNet:
 
 
 def load(path: str) -> FastNet:
-    """Load a weights file as a :class:`FastNet`, through the array cache.
-
-    The arrays are cached under the file's content hash; only a miss imports torch (to
-    read the ``.pt`` with ``weights_only=True``, :func:`editspec.model.infer.load_model`).
+    """Load a weights file (:mod:`editspec.model.weights`, ``.npz``) as a :class:`FastNet`.
 
     Raises
     ------
     ModelError
-        When the file is missing, corrupt or not a beat-GRU checkpoint.
+        When the file is missing, corrupt or not a beat-GRU weights file.
     """
-    from editspec.analysis import cache
+    from editspec.model import weights
 
-    key = cache.cache_key("gru-net", path, ARRAYS_VERSION, {})
-    hit = cache.load(key)
-    if hit is not None and "config" in hit:
-        try:
-            cfg = GRUConfig.from_dict(json.loads(str(hit.pop("config"))))
-            missing = sorted(set(array_names(cfg)) - set(hit))
-            if missing:
-                raise ValueError(f"no {missing[0]}")
-            return FastNet(cfg, hit)
-        except (TypeError, ValueError) as exc:  # a damaged entry is rebuilt
-            log.warning("ignoring unusable cached network %s: %s", key, exc)
-    from editspec.model.infer import load_model
-
-    net = load_model(path)
-    fast = from_state(net.cfg, net.state_dict())
-    cache.save(key, {**fast.arrays, "config": np.array(json.dumps(asdict(net.cfg)))})
-    return fast
+    cfg, arrays, _ = weights.read(path)
+    return FastNet(cfg, arrays)

@@ -8,9 +8,9 @@ ensemble's members on threads of their own) →
 ``SR / HOP`` = 86.13 fps). Decoding beats from the activations is the analyzer's job
 (:mod:`editspec.analysis.beats`).
 
-Importing this module is cheap. torch is imported only to train or to read a weights file
-whose arrays are not cached yet (:func:`load_fast`); weights load with
-``torch.load(..., weights_only=True)``; a missing or corrupt file raises
+Importing this module is cheap. Analysis never imports torch: the weights are a NumPy
+``.npz`` (:mod:`editspec.model.weights`) run by :mod:`editspec.model.fastnet`; torch is
+imported only to train (:func:`load_model`). A missing or corrupt file raises
 :class:`~editspec.errors.ModelError`.
 """
 
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from editspec.model.fastnet import FastEnsemble, FastNet
     from editspec.model.gru import BeatGRU, Ensemble
 
-WEIGHTS_NAME = "beats-gru.pt"
-ENSEMBLE_NAMES = (WEIGHTS_NAME, "beats-gru-seed1.pt")
+WEIGHTS_NAME = "beats-gru.npz"
+ENSEMBLE_NAMES = (WEIGHTS_NAME, "beats-gru-seed1.npz")
 """The shipped networks of the ``gru-ensemble`` tracker: the recipe of ``beats-gru.pt``
 trained with seeds 0 and 1 (models/MODEL_CARD.md)."""
 CHUNK_FRAMES = 1024
@@ -136,8 +136,8 @@ def _existing_files(path: str | None) -> list[str]:
 
 
 def load_fast(path: str | None = None) -> FastNet | FastEnsemble:
-    """Load the network(s) of :func:`load_model` for the numpy + numba forward pass
-    (:mod:`editspec.model.fastnet`), without importing torch once the arrays are cached.
+    """Load the network(s) for the numpy + numba forward pass (:mod:`editspec.model.fastnet`),
+    without torch.
 
     Raises
     ------
@@ -165,19 +165,21 @@ def _load_fast_cached(path: str, mtime: float, size: int) -> FastNet:
 
 @functools.lru_cache(maxsize=4)
 def _load_cached(path: str, mtime: float, size: int) -> BeatGRU:
+    from editspec.errors import require_extra
+
+    require_extra("torch", "train", "the torch network (training)")
+    from editspec.model import weights
+    from editspec.model.gru import BeatGRU
+
+    cfg, arrays, _ = weights.read(path)
     import torch
 
-    from editspec.model.gru import model_from_checkpoint
-
+    model = BeatGRU(cfg)
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise ModelError(f"{path}: corrupt model weights: {type(exc).__name__}: "
-                         f"{str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")) from None
-    try:
-        return model_from_checkpoint(ckpt)
-    except Exception as exc:
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()})
+    except RuntimeError as exc:
         raise ModelError(f"{path}: unusable model weights: {exc}".splitlines()[0]) from None
+    return model.eval()
 
 
 def run_network(model: Any, feats: np.ndarray, chunk: int = CHUNK_FRAMES,

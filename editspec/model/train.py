@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from editspec.model import data as corpus
-from editspec.model.gru import BeatGRU, GRUConfig, checkpoint_dict, features
+from editspec.model import weights
+from editspec.model.gru import BeatGRU, GRUConfig, features
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,7 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     tc : TrainConfig
         Settings (seed, epochs, network size).
     output : str
-        Weights file to write (e.g. ``models/beats-gru.pt``).
+        Weights file to write, ``.npz`` (e.g. ``models/beats-gru.npz``).
     workdir : str, optional
         Where ``last.pt`` lives (default ``cache_dir()/train``).
     resume : bool
@@ -299,7 +300,7 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
             "history": json.dumps(state["history"])}
     if state["epoch"] < tc.epochs:
         meta["stopped_after"] = state["epoch"]
-    _save_atomic(checkpoint_dict(model, meta), output)
+    weights.write(output, model.cfg, model.state_dict(), meta)
     return meta
 
 

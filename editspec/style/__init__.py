@@ -8,10 +8,11 @@ Multiple Audio and Video Clips", Cyberworlds: the beats and downbeats of the mus
 the scene changes of edited videos train a recurrent network that decides where to
 cut. See ``docs/style.md``.
 
-Nothing here is imported at CLI start-up; torch is imported by :mod:`.model` only.
+Nothing here is imported at CLI start-up; torch is imported by :mod:`.net` and :mod:`.train`
+only (learning, ``editspec[train]``): using a style runs in numpy.
 """
 
 STYLE_FORMAT = "editspec-style"
 """The ``format`` tag of a style file."""
-STYLE_VERSION = 1
-"""Version of the style file layout."""
+STYLE_VERSION = 2
+"""Version of the style file layout (2: NumPy .npz; 1: the same in a torch.save file)."""

@@ -35,11 +35,14 @@ STYLE_BEAT_S = 0.035
 def predict_beats(model: Any, mean: Any, std: Any, features: np.ndarray) -> np.ndarray:
     """Cut probability of every beat, the model's own cuts fed back as history.
 
+    Runs in numpy (no torch): a torch :class:`~editspec.style.net.StyleGRU` (while
+    learning) is read as its :class:`~editspec.style.model.StyleNet` first.
+
     Parameters
     ----------
-    model : StyleGRU
+    model : StyleNet or StyleGRU
         The style network.
-    mean, std : torch.Tensor [shape=(n_music,)]
+    mean, std : array [shape=(n_music,)]
         Feature normalization of the style.
     features : np.ndarray [shape=(n_beats, n_music)]
         :func:`~editspec.style.data.beat_features` of the beats, in order; the first
@@ -49,19 +52,19 @@ def predict_beats(model: Any, mean: Any, std: Any, features: np.ndarray) -> np.n
     -------
     np.ndarray [shape=(n_beats,)], float in 0..1
     """
-    import torch
-
     n = len(features)
     if n == 0:
         return np.zeros(0)
-    with torch.no_grad():
-        x = (torch.from_numpy(np.asarray(features, np.float32)) - mean) / std
-        ctx = model.encode(x[None])[0]
-        # the head is tiny: run it in numpy, beat by beat
-        w1, b1 = model.head[0].weight.numpy(), model.head[0].bias.numpy()
-        w2, b2 = model.head[2].weight.numpy()[0], float(model.head[2].bias.numpy()[0])
+    if hasattr(model, "to_net"):
+        model = model.to_net()
+    mean, std = (np.asarray(v.detach().numpy() if hasattr(v, "detach") else v, np.float32)
+                 for v in (mean, std))
+    x = (np.asarray(features, np.float32) - mean) / std
+    ctx = model.encode(x)
+    # the head is tiny: run it beat by beat, the history projection kept per value
+    w1, b1, w2, b2 = model.head
     n_ctx = ctx.shape[1]
-    pre = ctx.numpy() @ w1[:, :n_ctx].T + b1
+    pre = ctx @ w1[:, :n_ctx].T + b1
     wh = w1[:, n_ctx:]
     hist_proj = {}
     out = np.zeros(n)

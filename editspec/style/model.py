@@ -1,28 +1,37 @@
-"""The style network and its file: a small GRU over beats, rebuilt from the config it carries.
+"""The style network without torch, and its file: a small GRU over beats in numpy.
 
 A bidirectional GRU reads the music features of every beat (:data:`~.data.MUSIC_FEATURES`);
 a small head reads its state at a beat together with the cut history (beats since the
 last cut) and gives the probability that a cut falls on that beat (Hedna et al. 2023
 decide cuts on beats and downbeats with a recurrent network in the same way).
+:class:`StyleNet` computes what torch's :class:`~editspec.style.net.StyleGRU` (training,
+``editspec[train]``) computes, in numpy, so a plan with ``cuts: {style: FILE}`` needs no
+torch.
 
-A style file is a ``torch.save`` of plain containers and tensors only, loaded with
-``weights_only=True``: ``format``, ``version``, ``config``, ``features`` (the music
-feature names), ``norm`` (mean and std per feature), ``state_dict`` and ``summary``
-(the training report: data, metrics on held-out videos, style statistics).
+A style file is a NumPy ``.npz`` read with ``allow_pickle=False``: ``__style__`` (JSON:
+``format``, ``version``, ``config``, ``features``, the music feature names, and
+``summary``, the training report: data, metrics on held-out videos, style statistics),
+``norm.mean`` and ``norm.std`` (the feature normalization) and the network's
+``state_dict`` arrays under torch's names. Version 1 files (a ``torch.save`` of the same
+content, written by earlier editspec) are read where torch is installed.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import zipfile
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import torch
-from torch import nn
+import numpy as np
 
 from editspec.errors import ModelError
 from editspec.style import STYLE_FORMAT, STYLE_VERSION
 from editspec.style.data import MUSIC_FEATURES, N_HISTORY
+
+_HEAD = "__style__"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,65 +50,116 @@ class StyleConfig:
     """Units of the head's hidden layer."""
 
 
-class StyleGRU(nn.Module):
-    """Bidirectional GRU over the beats' music features + an MLP head with the cut history."""
-
-    def __init__(self, cfg: StyleConfig) -> None:
-        super().__init__()
-        self.cfg = cfg
-        self.gru = nn.GRU(cfg.n_music, cfg.hidden, num_layers=cfg.layers, batch_first=True,
-                          bidirectional=True)
-        self.head = nn.Sequential(nn.Linear(2 * cfg.hidden + cfg.n_music + cfg.n_history,
-                                            cfg.head), nn.ReLU(), nn.Linear(cfg.head, 1))
-
-    def encode(self, music: torch.Tensor) -> torch.Tensor:
-        """Context of every beat: [batch, beats, n_music] → [batch, beats, 2*hidden + n_music]."""
-        h, _ = self.gru(music)
-        return torch.cat([h, music], dim=-1)
-
-    def logits(self, context: torch.Tensor, history: torch.Tensor) -> torch.Tensor:
-        """Cut logits from the context and the cut history [..., n_history] → [...]."""
-        return self.head(torch.cat([context, history], dim=-1)).squeeze(-1)
-
-    def forward(self, music: torch.Tensor, history: torch.Tensor) -> torch.Tensor:
-        """Cut logits of every beat with the history given (teacher forcing)."""
-        return self.logits(self.encode(music), history)
+def state_names(cfg: StyleConfig) -> list[str]:
+    """The arrays of a style network (torch's ``state_dict`` names)."""
+    gru = [f"gru.{kind}_{part}_l{layer}{d}" for layer in range(cfg.layers)
+           for d in ("", "_reverse") for kind in ("weight", "bias") for part in ("ih", "hh")]
+    return [*gru, "head.0.weight", "head.0.bias", "head.2.weight", "head.2.bias"]
 
 
-def save_style(model: StyleGRU, mean: torch.Tensor, std: torch.Tensor, summary: dict[str, Any],
-               path: str) -> None:
-    """Write a style file (temp file beside it, then renamed into place)."""
+@dataclass(frozen=True, eq=False)
+class StyleNet:
+    """A style network's weights as float32 arrays, run in numpy (no torch)."""
+
+    cfg: StyleConfig
+    arrays: Mapping[str, np.ndarray]
+    """The module's ``state_dict`` as float32 arrays (torch's names)."""
+
+    @classmethod
+    def from_state(cls, cfg: StyleConfig, state: Mapping[str, Any]) -> StyleNet:
+        """Build from a ``state_dict`` (torch tensors or arrays)."""
+        arrays = {k: np.ascontiguousarray(v.detach().cpu().numpy() if hasattr(v, "detach")
+                                          else v, dtype=np.float32) for k, v in state.items()}
+        missing = sorted(set(state_names(cfg)) - set(arrays))
+        if missing:
+            raise ValueError(f"no {missing[0]}")
+        return cls(cfg, arrays)
+
+    def encode(self, music: np.ndarray) -> np.ndarray:
+        """Context of every beat: normalized music ``(beats, n_music)`` → ``(beats,
+        2 * hidden + n_music)``, the GRU's states both ways and the music itself."""
+        x = np.asarray(music, np.float32)
+        h = x
+        for layer in range(self.cfg.layers):
+            h = np.concatenate([self._direction(h, f"l{layer}", False),
+                                self._direction(h, f"l{layer}_reverse", True)], axis=1)
+        return np.concatenate([h, x], axis=1)
+
+    def _direction(self, x: np.ndarray, name: str, reverse: bool) -> np.ndarray:
+        """One GRU direction from a zero state, torch's equations (gates r, z, n)."""
+        a = self.arrays
+        H = self.cfg.hidden
+        gi = x @ a[f"gru.weight_ih_{name}"].T + a[f"gru.bias_ih_{name}"]
+        w_hh, b_hh = a[f"gru.weight_hh_{name}"], a[f"gru.bias_hh_{name}"]
+        out = np.zeros((len(x), H), np.float32)
+        h = np.zeros(H, np.float32)
+        for t in (range(len(x) - 1, -1, -1) if reverse else range(len(x))):
+            gh = w_hh @ h + b_hh
+            g = gi[t]
+            r = 1.0 / (1.0 + np.exp(-(g[:H] + gh[:H])))
+            z = 1.0 / (1.0 + np.exp(-(g[H:2 * H] + gh[H:2 * H])))
+            n = np.tanh(g[2 * H:] + r * gh[2 * H:])
+            h = ((1.0 - z) * n + z * h).astype(np.float32)
+            out[t] = h
+        return out
+
+    @property
+    def head(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """The head's layers: ``w1 (head, context + history)``, ``b1``, ``w2 (head,)``, ``b2``."""
+        a = self.arrays
+        return (a["head.0.weight"], a["head.0.bias"], a["head.2.weight"][0],
+                float(a["head.2.bias"][0]))
+
+
+def write_style(path: str, cfg: StyleConfig, state: Mapping[str, Any], mean: Any, std: Any,
+                summary: Mapping[str, Any]) -> None:
+    """Write a style file (a temporary file beside it, then renamed into place)."""
     from editspec.fsutil import atomic_path
 
-    blob = {"format": STYLE_FORMAT, "version": STYLE_VERSION, "config": asdict(model.cfg),
-            "features": list(MUSIC_FEATURES), "norm": {"mean": mean.float(), "std": std.float()},
-            "state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
-            "summary": summary}
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    with atomic_path(path) as tmp:
-        torch.save(blob, tmp)
+    net = StyleNet.from_state(cfg, state)
+    head = {"format": STYLE_FORMAT, "version": STYLE_VERSION, "config": asdict(cfg),
+            "features": list(MUSIC_FEATURES), "summary": _plain(summary)}
+    arrays = {_HEAD: np.array(json.dumps(head, sort_keys=True)),
+              "norm.mean": _f32(mean), "norm.std": _f32(std), **net.arrays}
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
 
 
-UPGRADES: dict[int, Any] = {}
-"""Version → function upgrading a style dict of that version to the next."""
+UPGRADES: dict[int, Any] = {1: lambda blob: {**blob, "version": 2}}
+"""Version → function upgrading a style dict of that version to the next (version 1 is
+version 2's content in a ``torch.save`` file)."""
 
 
 def read_style_file(path: str) -> dict[str, Any]:
-    """Read and check a style file with ``weights_only=True`` (no pickled code runs).
+    """Read and check a style file; no pickled code runs.
+
+    Returns
+    -------
+    dict
+        ``format``, ``version``, ``config``, ``features``, ``summary``, ``norm`` (``mean``,
+        ``std`` arrays) and ``state_dict`` (arrays).
 
     Raises
     ------
     ModelError
         When the file is missing, not a style file, of an unknown version, or damaged.
+    MissingExtraError
+        When it is a version 1 file (torch) and torch is not installed.
     """
     if not os.path.isfile(path):
         raise ModelError(f"{path}: no such style file")
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise ModelError(f"{path}: not a readable style file ({type(exc).__name__}); "
-                         "make one with `editspec learn`") from None
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (OSError, zipfile.BadZipFile):
+        names = []
+    if f"{_HEAD}.npy" in names:
+        blob = _read_npz(path)
+    elif any(n.endswith("data.pkl") for n in names):
+        blob = _read_torch(path)
+    else:
+        raise ModelError(f"{path}: not a readable style file (not an .npz); "
+                         "make one with `editspec learn`")
     if not isinstance(blob, dict) or blob.get("format") != STYLE_FORMAT:
         raise ModelError(f"{path}: not an editspec style file (no format {STYLE_FORMAT!r}); "
                          "make one with `editspec learn`")
@@ -116,7 +176,42 @@ def read_style_file(path: str) -> dict[str, Any]:
     return blob
 
 
-def load_style(path: str) -> tuple[StyleGRU, torch.Tensor, torch.Tensor, dict[str, Any]]:
+def _read_npz(path: str) -> dict[str, Any]:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            blob = json.loads(str(z[_HEAD]))
+            arrays = {k: np.ascontiguousarray(z[k], dtype=np.float32) for k in z.files
+                      if k != _HEAD}
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"{path}: not a readable style file ({type(exc).__name__}); "
+                         "make one with `editspec learn`") from None
+    if not isinstance(blob, dict):
+        return {}
+    if "norm.mean" in arrays and "norm.std" in arrays:
+        blob["norm"] = {"mean": arrays.pop("norm.mean"), "std": arrays.pop("norm.std")}
+    blob["state_dict"] = arrays
+    return blob
+
+
+def _read_torch(path: str) -> dict[str, Any]:
+    """A version 1 style file: ``torch.save`` of plain containers and tensors."""
+    from editspec.errors import require_extra
+
+    torch = require_extra("torch", "train", f"reading the version 1 style file {path}")
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ModelError(f"{path}: not a readable style file ({type(exc).__name__}); "
+                         "make one with `editspec learn`") from None
+    if isinstance(blob, dict):
+        if isinstance(blob.get("norm"), dict):
+            blob["norm"] = {k: _f32(v) for k, v in blob["norm"].items()}
+        if isinstance(blob.get("state_dict"), dict):
+            blob["state_dict"] = {k: _f32(v) for k, v in blob["state_dict"].items()}
+    return blob
+
+
+def load_style(path: str) -> tuple[StyleNet, np.ndarray, np.ndarray, dict[str, Any]]:
     """Load a style: the network rebuilt from its config, the feature norm and the summary.
 
     Raises
@@ -132,11 +227,47 @@ def load_style(path: str) -> tuple[StyleGRU, torch.Tensor, torch.Tensor, dict[st
                          "learn it again")
     try:
         cfg = StyleConfig(**blob["config"])
-        model = StyleGRU(cfg)
-        model.load_state_dict(blob["state_dict"])
-        mean, std = blob["norm"]["mean"].float(), blob["norm"]["std"].float()
-    except (TypeError, KeyError, RuntimeError, AttributeError) as exc:
+        net = StyleNet.from_state(cfg, blob["state_dict"])
+        _check_shapes(net)
+        mean, std = _f32(blob["norm"]["mean"]), _f32(blob["norm"]["std"])
+        if mean.shape != (cfg.n_music,) or std.shape != (cfg.n_music,):
+            raise ValueError(f"norm of shape {mean.shape}, expected ({cfg.n_music},)")
+    except (TypeError, KeyError, ValueError, AttributeError) as exc:
         first = str(exc).strip().splitlines()[0][:120]
         raise ModelError(f"{path}: style weights do not fit its config ({first})") from None
-    model.eval()
-    return model, mean, std, dict(blob["summary"])
+    return net, mean, std, dict(blob["summary"])
+
+
+def _check_shapes(net: StyleNet) -> None:
+    cfg, a = net.cfg, net.arrays
+    H = cfg.hidden
+    want = {"head.0.weight": (cfg.head, 2 * H + cfg.n_music + cfg.n_history),
+            "head.0.bias": (cfg.head,), "head.2.weight": (1, cfg.head), "head.2.bias": (1,)}
+    for layer in range(cfg.layers):
+        n_in = cfg.n_music if layer == 0 else 2 * H
+        for d in ("", "_reverse"):
+            want |= {f"gru.weight_ih_l{layer}{d}": (3 * H, n_in),
+                     f"gru.weight_hh_l{layer}{d}": (3 * H, H),
+                     f"gru.bias_ih_l{layer}{d}": (3 * H,), f"gru.bias_hh_l{layer}{d}": (3 * H,)}
+    for k, shape in want.items():
+        if a[k].shape != shape:
+            raise ValueError(f"{k} has shape {a[k].shape}, expected {shape}")
+
+
+def _f32(v: Any) -> np.ndarray:
+    if hasattr(v, "detach"):  # a torch tensor
+        v = v.detach().cpu().float().numpy()
+    return np.ascontiguousarray(v, dtype=np.float32)
+
+
+def _plain(d: Any) -> Any:
+    """JSON-able copy of a summary (numpy scalars and arrays become numbers and lists)."""
+    if isinstance(d, Mapping):
+        return {str(k): _plain(v) for k, v in d.items()}
+    if isinstance(d, (list, tuple)):
+        return [_plain(v) for v in d]
+    if isinstance(d, np.generic):
+        return d.item()
+    if isinstance(d, np.ndarray):
+        return d.tolist()
+    return d

@@ -1,7 +1,7 @@
 """Learn a style: train the beat GRU on examples, split by video, with early stopping.
 
 Input: :class:`~editspec.style.data.Example` lists (edited videos; corrected timelines).
-Output: a style file (:func:`~editspec.style.model.save_style`) whose summary holds the
+Output: a style file (:func:`~editspec.style.net.save_style`) whose summary holds the
 held-out scores against the every-downbeat baseline and the style's statistics.
 Never imported by the CLI at start-up.
 """
@@ -19,7 +19,8 @@ from torch import nn
 from editspec.errors import EditspecError
 from editspec.style.data import Example, history_from_labels
 from editspec.style.infer import evaluate, style_statistics
-from editspec.style.model import StyleConfig, StyleGRU, load_style, save_style
+from editspec.style.model import StyleConfig
+from editspec.style.net import StyleGRU, load_style_torch, save_style
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ def learn_style(examples: list[Example], output: str, *, cfg: LearnConfig = Lear
     train = [ex for ex in examples if ex.name not in held] + corrections
     val = [ex for ex in examples if ex.name in held]
     if base is not None:
-        model, mean, std, _ = load_style(base)
+        model, mean, std, _ = load_style_torch(base)
         model.train()
     else:
         feats = np.concatenate([ex.features for ex in train])

@@ -143,12 +143,12 @@ def test_corrections_move_the_style_toward_the_editor(songs, tmp_path, capsys):
 
     _, made = songs
     base_songs, corrected, held = made[:2], made[2:2 + N_CORRECTED], made[2 + N_CORRECTED:]
-    base = str(tmp_path / "base.pt")
+    base = str(tmp_path / "base.npz")
     examples = [example_from_cuts(s, a, np.asarray(e.cuts), float(e.fps), e.duration_frames)
                 for s, _, a, e in base_songs + corrected]
     learn_style(examples, base, cfg=LearnConfig(seed=0, val_share=0.0, epochs=80),
                 progress=False)
-    argv = ["learn", "--base", base, "-o", str(tmp_path / "refined.pt"), "--no-progress",
+    argv = ["learn", "--base", base, "-o", str(tmp_path / "refined.npz"), "--no-progress",
             "--epochs", "80", "--json"]
     totals = {"added": 0, "removed": 0, "moved": 0}
     for k, (_, truth, _, edl) in enumerate(corrected):
@@ -169,6 +169,6 @@ def test_corrections_move_the_style_toward_the_editor(songs, tmp_path, capsys):
     assert counts["added"] >= totals["added"] - totals["moved"]
     assert counts["removed"] >= totals["removed"] - totals["moved"]
     before = _held_out_f1(base, held)
-    after = _held_out_f1(str(tmp_path / "refined.pt"), held)
+    after = _held_out_f1(str(tmp_path / "refined.npz"), held)
     assert after >= before + 0.15, (before, after)
     assert after >= 0.8, (before, after)

@@ -77,8 +77,9 @@ def test_parquet_without_pyarrow_names_the_package(tmp_path, monkeypatch):
     (tmp_path / "t.parquet").write_bytes(b"PAR1")
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
-    with pytest.raises(EditspecError, match=r"needs the pyarrow package: pip install "
-                                            r"'editspec\[parquet\]'"):
+    with pytest.raises(EditspecError, match=r"t\.parquet: reading a Parquet table needs pyarrow, "
+                                            r"which is not installed: pip install "
+                                            r"'editspec\[parquet\]'$"):
         read_table(str(tmp_path / "t.parquet"))
 
 

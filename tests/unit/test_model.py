@@ -22,7 +22,7 @@ from editspec.demo import synth_song  # noqa: E402
 from editspec.errors import ModelError  # noqa: E402
 from editspec.model import infer  # noqa: E402
 from editspec.model.data import CORPUS_VERSION, CorpusError, load_manifest  # noqa: E402
-from editspec.model.gru import BeatGRU, GRUConfig, checkpoint_dict, model_from_checkpoint  # noqa: E402
+from editspec.model.gru import BeatGRU, GRUConfig, checkpoint_dict  # noqa: E402
 
 SR = 22050
 TINY = GRUConfig(n_mels=16, harm_bands=24, conv_channels=8, hidden=8, layers=1)
@@ -39,13 +39,16 @@ def _peaks(act: np.ndarray, fps: float, thr: float = 0.3) -> np.ndarray:
     return pick_peaks(act, fps, threshold=thr)
 
 
-def test_shipped_weights_load_with_weights_only_and_are_small():
+def test_shipped_weights_are_small_npz_files_without_pickles():
     path = infer.weights_path()
-    assert os.path.isfile(path), "models/beats-gru.pt must ship with the package"
-    assert os.path.getsize(path) <= 2 * 1024 * 1024
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    assert ckpt["format"] == "editspec-beats-gru"
-    model = model_from_checkpoint(ckpt)
+    assert path.endswith(".npz")
+    assert os.path.isfile(path), "models/beats-gru.npz must ship with the package"
+    for p in infer.weights_files(infer.ensemble_path()):
+        assert os.path.getsize(p) <= 1024 * 1024
+        with np.load(p, allow_pickle=False) as z:  # nothing in it is code
+            assert json.loads(str(z["__format__"]))["format"] == "editspec-beats-gru"
+            assert all(z[k].dtype == np.float32 for k in z.files if not k.startswith("__"))
+    model = infer.load_model(path)
     assert isinstance(model, BeatGRU)
     assert infer.weights_shipped()
 
@@ -96,17 +99,19 @@ def test_beat_activation_peaks_on_the_known_beats(song):
 
 
 def test_missing_weights_raise_model_error(tmp_path):
-    missing = str(tmp_path / "none.pt")
-    with pytest.raises(ModelError, match=r"none\.pt: model weights not found"):
+    missing = str(tmp_path / "none.npz")
+    with pytest.raises(ModelError, match=r"none\.npz: model weights not found"):
         infer.load_model(missing)
 
 
 @pytest.mark.parametrize("content", [b"", b"not a checkpoint at all", b"PK\x03\x04garbage"])
 def test_corrupt_weights_raise_model_error(tmp_path, content):
-    bad = tmp_path / "bad.pt"
+    bad = tmp_path / "bad.npz"
     bad.write_bytes(content)
-    with pytest.raises(ModelError, match=r"bad\.pt: corrupt model weights"):
+    with pytest.raises(ModelError, match=r"bad\.npz: corrupt model weights"):
         infer.load_model(str(bad))
+    with pytest.raises(ModelError, match=r"bad\.npz: corrupt model weights"):
+        infer.load_fast(str(bad))
 
 
 def test_wrong_checkpoint_raises_model_error(tmp_path):
@@ -114,6 +119,16 @@ def test_wrong_checkpoint_raises_model_error(tmp_path):
     torch.save({"state_dict": {}}, path)
     with pytest.raises(ModelError, match=r"other\.pt: unusable model weights: not an "):
         infer.load_model(path)
+    other = str(tmp_path / "other.npz")
+    np.savez(other, x=np.zeros(3))
+    with pytest.raises(ModelError, match=r"other\.npz: not an editspec-beats-gru weights file"):
+        infer.load_fast(other)
+    from editspec.model import weights
+
+    weights.write(other, TINY, {k: v for k, v in BeatGRU(TINY).state_dict().items()
+                                if k != "head.bias"})
+    with pytest.raises(ModelError, match=r"other\.npz: unusable model weights: no head\.bias"):
+        infer.load_fast(other)
 
 
 def test_env_points_to_corrupt_weights(tmp_path, monkeypatch, song):
@@ -125,26 +140,61 @@ def test_env_points_to_corrupt_weights(tmp_path, monkeypatch, song):
 
 
 def test_checkpoint_round_trip(tmp_path):
+    from editspec.model import weights
+
     torch.manual_seed(0)
     model = BeatGRU(TINY).eval()
-    path = str(tmp_path / "tiny.pt")
-    torch.save(checkpoint_dict(model, {"note": "test"}), path)
+    path = str(tmp_path / "tiny.npz")
+    weights.write(path, model.cfg, model.state_dict(), {"note": "test", "n": np.int64(3)})
     loaded = infer.load_model(path)
     assert loaded.cfg == TINY
+    assert weights.read(path)[2] == {"note": "test", "n": 3}
     x = torch.randn(2, 50, TINY.n_inputs)
     with torch.no_grad():
-        assert torch.allclose(model(x), loaded(x))
+        assert torch.equal(model(x), loaded(x))
+
+
+def test_a_torch_checkpoint_converts_to_the_same_network(tmp_path):
+    """Weights files of older editspec (torch.save, .pt) read with torch give the arrays and
+    activations of their .npz conversion (how the shipped .npz files were made)."""
+    from editspec.model import weights
+
+    torch.manual_seed(5)
+    cfg = GRUConfig()  # the shipped size
+    model = BeatGRU(cfg).eval()
+    with torch.no_grad():
+        model.feat_mean.uniform_(-0.5, 0.5)
+        model.feat_std.uniform_(0.5, 2.0)
+    pt, npz = str(tmp_path / "old.pt"), str(tmp_path / "new.npz")
+    torch.save(checkpoint_dict(model, {"best_epoch": 7}), pt)
+    from editspec.train import convert
+
+    assert convert.main([pt, npz]) == 0
+    cfg_npz, arrays_npz, meta_npz = weights.read(npz)
+    assert (cfg_npz, meta_npz) == (cfg, {"best_epoch": 7})
+    assert arrays_npz.keys() == model.state_dict().keys()
+    for k, v in model.state_dict().items():
+        assert np.array_equal(arrays_npz[k], v.numpy()), k
+    y = np.tile(synth_song(sr=SR, bars=4)[0], 2)
+    a_pt, a_npz = (infer.activations(y, SR, model=infer.load_fast(p)) for p in (pt, npz))
+    ref = infer.activations(y, SR, model=model)
+    for k in ("beat", "downbeat", "salience"):
+        np.testing.assert_allclose(getattr(a_npz, k), getattr(a_pt, k), atol=1e-6, rtol=0)
+        np.testing.assert_allclose(getattr(a_npz, k), getattr(ref, k), atol=1e-4, rtol=0)
 
 
 def _tiny_file(tmp_path, name: str, seed: int, cfg: GRUConfig = TINY) -> str:
+    from editspec.model import weights
+
     torch.manual_seed(seed)
     path = str(tmp_path / name)
-    torch.save(checkpoint_dict(BeatGRU(cfg).eval()), path)
+    model = BeatGRU(cfg).eval()
+    weights.write(path, cfg, model.state_dict())
     return path
 
 
 def test_several_weights_files_run_as_an_ensemble_of_mean_probabilities(tmp_path, monkeypatch):
-    a, b = _tiny_file(tmp_path, "a.pt", 1), _tiny_file(tmp_path, "b.pt", 2)
+    a, b = _tiny_file(tmp_path, "a.npz", 1), _tiny_file(tmp_path, "b.npz", 2)
     feats = np.random.default_rng(0).random((300, TINY.n_inputs)).astype(np.float32)
     pa = infer.run_network(infer.load_model(a), feats)
     pb = infer.run_network(infer.load_model(b), feats)
@@ -158,9 +208,9 @@ def test_several_weights_files_run_as_an_ensemble_of_mean_probabilities(tmp_path
     monkeypatch.setenv("EDITSPEC_MODEL", os.pathsep.join([a, b]))
     assert infer.weights_files() == [a, b]
     assert infer.weights_shipped()
-    monkeypatch.setenv("EDITSPEC_MODEL", os.pathsep.join([a, str(tmp_path / "gone.pt")]))
+    monkeypatch.setenv("EDITSPEC_MODEL", os.pathsep.join([a, str(tmp_path / "gone.npz")]))
     assert not infer.weights_shipped()
-    with pytest.raises(ModelError, match=r"gone\.pt: model weights not found"):
+    with pytest.raises(ModelError, match=r"gone\.npz: model weights not found"):
         infer.load_model()
 
 
@@ -175,7 +225,7 @@ def test_analyzer_runs_an_ensemble_named_in_the_environment(tmp_path, monkeypatc
     before = entries()
     one = analyze_audio(path, tracker="gru")
     shipped = infer.weights_path()
-    copy = str(tmp_path / "copy.pt")
+    copy = str(tmp_path / "copy.npz")
     with open(shipped, "rb") as src, open(copy, "wb") as dst:
         dst.write(src.read())
     monkeypatch.setenv("EDITSPEC_MODEL", os.pathsep.join([shipped, copy]))
@@ -198,7 +248,7 @@ def test_gru_ensemble_tracker_runs_the_shipped_networks(tmp_path, monkeypatch, s
     net = infer.load_model(infer.ensemble_path())
     assert isinstance(net, Ensemble) and len(net.members) == 2
     # $EDITSPEC_MODEL changes the gru tracker only
-    monkeypatch.setenv("EDITSPEC_MODEL", _tiny_file(tmp_path, "tiny.pt", 0))
+    monkeypatch.setenv("EDITSPEC_MODEL", _tiny_file(tmp_path, "tiny.npz", 0))
     y, truth = song
     a = analyze_audio("song", y=y, tracker="gru-ensemble")
     assert a.tracker == "gru-ensemble"
@@ -332,8 +382,8 @@ def test_hybrid_puts_a_skank_beat_on_the_kick():
 
 
 def test_an_ensemble_of_different_configs_is_a_model_error(tmp_path):
-    a = _tiny_file(tmp_path, "a.pt", 1)
-    b = _tiny_file(tmp_path, "b.pt", 1, GRUConfig(n_mels=16, harm_bands=24, conv_channels=8,
+    a = _tiny_file(tmp_path, "a.npz", 1)
+    b = _tiny_file(tmp_path, "b.npz", 1, GRUConfig(n_mels=16, harm_bands=24, conv_channels=8,
                                                   hidden=12, layers=1))
     with pytest.raises(ModelError, match="must have the same config"):
         infer.load_model(a + os.pathsep + b)
@@ -400,33 +450,15 @@ def test_shipped_networks_give_the_same_activations_without_torch(song):
         np.testing.assert_allclose(fast, ref, atol=1e-4)
 
 
-def test_analysis_with_cached_arrays_never_imports_torch(tmp_path, song):
-    env = {**os.environ, "EDITSPEC_CACHE": str(tmp_path / "cache")}
-    env.pop("EDITSPEC_MODEL", None)
-    path = str(tmp_path / "song.wav")
-    sf.write(path, song[0], SR)
-    code = ("import sys; from editspec.analysis.audio import analyze_audio; "
-            f"a = analyze_audio({path!r}, tracker='gru-ensemble', use_cache=False); "
-            "print(len(a.beats), 'torch' in sys.modules)")
-    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           check=True, env=env)
-    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, env=env)
-    n_beats, torch_first = first.stdout.split()
-    assert torch_first == "True"  # the .pt files are read with torch once
-    assert second.stdout.split() == [n_beats, "False"]
-    assert int(n_beats) > 20
-
-
 def test_fast_loading_errors_are_model_errors(tmp_path):
-    bad = tmp_path / "bad.pt"
+    bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(ModelError, match="corrupt"):
         infer.load_fast(str(bad))
     with pytest.raises(ModelError, match="not found"):
-        infer.load_fast(str(tmp_path / "gone.pt"))
-    a = _tiny_file(tmp_path, "a.pt", 1)
-    b = _tiny_file(tmp_path, "b.pt", 2, GRUConfig(n_mels=16, conv_channels=8, hidden=6, layers=1))
+        infer.load_fast(str(tmp_path / "gone.npz"))
+    a = _tiny_file(tmp_path, "a.npz", 1)
+    b = _tiny_file(tmp_path, "b.npz", 2, GRUConfig(n_mels=16, conv_channels=8, hidden=6, layers=1))
     with pytest.raises(ModelError, match="same config"):
         infer.load_fast(a + os.pathsep + b)
 
@@ -732,12 +764,12 @@ def test_resumed_training_equals_uninterrupted(tmp_path):
     root = str(tmp_path / "corpus")
     _tiny_corpus(root)
     tc = TrainConfig(epochs=2, batch=2, crop_frames=64, model=TINY, threads=1)
-    out_a = str(tmp_path / "a.pt")
+    out_a = str(tmp_path / "a.npz")
     meta = train(tc, output=out_a, workdir=str(tmp_path / "wa"), corpus_root=root,
                  progress=False)
     assert meta["best_epoch"] in (1, 2) and "stopped_after" not in meta
 
-    out_b = str(tmp_path / "b.pt")
+    out_b = str(tmp_path / "b.npz")
     wb = str(tmp_path / "wb")
     stopped = train(tc, output=out_b, workdir=wb, corpus_root=root, progress=False,
                     stop_after=1)
@@ -747,12 +779,14 @@ def test_resumed_training_equals_uninterrupted(tmp_path):
     assert last["epoch"] == 1
     train(tc, output=out_b, workdir=wb, corpus_root=root, progress=False)
 
-    a = torch.load(out_a, weights_only=True)
-    b = torch.load(out_b, weights_only=True)
-    assert a["config"] == b["config"]
-    for k, v in a["state_dict"].items():
-        assert torch.equal(v, b["state_dict"][k]), k
-    assert a["meta"]["history"] == b["meta"]["history"]
+    from editspec.model import weights
+
+    cfg_a, arrays_a, meta_a = weights.read(out_a)
+    cfg_b, arrays_b, meta_b = weights.read(out_b)
+    assert cfg_a == cfg_b == TINY and arrays_a.keys() == arrays_b.keys()
+    for k, v in arrays_a.items():
+        assert np.array_equal(v, arrays_b[k]), k
+    assert meta_a["history"] == meta_b["history"]
 
 
 def test_train_without_corpus_is_a_clear_error(tmp_path):
@@ -822,23 +856,6 @@ def test_downbeat_phase_bench_finds_the_beat_the_bars_were_put_on():
     for k in range(4):  # downbeats put on beat k + 1 of every bar, slightly off the beat
         assert bar_offset(beats, downbeats, beats[k::4] + 0.02) == k
     assert bar_offset(beats, downbeats, beats[2::4] + 0.2) is None  # on no beat
-
-
-def test_a_damaged_cached_network_is_rebuilt(tmp_path, monkeypatch):
-    from editspec.analysis import cache
-    from editspec.model import fastnet
-
-    monkeypatch.setenv("EDITSPEC_CACHE", str(tmp_path / "cache"))
-    path = _tiny_file(tmp_path, "a.pt", 1)
-    feats = np.random.default_rng(0).random((1, 50, TINY.n_inputs)).astype(np.float32)
-    want = fastnet.load(path).forward(feats)
-    key = cache.cache_key("gru-net", path, fastnet.ARRAYS_VERSION, {})
-    entry = cache.load(key)
-    assert entry is not None and set(fastnet.array_names(TINY)) <= set(entry)
-    del entry["head.weight"]
-    cache.save(key, entry)
-    np.testing.assert_array_equal(fastnet.load(path).forward(feats), want)
-    assert "head.weight" in cache.load(key)  # written again, whole
 
 
 def test_beat_errors_bench_files_each_kind_of_error():

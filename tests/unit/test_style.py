@@ -63,52 +63,119 @@ def tiny_style(tmp_path):
     import torch
 
     from editspec.style.data import MUSIC_FEATURES
-    from editspec.style.model import StyleConfig, StyleGRU, save_style
+    from editspec.style.model import StyleConfig
+    from editspec.style.net import StyleGRU, save_style
 
     torch.manual_seed(0)
-    path = str(tmp_path / "s.pt")
+    path = str(tmp_path / "s.npz")
     save_style(StyleGRU(StyleConfig()), torch.zeros(len(MUSIC_FEATURES)),
                torch.ones(len(MUSIC_FEATURES)), {"data": {"train_videos": 3}}, path)
     return path
 
 
-def test_style_file_round_trip_weights_only(tiny_style):
-    import torch
+def test_style_file_round_trip_without_pickles(tiny_style):
+    import json
 
     from editspec.style.data import MUSIC_FEATURES
     from editspec.style.infer import predict_beats
-    from editspec.style.model import load_style
+    from editspec.style.model import StyleNet, load_style
 
-    blob = torch.load(tiny_style, weights_only=True)
-    assert blob["format"] == "editspec-style" and blob["config"]["hidden"] == 24
+    with np.load(tiny_style, allow_pickle=False) as z:  # nothing in it is code
+        head = json.loads(str(z["__style__"]))
+    assert head["format"] == "editspec-style" and head["version"] == 2
+    assert head["config"]["hidden"] == 24
     model, mean, std, summary = load_style(tiny_style)
-    assert summary == {"data": {"train_videos": 3}}
+    assert isinstance(model, StyleNet) and summary == {"data": {"train_videos": 3}}
     x = np.random.default_rng(0).standard_normal((20, len(MUSIC_FEATURES))).astype(np.float32)
     p = predict_beats(model, mean, std, x)
     assert p.shape == (20,) and np.all((p >= 0) & (p <= 1))
 
 
-def test_style_of_another_version_is_refused(tiny_style):
+def test_style_inference_in_numpy_equals_torchs(tmp_path):
+    """The numpy network (used by plans) gives torch's probabilities (used while learning)."""
     import torch
+
+    from editspec.style.data import MUSIC_FEATURES, history_features
+    from editspec.style.infer import predict_beats
+    from editspec.style.model import StyleConfig, load_style
+    from editspec.style.net import StyleGRU, save_style
+
+    rng = np.random.default_rng(1)
+    for cfg in (StyleConfig(), StyleConfig(hidden=7, layers=2, head=5)):
+        torch.manual_seed(2)
+        model = StyleGRU(cfg).eval()
+        mean = torch.from_numpy(rng.standard_normal(cfg.n_music).astype(np.float32))
+        std = torch.from_numpy(rng.uniform(0.5, 2, cfg.n_music).astype(np.float32))
+        path = str(tmp_path / f"s{cfg.layers}.npz")
+        save_style(model, mean, std, {}, path)
+        x = rng.standard_normal((60, len(MUSIC_FEATURES))).astype(np.float32) * 2
+        net, m, s, _ = load_style(path)
+        with torch.no_grad():
+            ctx_ref = model.encode(((torch.from_numpy(x) - mean) / std)[None])[0].numpy()
+        np.testing.assert_allclose(net.encode((x - m) / s), ctx_ref, atol=1e-6, rtol=0)
+        got = predict_beats(net, m, s, x)
+        # torch's probabilities with the same fed-back history
+        since, ref = 1, []
+        with torch.no_grad():
+            for i in range(len(x)):
+                h = torch.from_numpy(history_features(min(since, 64)).astype(np.float32))
+                p = float(torch.sigmoid(model.logits(torch.from_numpy(ctx_ref[i]), h)))
+                ref.append(p)
+                since = 1 if got[i] >= 0.5 else since + 1
+        np.testing.assert_allclose(got, ref, atol=1e-6, rtol=0)
+        assert np.array_equal(predict_beats(model, mean, std, x), got)  # torch module in
+
+
+def test_a_version_1_style_file_reads_with_torch(tmp_path, tiny_style):
+    import torch
+
+    from editspec.style.infer import predict_beats
+    from editspec.style.model import load_style, read_style_file
+
+    blob = read_style_file(tiny_style)
+    old = {**blob, "version": 1,
+           "norm": {k: torch.from_numpy(v) for k, v in blob["norm"].items()},
+           "state_dict": {k: torch.from_numpy(v) for k, v in blob["state_dict"].items()}}
+    path = str(tmp_path / "old.pt")
+    torch.save(old, path)
+    a, b = load_style(path), load_style(tiny_style)
+    x = np.random.default_rng(0).standard_normal((30, len(a[1]))).astype(np.float32)
+    assert np.array_equal(predict_beats(*a[:3], x), predict_beats(*b[:3], x))
+    assert a[3] == b[3]
+
+
+def test_style_of_another_version_is_refused(tiny_style):
+    import json
+    import zipfile
 
     from editspec.style.model import load_style
 
-    blob = torch.load(tiny_style, weights_only=True)
-    blob["version"] = 99
-    torch.save(blob, tiny_style)
+    with np.load(tiny_style) as z:
+        arrays = {k: z[k] for k in z.files}
+    head = json.loads(str(arrays["__style__"]))
+    arrays["__style__"] = np.array(json.dumps({**head, "version": 99}))
+    with open(tiny_style, "wb") as fh:
+        np.savez(fh, **arrays)
+    assert zipfile.is_zipfile(tiny_style)
     with pytest.raises(ModelError, match=r"style file version 99 is not supported"):
+        load_style(tiny_style)
+    arrays["__style__"] = np.array(json.dumps(head))
+    arrays["head.0.weight"] = arrays["head.0.weight"][:, 1:]
+    with open(tiny_style, "wb") as fh:
+        np.savez(fh, **arrays)
+    with pytest.raises(ModelError, match=r"style weights do not fit its config \(head\.0\.weight"):
         load_style(tiny_style)
 
 
 def test_corrupt_style_file_raises_model_error(tmp_path):
     from editspec.style.model import load_style
 
-    bad = tmp_path / "bad.pt"
+    bad = tmp_path / "bad.npz"
     bad.write_bytes(b"\x00garbage")
     with pytest.raises(ModelError, match=r"not a readable style file"):
         load_style(str(bad))
     with pytest.raises(ModelError, match=r"no such style file"):
-        load_style(str(tmp_path / "none.pt"))
+        load_style(str(tmp_path / "none.npz"))
 
 
 def test_learn_cli_bad_input_exits_2(tmp_path, capsys):
@@ -117,7 +184,7 @@ def test_learn_cli_bad_input_exits_2(tmp_path, capsys):
     assert main(["learn", "--report", str(tmp_path / "none.pt")]) == 2
     assert capsys.readouterr().err.strip() == f"{tmp_path / 'none.pt'}: no such style file"
     assert main(["learn", str(tmp_path)]) == 2
-    assert "learn needs -o STYLE.pt" in capsys.readouterr().err
+    assert "learn needs -o STYLE.npz" in capsys.readouterr().err
     assert main(["learn", str(tmp_path), "-o", str(tmp_path / "s.pt")]) == 2
     assert capsys.readouterr().err.strip() == f"{tmp_path}: holds no edited video " \
         "(.mp4, .mov, .m4v, .mkv, .webm, .avi)"
@@ -161,13 +228,14 @@ def _constant_style(tmp_path, bias: float) -> str:
     import torch
 
     from editspec.style.data import MUSIC_FEATURES
-    from editspec.style.model import StyleConfig, StyleGRU, save_style
+    from editspec.style.model import StyleConfig
+    from editspec.style.net import StyleGRU, save_style
 
     model = StyleGRU(StyleConfig())
     with torch.no_grad():
         model.head[2].weight.zero_()
         model.head[2].bias.fill_(bias)
-    path = str(tmp_path / f"const{bias:+g}.pt")
+    path = str(tmp_path / f"const{bias:+g}.npz")
     save_style(model, torch.zeros(len(MUSIC_FEATURES)), torch.ones(len(MUSIC_FEATURES)), {},
                path)
     return path
