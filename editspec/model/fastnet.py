@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import float32, int64, njit, void
 
+from editspec.model import weights
 from editspec.model.frontend import GRUConfig
 
 
@@ -159,15 +160,6 @@ class FastEnsemble:
         return self.members[0].cfg
 
 
-def array_names(cfg: GRUConfig) -> list[str]:
-    """The arrays :meth:`FastNet.forward` reads (torch's ``state_dict`` names)."""
-    dirs = ("", "_reverse") if cfg.bidirectional else ("",)
-    gru = [f"gru.{kind}_{part}_l{layer}{d}" for layer in range(cfg.layers) for d in dirs
-           for kind in ("weight", "bias") for part in ("ih", "hh")]
-    return ["feat_mean", "feat_std", "conv.weight", "conv.bias", *gru, "head.weight",
-            "head.bias"]
-
-
 def from_state(cfg: GRUConfig, state: Mapping[str, object]) -> FastNet:
     """Build from a ``state_dict`` (torch tensors or arrays)."""
     arrays = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in state.items()}
@@ -182,7 +174,5 @@ def load(path: str) -> FastNet:
     ModelError
         When the file is missing, corrupt or not a beat-GRU weights file.
     """
-    from editspec.model import weights
-
     cfg, arrays, _ = weights.read(path)
     return FastNet(cfg, arrays)

@@ -30,6 +30,15 @@ FORMAT_VERSION = 1
 _KEYS = ("__format__", "__config__", "__meta__")
 
 
+def array_names(cfg: GRUConfig) -> list[str]:
+    """The arrays :meth:`FastNet.forward` reads (torch's ``state_dict`` names)."""
+    dirs = ("", "_reverse") if cfg.bidirectional else ("",)
+    gru = [f"gru.{kind}_{part}_l{layer}{d}" for layer in range(cfg.layers) for d in dirs
+           for kind in ("weight", "bias") for part in ("ih", "hh")]
+    return ["feat_mean", "feat_std", "conv.weight", "conv.bias", *gru, "head.weight",
+            "head.bias"]
+
+
 def state_arrays(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """A ``state_dict`` (torch tensors or arrays) as contiguous float32 arrays."""
     out = {}
@@ -115,8 +124,6 @@ def _checked(path: str, head: Any, cfg_dict: Any, arrays: dict[str, np.ndarray],
         cfg = GRUConfig.from_dict(cfg_dict)
     except (TypeError, ValueError) as exc:
         raise ModelError(f"{path}: unusable model weights: {exc}".splitlines()[0]) from None
-    from editspec.model.fastnet import array_names
-
     missing = sorted(set(array_names(cfg)) - set(arrays))
     if missing:
         raise ModelError(f"{path}: unusable model weights: no {missing[0]}")

@@ -21,7 +21,6 @@ _SPEC.loader.exec_module(imports)
 # Known cycles (strongly connected components), names below ``editspec.``.
 KNOWN_MODULE_CYCLES = [
     {"backends.alpha", "backends.interchange", "backends.otio"},
-    {"model.fastnet", "model.infer"},
 ]
 KNOWN_PACKAGE_CYCLES = [
     {"analysis", "model"},
