@@ -31,12 +31,13 @@ test: $(STAMP) system-deps
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 
-# The render and export tests again, with Debian's ffmpeg (5.1 on Debian 12) installed on
-# PATH, as a Debian/Ubuntu user has it: editspec must adapt to it or pass it over for the
-# bundled one. Without apt (or without root) they are skipped, loudly.
+# The render and export tests again (every example, the real-footage tier), with Debian's
+# ffmpeg (5.1 on Debian 12) installed on PATH, as a Debian/Ubuntu user has it: editspec
+# must adapt to it or pass it over for the bundled one. Without apt (or without root)
+# they are skipped, loudly.
 SYSTEM_FFMPEG_TESTS := tests/e2e/test_render.py tests/e2e/test_render_cli.py \
 	tests/e2e/test_render_defects.py tests/e2e/test_demo_render.py tests/e2e/test_interchange.py \
-	tests/e2e/test_titles.py \
+	tests/e2e/test_titles.py tests/e2e/test_examples_render.py tests/e2e/test_real_footage.py \
 	tests/unit/test_export.py tests/unit/test_ffmpeg_compile.py
 test-system-ffmpeg: $(STAMP)
 	@if ! dpkg -S /usr/bin/ffmpeg >/dev/null 2>&1; then \

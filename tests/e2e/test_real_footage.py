@@ -14,8 +14,13 @@ song (120 BPM, beats every 0.5 s) at the clip's own rate, a cut every 2 beats:
 - ``editspec export`` writes all five formats, each read back by its own reader with
   the EDL's cuts.
 
-If the packages cannot be fetched (no apt-get, no network), every case is skipped
-with a message saying so.
+Two more cases put a 20 fps and a 12.048 fps clip in edits at 25 and 24 fps: FCP 7
+XML describes such a clip at the edit's rate and says so; an edit at 20 or 12.048 fps
+cannot be written in SMPTE timecode, so CMX 3600 and FCP 7 XML refuse it in one line
+naming the rate (exit 2, no file).
+
+A clip whose package cannot be fetched (no apt-get, no network) skips its cases with
+a message saying so (``REAL FOOTAGE NOT FETCHED``, listed by ``pytest -ra``).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from footage import FOOTAGE_DIR, FootageUnavailable, fetch_footage
+from footage import DERIVED, FOOTAGE_DIR, SOURCES, FootageUnavailable, fetch_footage
 
 from editspec.cli import main
 from editspec.edl import EDL, read_edl
@@ -53,6 +58,12 @@ class Case:
     size: str
     """Output size: the clip's display aspect, about 320 wide."""
     sound: bool
+    edit_fps: Fraction | None = None
+    """The edit's rate when it is not the clip's (a clip at another rate in the edit)."""
+
+    @property
+    def out_fps(self) -> Fraction:
+        return self.edit_fps or self.fps
 
 
 CASES = [
@@ -74,7 +85,15 @@ CASES = [
     Case("derived-12.048fps-webm-vp9", "motion-12.048.webm", Fraction(1000, 83), 8.05,
          "320x180", True),
     Case("derived-odd-567x319-444", "motion-567x319.mp4", Fraction(30), 8.04, "320x180", True),
+    # clips at rates without SMPTE timecode inside edits at timecode rates (FCP 7 XML and
+    # CMX 3600 describe them at the edit's rate)
+    Case("20fps-clip-in-25fps-edit-cockatoo", "cockatoo.mp4", Fraction(20), 14.0, "320x180",
+         True, edit_fps=Fraction(25)),
+    Case("derived-12.048fps-clip-in-24fps-edit", "motion-12.048.webm", Fraction(1000, 83),
+         8.05, "320x180", True, edit_fps=Fraction(24)),
 ]
+FILES = [c for c in CASES if c.edit_fps is None]
+"""One case per file, at the file's own rate."""
 FORMATS = {"otio": ".otio", "cmx3600": ".edl", "fcp7": ".xml", "fcpxml": ".fcpxml",
            "mlt": ".mlt"}
 STILL = "IMG_20200124_231153.jpg"
@@ -82,13 +101,30 @@ BIKES_CUTS_S = (30 / 25, 76 / 25, 137 / 25, 187 / 25)
 """bikes.mp4's hard cuts (bench/shots.py, checked by eye)."""
 
 
+_unavailable: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
 def footage() -> dict[str, str]:
+    """``{name: path}`` of the clips at hand; one that cannot be fetched skips its cases."""
     try:
         return fetch_footage()
-    except FootageUnavailable as exc:
-        pytest.skip(f"REAL FOOTAGE NOT FETCHED, real-footage tier SKIPPED: {exc} "
-                    f"(folder {FOOTAGE_DIR})")
+    except FootageUnavailable:
+        pass
+    got: dict[str, str] = {}
+    for name in [s.name for s in SOURCES] + list(DERIVED):  # each alone: keep what works
+        try:
+            got.update(fetch_footage([name]))
+        except FootageUnavailable as exc:
+            _unavailable[name] = str(exc)
+    return got
+
+
+def _need(footage: dict[str, str], *names: str) -> None:
+    for name in names:
+        if name not in footage:
+            pytest.skip(f"REAL FOOTAGE NOT FETCHED ({name}: {_unavailable.get(name)}; "
+                        f"folder {FOOTAGE_DIR}): this real-footage case is SKIPPED")
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +145,9 @@ def _plan(work, case: Case) -> str:
     """Write the case's recipe, plan it with the CLI; return the EDL's path (once per case)."""
     if case.id not in _planned:
         recipe = work / f"{case.id}.yaml"
-        fps = f'"{case.fps.numerator}/{case.fps.denominator}"' if case.fps.denominator != 1 \
-            else str(case.fps.numerator)
+        rate = case.out_fps
+        fps = f'"{rate.numerator}/{rate.denominator}"' if rate.denominator != 1 \
+            else str(rate.numerator)
         recipe.write_text(f"version: 1\noutput: {{size: {case.size}, fps: {fps}, "
                           f"duration: {DURATION_S}s}}\nmusic: {{file: song.ogg, start: 0s}}\n"
                           f"clips: [clips/{case.file}]\ncuts: {{every: 2 beats}}\n")
@@ -121,8 +158,9 @@ def _plan(work, case: Case) -> str:
     return _planned[case.id]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", FILES, ids=lambda c: c.id)
 def test_shots_reads_rate_and_duration(case, footage, capsys):
+    _need(footage, case.file)
     assert main(["shots", footage[case.file], "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     got = data[0] if isinstance(data, list) else data
@@ -134,12 +172,13 @@ def test_shots_reads_rate_and_duration(case, footage, capsys):
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_plan_cuts_on_the_beats(case, work, demo_song):
+def test_plan_cuts_on_the_beats(case, work, footage, demo_song):
+    _need(footage, case.file)
     edl = read_edl(_plan(work, case))
     beats = demo_song[1].beats
-    want = [round(t * case.fps) for t in beats[2::2] if t < DURATION_S - 1e-6]
-    assert edl.fps == case.fps
-    assert edl.duration_frames == round(DURATION_S * case.fps)
+    want = [round(t * case.out_fps) for t in beats[2::2] if t < DURATION_S - 1e-6]
+    assert edl.fps == case.out_fps
+    assert edl.duration_frames == round(DURATION_S * case.out_fps)
     assert list(edl.cuts) == want
     assert {e.clip for e in edl.events} == {str(work / "clips" / case.file)}
 
@@ -201,6 +240,7 @@ def _render(work, case: Case) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_render_shows_the_planned_source_frame_beside_every_cut(case, work, footage):
+    _need(footage, case.file)
     edl = read_edl(_plan(work, case))
     assert frame_mismatches(edl, _render(work, case), footage[case.file]) == []
 
@@ -210,18 +250,12 @@ def test_the_frame_check_sees_a_cut_half_a_second_off(work, footage):
     import dataclasses
 
     case = next(c for c in CASES if c.file == "bikes.mp4")
+    _need(footage, case.file)
     edl = read_edl(_plan(work, case))
     shifted = dataclasses.replace(edl, events=tuple(
         dataclasses.replace(e, src_in=e.src_in + 0.5, src_out=e.src_out + 0.5)
         for e in edl.events))
     assert len(frame_mismatches(shifted, _render(work, case), footage[case.file])) >= 3
-
-
-SMPTE_FAILS = {("cockatoo.mp4", "fcp7"), ("cockatoo.mp4", "cmx3600"),
-               ("motion-12.048.webm", "fcp7"), ("motion-12.048.webm", "cmx3600")}
-"""Known failures (issue 27, being fixed by the `exports` work): the OTIO cmx_3600 and
-fcp_xml adapters write SMPTE timecode, which has no 20 or 12.048 fps; the export exits 2
-with "SMPTE timecode does not support this rate", naming neither clip nor rate."""
 
 
 def _read_back(fmt: str, path: str, edl: EDL) -> None:
@@ -263,20 +297,42 @@ def _read_back(fmt: str, path: str, edl: EDL) -> None:
             assert c.media_reference.target_url.endswith(clip)
 
 
+TIMECODE_FORMATS = {"cmx3600": "CMX 3600", "fcp7": "FCP 7 XML"}
+"""Formats written in SMPTE timecode, which exists at 23.976 ... 60 fps only."""
+
+
+def _has_timecode(fps: Fraction) -> bool:
+    return fps in (Fraction(24000, 1001), 24, 25, Fraction(30000, 1001), 30, 48, 50,
+                   Fraction(60000, 1001), 60)
+
+
 @pytest.mark.parametrize("fmt", list(FORMATS))
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_export_reads_back_with_the_cuts(case, fmt, work, tmp_path, request):
-    if (case.file, fmt) in SMPTE_FAILS:
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason=f"{fmt} export at {case.fps} fps: SMPTE timecode does not "
-                                "support this rate (issue 27, `exports` fix pending)"))
+def test_export_reads_back_with_the_cuts(case, fmt, work, footage, tmp_path, capsys, caplog):
+    _need(footage, case.file)
     edl_path = _plan(work, case)
-    out = str(tmp_path / f"cut{FORMATS[fmt]}")
-    assert main(["export", edl_path, "--to", fmt, "-o", out]) == 0
-    _read_back(fmt, out, read_edl(edl_path))
+    out = tmp_path / f"cut{FORMATS[fmt]}"
+    if fmt in TIMECODE_FORMATS and not _has_timecode(case.out_fps):
+        # an edit at 20 or 12.048 fps: one line naming the format and the rate, no file
+        assert main(["export", edl_path, "--to", fmt, "-o", str(out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].endswith(
+            f"{TIMECODE_FORMATS[fmt]} needs a timecode rate (23.976, 24, 25, 29.97, 30, 48, "
+            f"50, 59.94 or 60 fps); this edit is at {case.out_fps} fps: plan it at one of "
+            "those, or export otio, fcpxml or mlt"), err
+        assert not out.exists()
+        return
+    assert main(["export", edl_path, "--to", fmt, "-o", str(out)]) == 0
+    if fmt == "fcp7" and not _has_timecode(case.fps):  # the clip's own rate: said, not lost
+        (src,) = read_edl(edl_path).sources.values()  # the rate ffmpeg reads (webm: 241/20)
+        assert (f"the {float(src.fps):g} fps rate of clip '{case.file}' (FCP 7 XML timecode "
+                f"has no {float(src.fps):g} fps; its file is described at {case.out_fps} "
+                "fps)") in caplog.text, caplog.text
+    _read_back(fmt, str(out), read_edl(edl_path))
 
 
-def test_a_phone_photo_in_the_clip_folder_is_reported_by_validate(work, capsys):
+def test_a_phone_photo_in_the_clip_folder_is_reported_by_validate(work, footage, capsys):
+    _need(footage, STILL, "bikes.mp4")
     recipe = work / "still.yaml"
     recipe.write_text("version: 1\nmusic: {file: song.ogg}\n"
                       f"clips: [clips/{STILL}, clips/bikes.mp4]\n")

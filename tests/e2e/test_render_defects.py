@@ -1,7 +1,7 @@
 """Render defects of issue 27 (part 6), each rendered for real and decoded.
 
-- A long edit's filtergraph is larger than the 128 KiB Linux allows one argument: it
-  failed with "Argument list too long"; the graph now goes in a file.
+- A long edit's filtergraph is larger than the 128 KiB Linux allows one argument: its
+  render and preview failed with "Argument list too long"; the graph now goes in a file.
 - A segmented render changed its colour tags mid-file (each segment took those of its
   first clip); every segment is now tagged Rec. 709, limited range, read back from every
   SPS of the joined file.
@@ -73,6 +73,9 @@ def test_long_edit_graph_over_128_kib_renders(clips, tmp_path):
     out = str(tmp_path / "long.mp4")
     ffmpeg.write(edl, out, progress=False)
     assert _frames(out) == 30 * n
+    draft = str(tmp_path / "draft.mp4")  # `editspec preview` runs the same graph and more
+    ffmpeg.preview(edl, draft, progress=False)
+    assert _frames(draft) == 30 * n
 
 
 def _sps_colour(path: str) -> set[tuple[str, int]]:
