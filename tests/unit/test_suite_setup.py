@@ -24,3 +24,27 @@ def test_footage_lives_in_the_users_cache_not_the_private_one():
     from footage import FOOTAGE_DIR
 
     assert not FOOTAGE_DIR.startswith(os.environ["EDITSPEC_CACHE"])
+
+
+@pytest.mark.skipif(os.environ.get("HYPOTHESIS_PROFILE", "ci") != "ci",
+                    reason="another Hypothesis profile was asked for")
+def test_every_property_test_runs_derandomized():
+    """The settings each @given test really runs with (its own settings() included)."""
+    import glob
+    import importlib
+    import inspect
+
+    here = os.path.dirname(os.path.dirname(__file__))
+    tests = []
+    for path in glob.glob(os.path.join(here, "**", "test_*.py"), recursive=True):
+        with open(path, encoding="utf-8") as fh:
+            if "hypothesis" not in fh.read():
+                continue
+        name = os.path.relpath(path, os.path.dirname(here))[:-3].replace(os.sep, ".")
+        module = importlib.import_module(name)
+        tests += [f for _, f in inspect.getmembers(module, inspect.isfunction)
+                  if hasattr(f, "hypothesis")]
+    assert len(tests) >= 3
+    for f in tests:
+        used = f._hypothesis_internal_use_settings
+        assert used.derandomize is True and used.database is None, f.__name__
