@@ -253,28 +253,58 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
     from editspec.analysis import cache
 
     tracker = tracker or default_tracker()
-    if tracker not in TRACKERS:
-        raise ValueError(f"tracker={tracker!r} is not one of {', '.join(TRACKERS)}")
-    params = {"sr": SR, "hop": HOP, "tracker": tracker, "meters": list(meters)}
-    if tracker != "dp":  # the GRU's results depend on its weights and decoder settings
-        stamps = [[st.st_size, st.st_mtime_ns] for st in
-                  (os.stat(p) for p in _weights_files(tracker) if os.path.isfile(p))]
-        params["gru"] = [GRU_OBS_LAMBDA, GRU_DP_DOWN_MIX, HYBRID_DP_WEIGHT,
-                         (stamps[0] if len(stamps) == 1 else stamps) or None, "fastnet"]
     key = None
     if y is None and use_cache:
-        if not os.path.isfile(path):
-            raise MediaError(f"{path}: no such audio file")
-        key = cache.cache_key("audio", path, ANALYZER_VERSION, params)
+        key = _cache_key(path, tracker, meters)
         hit = cache.load(key)
         if hit is not None:
             return _from_arrays(path, hit)
+    elif tracker not in TRACKERS:
+        raise ValueError(f"tracker={tracker!r} is not one of {', '.join(TRACKERS)}")
     if y is None:
         y = decode_audio(path)
     result = _analyze(path, y, tracker, meters)
     if key is not None:
         cache.save(key, _to_arrays(result))
     return result
+
+
+def _cache_key(path: str, tracker: str, meters: tuple[int, ...]) -> str:
+    """The analysis cache's key of ``path`` analyzed with ``tracker`` and ``meters``."""
+    from editspec.analysis import cache
+
+    if tracker not in TRACKERS:
+        raise ValueError(f"tracker={tracker!r} is not one of {', '.join(TRACKERS)}")
+    params: dict[str, object] = {"sr": SR, "hop": HOP, "tracker": tracker,
+                                 "meters": list(meters)}
+    if tracker != "dp":  # the GRU's results depend on its weights and decoder settings
+        stamps = [[st.st_size, st.st_mtime_ns] for st in
+                  (os.stat(p) for p in _weights_files(tracker) if os.path.isfile(p))]
+        params["gru"] = [GRU_OBS_LAMBDA, GRU_DP_DOWN_MIX, HYBRID_DP_WEIGHT,
+                         (stamps[0] if len(stamps) == 1 else stamps) or None, "fastnet"]
+    if not os.path.isfile(path):
+        raise MediaError(f"{path}: no such audio file")
+    return cache.cache_key("audio", path, ANALYZER_VERSION, params)
+
+
+def cached_audio_analysis(path: str, *, tracker: str | None = None,
+                          meters: tuple[int, ...] = (3, 4)) -> AudioAnalysis | None:
+    """Return the song's analysis from the cache, or None when it was never made: never
+    analyzes (readers of an edit, such as the report, take what planning computed).
+
+    Parameters are those of :func:`analyze_audio`; the same ones find the same entry.
+
+    Raises
+    ------
+    MediaError
+        When ``path`` does not exist.
+    ValueError
+        For an unknown tracker.
+    """
+    from editspec.analysis import cache
+
+    hit = cache.load(_cache_key(path, tracker or default_tracker(), meters))
+    return None if hit is None else _from_arrays(path, hit)
 
 
 def _weights_files(tracker: str) -> list[str]:

@@ -43,6 +43,14 @@ def load_recipe_args(args: argparse.Namespace, path: str) -> Any:
 
 def load_edl_or_plan(source: str, no_cache: bool = False,
                       args: argparse.Namespace | None = None) -> Any:
+    """Return the EDL of ``source``: read (an EDL or OTIO file) or planned (a recipe)."""
+    return load_edl_and_audio(source, no_cache, args)[0]
+
+
+def load_edl_and_audio(source: str, no_cache: bool = False,
+                       args: argparse.Namespace | None = None) -> tuple[Any, Any]:
+    """Return the EDL of ``source`` and, when a recipe was planned, the song's analysis
+    (None for an EDL or OTIO file), so a backend never analyzes the song again."""
     from editspec.edl import read_edl
     from editspec.errors import EditspecError
 
@@ -51,7 +59,7 @@ def load_edl_or_plan(source: str, no_cache: bool = False,
     if source.lower().endswith((".otio", ".otioz")):
         from editspec.backends.otio import read_timeline
 
-        return read_timeline(source)
+        return read_timeline(source), None
     if source.lower().endswith(".json"):
         try:
             with open(source, encoding="utf-8") as fh:
@@ -59,9 +67,11 @@ def load_edl_or_plan(source: str, no_cache: bool = False,
         except (OSError, UnicodeDecodeError) as exc:
             raise EditspecError(f"{source}: cannot read: {exc}") from None
         if '"events"' in head or '"duration_frames"' in head:
-            return read_edl(source)
-    from editspec.pipeline import plan_recipe
+            return read_edl(source), None
+    from editspec.pipeline import analyze_recipe
+    from editspec.plan import plan_edit
 
     recipe = load_recipe_args(args, source) if args is not None else load_recipe_args(
         argparse.Namespace(), source)
-    return plan_recipe(recipe, use_cache=not no_cache)
+    audio, clips = analyze_recipe(recipe, use_cache=not no_cache)
+    return plan_edit(recipe, audio, clips), audio

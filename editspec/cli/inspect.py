@@ -10,7 +10,7 @@ from typing import Any
 
 from editspec.cli.common import (
     add_recipe_options,
-    load_edl_or_plan,
+    load_edl_and_audio,
     say,
 )
 from editspec.errors import EXIT_CHECK_FAILED, EXIT_OK, EditspecError
@@ -64,9 +64,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.embed_video and not args.video:
         raise EditspecError("--embed-video needs --video RENDER")
-    edl = load_edl_or_plan(args.source, no_cache=args.no_cache, args=args)
+    edl, audio = load_edl_and_audio(args.source, no_cache=args.no_cache, args=args)
     t0 = time.perf_counter()
-    report.write(edl, args.output, video=args.video, embed_video=args.embed_video,
+    report.write(edl, args.output, audio=audio, video=args.video, embed_video=args.embed_video,
                  check=not args.no_check, thumbnails=not args.no_thumbnails,
                  use_cache=not args.no_cache)
     say(f"wrote {args.output} ({os.path.getsize(args.output) / 1e6:.2f} MB, "

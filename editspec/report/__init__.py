@@ -7,7 +7,8 @@ given, a video player tied to the timeline and the render's beat-grid check
 (:mod:`editspec.check`). ``docs/report.md`` describes it.
 
 What the report reads, besides the EDL: the song's analysis from the cache (the EDL's
-music file and tracker; computed once when missing), the song's samples (waveform) and
+music file and tracker; a backend never re-analyzes: without a cached analysis the page
+says so and leaves energy and salience out), the song's samples (waveform) and
 one frame per shot from the source clips. What it cannot read it leaves out and says so
 in the page. The render is referenced relative to the report (``<video src>``), not
 inlined: a render of minutes is tens of MB; ``embed_video=True`` inlines a small one.
@@ -79,15 +80,18 @@ def collect_report_data(edl: EDL, path: str, *, video: str | None = None,
     samples = None
     music = edl.music.path if edl.music else None
     if analysis and music and os.path.isfile(music):
-        from editspec.analysis.audio import SR, analyze_audio, decode_audio
+        from editspec.analysis.audio import SR, cached_audio_analysis, decode_audio
 
         try:
+            if audio is None and use_cache:
+                audio = cached_audio_analysis(music, tracker=edl.meta.get("tracker") or None)
             if audio is None:
-                audio = analyze_audio(music, tracker=edl.meta.get("tracker") or None,
-                                      use_cache=use_cache)
+                notes.append("the song's analysis is not in the cache (planning the recipe or "
+                             "`editspec analyze SONG` puts it there; the report never "
+                             "analyzes): no energy or salience")
             samples = (decode_audio(music, SR), SR)
         except (EditspecError, ValueError) as exc:
-            notes.append(f"song not analyzed ({exc}): no waveform, energy or salience")
+            notes.append(f"song not read ({exc}): no waveform, energy or salience")
     elif analysis and music:
         notes.append(f"{music}: music file not found: no waveform, energy or salience")
     elif not music:
@@ -131,7 +135,8 @@ def write(edl: EDL, path: str, *, video: str | None = None, embed_video: bool = 
         Inline the render (at most :data:`EMBED_LIMIT_BYTES`) instead of referencing it
         relative to ``path``.
     audio : AudioAnalysis, optional
-        The song's analysis, when the caller has it (else read from the cache).
+        The song's analysis, when the caller has it (e.g. it planned the edit just now);
+        else read from the cache.
     analysis : bool
         Show the song's waveform and curves (False: only what the EDL holds).
     thumbnails : bool
@@ -139,7 +144,8 @@ def write(edl: EDL, path: str, *, video: str | None = None, embed_video: bool = 
     check : bool or CheckReport
         Run the beat-grid check of ``video`` (True), skip it (False), or show this one.
     use_cache : bool
-        Read and write the analysis cache.
+        Read the song's analysis from the cache when ``audio`` is not given (False: show
+        the song without it); the report never analyzes.
     title : str
         Page title (default: the recipe's file name).
 

@@ -194,3 +194,37 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch, arg
                           text=True, cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.strip() == message and "Traceback" not in proc.stderr
+
+
+def test_the_report_reads_the_analysis_cache_and_never_analyzes(tmp_path, monkeypatch) -> None:
+    import os
+
+    from editspec.analysis.audio import analyze_audio
+    from editspec.demo import synth_song
+
+    monkeypatch.setenv("EDITSPEC_CACHE", str(tmp_path / "cache"))
+    song = str(tmp_path / "song.ogg")
+    synth_song(song, bars=4)
+    edl = _edl(clip=str(tmp_path / "gone.mp4"), music=MusicRef(song, 0.0))
+
+    def report():
+        write(edl, str(tmp_path / "r.html"), thumbnails=False, check=False)
+        return _page_data((tmp_path / "r.html").read_text(encoding="utf-8"))
+
+    def cached():
+        folder = tmp_path / "cache"
+        return sorted(f for f in os.listdir(folder) if f.startswith("audio-")) \
+            if folder.is_dir() else []
+
+    data = report()  # never analyzed: the page says so, and nothing was analyzed
+    assert data["curves"] is None and data["wave"] is not None
+    assert any("analysis is not in the cache" in n and "never analyzes" in n
+               for n in data["notes"]), data["notes"]
+    assert cached() == []
+    analyze_audio(song, tracker="dp")  # as planning does (the EDL's tracker)
+    (entry,) = cached()
+    data = report()  # now read from the cache, which stays as it was
+    assert cached() == [entry]
+    assert not any("not in the cache" in n for n in data["notes"])
+    energy = data["curves"]["energy"]
+    assert len(energy) > 10 and max(energy) > min(energy)
