@@ -7,19 +7,15 @@ ffmpeg backend's overlay filters; titles as the text engine's image with the ren
 entrance and exit, :mod:`editspec.text.raster`), so it lines up exactly when
 placed full-frame over the edit at the overlay's first frame. The files go in a folder
 beside the exported timeline (``cut.fcpxml`` → ``cut.titles/``), and the timeline's
-titles tracks point at them (:func:`titles_to_clips`).
+titles tracks point at them (:func:`editspec.backends.otio.titles_to_clips`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from typing import TYPE_CHECKING
 
 from editspec.edl import EDL, ImageOverlay, TextOverlay
-
-if TYPE_CHECKING:
-    import opentimelineio as otio
 
 CODEC = ["-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le",
          "-vendor", "apl0"]
@@ -80,31 +76,14 @@ def render_alpha_clip(o: TextOverlay | ImageOverlay, edl: EDL, out: str) -> None
                    f"rendering the alpha clip {os.path.basename(out)}")
 
 
-def titles_to_clips(tl: otio.schema.Timeline, edl: EDL, path: str) -> list[str]:
-    """Render every overlay as an alpha clip and point the titles tracks' clips at them.
-
-    The clips keep their EDL fields in metadata, so reading the timeline back still
-    gives the overlays (not the rendered files); the tracks are marked
-    ``metadata["editspec"]["alpha_clips"] = True``.
-
-    Parameters
-    ----------
-    tl : otio.schema.Timeline
-        A timeline from :func:`editspec.backends.otio.edl_to_timeline` (changed here).
-    edl : EDL
-        The edit it was built from.
-    path : str
-        The export file; the clips go in :func:`clips_folder` of it.
+def render_alpha_clips(edl: EDL, path: str) -> list[str]:
+    """Render every overlay of ``edl`` as an alpha clip in :func:`clips_folder` of ``path``.
 
     Returns
     -------
     list of str
-        The files written, in overlay order.
+        The files written, in overlay order (``title-01.mov``, ``logo-02.mov`` ...).
     """
-    import opentimelineio as otio
-
-    from editspec.backends.otio import TITLES_ROLE, file_url
-
     folder = clips_folder(path)
     os.makedirs(folder, exist_ok=True)
     files = []
@@ -113,17 +92,4 @@ def titles_to_clips(tl: otio.schema.Timeline, edl: EDL, path: str) -> list[str]:
         out = os.path.join(folder, f"{kind}-{i + 1:02d}.mov")
         render_alpha_clip(o, edl, out)
         files.append(out)
-    for track in tl.video_tracks():
-        meta = track.metadata.get("editspec", {})
-        if meta.get("role") != TITLES_ROLE:
-            continue
-        track.metadata["editspec"] = {**dict(meta), "alpha_clips": True}
-        for clip in track.find_clips():
-            order = int(clip.metadata["editspec"]["order"])
-            n = edl.overlays[order].rec_out - edl.overlays[order].rec_in
-            rng = otio.opentime.TimeRange(otio.opentime.RationalTime(0, float(edl.fps)),
-                                          otio.opentime.RationalTime(n, float(edl.fps)))
-            clip.media_reference = otio.schema.ExternalReference(
-                target_url=file_url(files[order]), available_range=rng)
-            clip.name = os.path.basename(files[order])
     return files

@@ -18,8 +18,8 @@ from editspec.backends.interchange import (
     remove_effects,
     remove_title_tracks,
     require_timecode_rate,
-    write_with_adapter,
 )
+from editspec.backends.otio import write_timeline
 from editspec.edl import EDL
 
 if TYPE_CHECKING:
@@ -77,4 +77,5 @@ def write(edl: EDL, path: str, **options: Any) -> None:
         (CMX 3600 here holds one video track).
     """
     options.pop("titles_as_clips", None)
-    write_with_adapter(edl, path, ADAPTER, prepare=prepare, label=LABEL, **options)
+    write_timeline(edl, path, ADAPTER, prepare=prepare, label=LABEL,
+                   adapter_options={"rate": float(edl.fps)}, **options)

@@ -28,8 +28,8 @@ from editspec.backends.interchange import (
     remove_effects,
     require_timecode_rate,
     title_font_size,
-    write_with_adapter,
 )
+from editspec.backends.otio import write_timeline
 from editspec.edl import EDL, ImageOverlay, TextOverlay
 
 if TYPE_CHECKING:
@@ -153,4 +153,4 @@ def write(edl: EDL, path: str, **options: Any) -> None:
     BackendError
         When the edit's rate has no SMPTE timecode, or the adapter fails.
     """
-    write_with_adapter(edl, path, ADAPTER, prepare=prepare, label=LABEL, **options)
+    write_timeline(edl, path, ADAPTER, prepare=prepare, label=LABEL, **options)

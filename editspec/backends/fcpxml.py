@@ -34,8 +34,8 @@ from editspec.backends.interchange import (
     remove_effects,
     remove_title_tracks,
     title_font_size,
-    write_with_adapter,
 )
+from editspec.backends.otio import write_timeline
 from editspec.edl import EDL, ImageOverlay, Reframe, TextOverlay
 
 if TYPE_CHECKING:
@@ -325,5 +325,5 @@ def write(edl: EDL, path: str, **options: Any) -> None:
         ``beat_markers`` (bool): also mark every beat; ``titles_as_clips`` (bool):
         titles and logos as rendered alpha clips on lanes above the edit.
     """
-    write_with_adapter(edl, path, ADAPTER, prepare=prepare, finish=finish, label=LABEL,
+    write_timeline(edl, path, ADAPTER, prepare=prepare, finish=finish, label=LABEL,
                        **options)

@@ -1,29 +1,27 @@
-"""What the OTIO-adapter formats share: counting what an edit holds, and writing.
+"""What the OTIO-adapter formats share: counting what an edit holds, timecode rates,
+overlay geometry, and the timeline edits several formats make.
 
-The CMX 3600, FCP 7 XML and FCPXML backends (and OTIO itself) start from the timeline
+The CMX 3600, FCP 7 XML and FCPXML backends start from the timeline
 :func:`editspec.backends.otio.edl_to_timeline` builds. Each format module owns what its
 format needs: a ``prepare(tl, edl)`` that changes the timeline so its adapter can write
 it and returns what was dropped, and optionally a ``finish(text, tl, edl)`` that adds
-to the written file what the adapter cannot write. :func:`write_with_adapter` runs
-them and logs one warning that names what this timeline loses in this format.
+to the written file what the adapter cannot write;
+:func:`editspec.backends.otio.write_timeline` runs them and logs one warning that names
+what this timeline loses in this format. This module imports no other backend.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from editspec.edl import EDL, Event, ImageOverlay, Reframe, Speed, TextOverlay, check_edl
+from editspec.edl import EDL, Event, ImageOverlay, Reframe, Speed, TextOverlay
 from editspec.errors import BackendError
 
 if TYPE_CHECKING:
     import opentimelineio as otio
-
-log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True, slots=True)
 class Extras:
@@ -164,73 +162,6 @@ def markers_to_clips(tl: otio.schema.Timeline) -> int:
             lost += 1
     tl.tracks.markers.clear()
     return lost
-
-
-Prepare = Callable[["otio.schema.Timeline", EDL], list[str]]
-Finish = Callable[[str, "otio.schema.Timeline", EDL], str]
-
-
-def write_with_adapter(edl: EDL, path: str, adapter_name: str, *,
-                       prepare: Prepare | None = None, finish: Finish | None = None,
-                       label: str | None = None, beat_markers: bool = False,
-                       titles_as_clips: bool = False, **options: Any) -> None:
-    """Write an EDL with one of OTIO's adapters, atomically.
-
-    What the format cannot hold is dropped with one ``logging.warning`` that lists it.
-
-    Parameters
-    ----------
-    edl : EDL
-        The edit.
-    path : str
-        Output file.
-    adapter_name : str
-        ``otio_json``, ``cmx_3600``, ``fcp_xml`` or ``fcpx_xml``.
-    prepare : callable, optional
-        ``prepare(tl, edl) -> list[str]``: changes the timeline for the format and
-        returns what it dropped.
-    finish : callable, optional
-        ``finish(text, tl, edl) -> str``: adds to the adapter's output what it cannot
-        write (the timeline given is the prepared one).
-    label : str, optional
-        The format's name in the warning (default ``adapter_name``).
-    beat_markers : bool
-        Also mark every beat.
-    titles_as_clips : bool
-        Render each title and logo as an alpha clip beside ``path`` and place the clips
-        on their own tracks instead of the titles tracks (see
-        :func:`editspec.backends.alpha.titles_to_clips`).
-    **options
-        Unused (other backends' options), accepted so one CLI call fits all.
-
-    Raises
-    ------
-    BackendError
-        When the adapter fails on this timeline.
-    """
-    import opentimelineio as otio
-
-    from editspec.backends.otio import edl_to_timeline
-    from editspec.fsutil import atomic_path
-
-    check_edl(edl)
-    tl = edl_to_timeline(edl, beat_markers=beat_markers)
-    if titles_as_clips and edl.overlays:
-        from editspec.backends.alpha import titles_to_clips
-
-        titles_to_clips(tl, edl, path)
-    dropped = prepare(tl, edl) if prepare is not None else []
-    if dropped:
-        log.warning("%s export of %s drops: %s", label or adapter_name, path, "; ".join(dropped))
-    kwargs: dict[str, Any] = {"rate": float(edl.fps)} if adapter_name == "cmx_3600" else {}
-    try:
-        text = otio.adapters.write_to_string(tl, adapter_name=adapter_name, **kwargs)
-    except (otio.exceptions.OTIOError, ValueError, AttributeError, TypeError) as exc:
-        raise BackendError(f"{adapter_name} adapter cannot write {path}: {exc}") from None
-    if finish is not None:
-        text = finish(text, tl, edl)
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
 
 
 MARGIN = 0.06

@@ -23,27 +23,32 @@ such as 30000/1001 is kept exact in the timeline metadata (``editspec.fps``).
 
 Reading back is :mod:`editspec.backends.otio_read` (:func:`timeline_to_edl`,
 :func:`read_timeline`); the CMX 3600, FCP 7 XML and FCPXML backends start from this
-timeline and change it for their format (:mod:`editspec.backends.interchange`).
+timeline, change it for their format (each in its own module, with the helpers of
+:mod:`editspec.backends.interchange`) and write it with :func:`write_timeline`.
 See ``docs/interchange.md``.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import pathlib
+from collections.abc import Callable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from editspec.backends.otio_read import read_cut_frames, read_timeline, timeline_to_edl
-from editspec.edl import EDL, ImageOverlay, Marker, TextOverlay, edl_to_dict
-from editspec.errors import EditspecError
+from editspec.edl import EDL, ImageOverlay, Marker, TextOverlay, check_edl, edl_to_dict
+from editspec.errors import BackendError, EditspecError
 
 if TYPE_CHECKING:
     import opentimelineio as otio
 
+log = logging.getLogger(__name__)
+
 __all__ = ["NAME", "SUFFIXES", "edl_to_timeline", "marker_color", "read_cut_frames",
-           "read_timeline", "timeline_to_edl", "write"]
+           "read_timeline", "timeline_to_edl", "titles_to_clips", "write", "write_timeline"]
 
 NAME = "otio"
 SUFFIXES = (".otio",)
@@ -299,6 +304,122 @@ def _overlay_tracks(edl: EDL, overlay_data: list[dict[str, Any]],
     return tracks
 
 
+def titles_to_clips(tl: otio.schema.Timeline, edl: EDL, path: str) -> list[str]:
+    """Render every overlay as an alpha clip and point the titles tracks' clips at them.
+
+    The clips (:func:`editspec.backends.alpha.render_alpha_clips`) keep their EDL fields
+    in metadata, so reading the timeline back still gives the overlays (not the rendered
+    files); the tracks are marked ``metadata["editspec"]["alpha_clips"] = True``.
+
+    Parameters
+    ----------
+    tl : otio.schema.Timeline
+        A timeline from :func:`edl_to_timeline` (changed here).
+    edl : EDL
+        The edit it was built from.
+    path : str
+        The export file; the clips go in a folder beside it
+        (:func:`editspec.backends.alpha.clips_folder`).
+
+    Returns
+    -------
+    list of str
+        The files written, in overlay order.
+    """
+    import opentimelineio as otio
+
+    from editspec.backends.alpha import render_alpha_clips
+
+    files = render_alpha_clips(edl, path)
+    for track in tl.video_tracks():
+        meta = track.metadata.get("editspec", {})
+        if meta.get("role") != TITLES_ROLE:
+            continue
+        track.metadata["editspec"] = {**dict(meta), "alpha_clips": True}
+        for clip in track.find_clips():
+            order = int(clip.metadata["editspec"]["order"])
+            n = edl.overlays[order].rec_out - edl.overlays[order].rec_in
+            rng = otio.opentime.TimeRange(otio.opentime.RationalTime(0, float(edl.fps)),
+                                          otio.opentime.RationalTime(n, float(edl.fps)))
+            clip.media_reference = otio.schema.ExternalReference(
+                target_url=file_url(files[order]), available_range=rng)
+            clip.name = os.path.basename(files[order])
+    return files
+
+
+# --------------------------------------------------------------------------- writing
+
+
+Prepare = Callable[["otio.schema.Timeline", EDL], list[str]]
+"""``prepare(tl, edl) -> dropped``: a format's changes to the timeline before writing."""
+Finish = Callable[[str, "otio.schema.Timeline", EDL], str]
+"""``finish(text, tl, edl) -> text``: what a format adds to its adapter's output."""
+
+
+def write_timeline(edl: EDL, path: str, adapter_name: str, *,
+                   prepare: Prepare | None = None, finish: Finish | None = None,
+                   label: str | None = None, adapter_options: dict[str, Any] | None = None,
+                   beat_markers: bool = False, titles_as_clips: bool = False,
+                   **options: Any) -> None:
+    """Write an EDL through its timeline with one of OTIO's adapters, atomically.
+
+    The OTIO, CMX 3600, FCP 7 XML and FCPXML backends write with it; each format's
+    ``prepare`` and ``finish`` own what that format needs. What the format cannot hold
+    is dropped with one ``logging.warning`` that lists it.
+
+    Parameters
+    ----------
+    edl : EDL
+        The edit.
+    path : str
+        Output file.
+    adapter_name : str
+        ``otio_json``, ``cmx_3600``, ``fcp_xml`` or ``fcpx_xml``.
+    prepare : callable, optional
+        ``prepare(tl, edl) -> list[str]``: changes the timeline for the format and
+        returns what it dropped.
+    finish : callable, optional
+        ``finish(text, tl, edl) -> str``: adds to the adapter's output what it cannot
+        write (the timeline given is the prepared one).
+    label : str, optional
+        The format's name in the warning (default ``adapter_name``).
+    adapter_options : dict, optional
+        Keyword arguments of the adapter's writer (CMX 3600: ``rate``).
+    beat_markers : bool
+        Also mark every beat.
+    titles_as_clips : bool
+        Render each title and logo as an alpha clip beside ``path`` and place the clips
+        on their own tracks instead of the titles tracks (:func:`titles_to_clips`).
+    **options
+        Unused (other backends' options), accepted so one CLI call fits all.
+
+    Raises
+    ------
+    BackendError
+        When the adapter fails on this timeline.
+    """
+    import opentimelineio as otio
+
+    from editspec.fsutil import atomic_path
+
+    check_edl(edl)
+    tl = edl_to_timeline(edl, beat_markers=beat_markers)
+    if titles_as_clips and edl.overlays:
+        titles_to_clips(tl, edl, path)
+    dropped = prepare(tl, edl) if prepare is not None else []
+    if dropped:
+        log.warning("%s export of %s drops: %s", label or adapter_name, path, "; ".join(dropped))
+    try:
+        text = otio.adapters.write_to_string(tl, adapter_name=adapter_name,
+                                             **(adapter_options or {}))
+    except (otio.exceptions.OTIOError, ValueError, AttributeError, TypeError) as exc:
+        raise BackendError(f"{adapter_name} adapter cannot write {path}: {exc}") from None
+    if finish is not None:
+        text = finish(text, tl, edl)
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
 def write(edl: EDL, path: str, **options: Any) -> None:
     """Write an EDL as an ``.otio`` file, atomically.
 
@@ -310,9 +431,6 @@ def write(edl: EDL, path: str, **options: Any) -> None:
         Output ``.otio`` file.
     **options
         ``beat_markers`` (bool): passed to :func:`edl_to_timeline`; ``titles_as_clips``
-        (bool): titles and logos as rendered alpha clips (see
-        :mod:`editspec.backends.interchange`).
+        (bool): titles and logos as rendered alpha clips (:func:`titles_to_clips`).
     """
-    from editspec.backends.interchange import write_with_adapter
-
-    write_with_adapter(edl, path, "otio_json", **options)
+    write_timeline(edl, path, "otio_json", **options)

@@ -234,6 +234,36 @@ def test_registry_has_every_export_format_with_its_suffix():
         assert backend_for_path("x" + module.SUFFIXES[0]) is module
 
 
+def test_a_plugin_backend_is_an_export_format(tmp_path, monkeypatch, capsys):
+    # an installed distribution (its dist-info on sys.path) naming a backend module under
+    # the entry-point group: `export --to` takes it, after the built-in formats
+    from editspec.cli import main
+    from editspec.edl import write_edl
+
+    site = tmp_path / "site"
+    (site / "cutlines").mkdir(parents=True)
+    (site / "cutlines" / "__init__.py").write_text(
+        "NAME = 'cutlines'\nSUFFIXES = ('.cuts',)\n"
+        "def write(edl, path, **options):\n"
+        "    with open(path, 'w') as fh:\n"
+        "        fh.write(' '.join(map(str, edl.cuts)))\n")
+    dist = site / "cutlines-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: cutlines\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[editspec.backends]\ncutlines = cutlines\n")
+    monkeypatch.syspath_prepend(str(site))
+    assert export_formats() == ["otio", "cmx3600", "fcp7", "fcpxml", "mlt", "cutlines"]
+    edl = make_edl()
+    write_edl(edl, str(tmp_path / "e.json"))
+    out = tmp_path / "x.cuts"
+    assert main(["export", str(tmp_path / "e.json"), "--to", "cutlines", "-o", str(out)]) == 0
+    assert out.read_text() == " ".join(map(str, edl.cuts))
+    assert backend_for_path("y.cuts").NAME == "cutlines"
+    assert main(["export", str(tmp_path / "e.json"), "--to", "cutline", "-o", str(out)]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "available: otio, cmx3600, fcp7, fcpxml, mlt, cutlines")
+
+
 @pytest.mark.parametrize("fps", [Fraction(30), NTSC], ids=str)
 def test_mlt_structure_frames_rate_and_cover_crop(fps, tmp_path):
     edl = make_edl(fps)

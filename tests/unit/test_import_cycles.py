@@ -19,9 +19,7 @@ imports = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(imports)
 
 # Known cycles (strongly connected components), names below ``editspec.``.
-KNOWN_MODULE_CYCLES = [
-    {"backends.alpha", "backends.interchange", "backends.otio"},
-]
+KNOWN_MODULE_CYCLES: list[set[str]] = []
 KNOWN_PACKAGE_CYCLES = [
     {"analysis", "model"},
     {"plan", "style"},
