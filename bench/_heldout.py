@@ -34,7 +34,7 @@ CHECK = {"sectoid-war_of_freedom": "sectoid/War of freedom"}
 
 
 def _root() -> str:
-    from editspec.analysis.cache import cache_dir
+    from editspec.cache import cache_dir
 
     return os.path.join(cache_dir(), "beats", "heldout")
 
@@ -108,11 +108,11 @@ def label(song_dir: str, key: str, out_dir: str) -> dict:
 
 def heldout_songs(check: bool = False) -> list[dict]:
     """Fetch the packages (once), label the held-out songs (cached), return the labels."""
-    from editspec.model import data
+    from editspec.train import packages
 
     root = _root()
     os.makedirs(root, exist_ok=True)
-    dirs = data.fetch_packages(PACKAGES, root)
+    dirs = packages.fetch_packages(PACKAGES, root)
     out = []
     for key, rel in (CHECK if check else SONGS).items():
         cached = os.path.join(root, f"{key}.json")

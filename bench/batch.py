@@ -62,9 +62,9 @@ def main() -> int:
     ap.add_argument("--no-dask", action="store_true")
     args = ap.parse_args()
 
-    from editspec.analysis.cache import cache_dir
     from editspec.batch import run_batch
     from editspec.batch.jobs import Template
+    from editspec.cache import cache_dir
     from editspec.pipeline import analyze_recipe
 
     media = os.path.join(cache_dir(), "bench-batch-media")

@@ -53,7 +53,7 @@ def main() -> int:
     import mir_eval
 
     from editspec.analysis.audio import TRACKERS, analyze_audio
-    from editspec.model import data
+    from editspec.train import corpus
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", default="test", choices=("val", "test", "train"))
@@ -61,11 +61,11 @@ def main() -> int:
     ap.add_argument("--list", action="store_true", help="print every render that is not right")
     args = ap.parse_args()
 
-    entries = [e for e in data.load_manifest()["renders"] if e["split"] == args.split]
+    entries = [e for e in corpus.load_manifest()["renders"] if e["split"] == args.split]
     trim = mir_eval.beat.trim_beats
     rows = []
     for e in entries:
-        d = data.load_render(e)
+        d = corpus.load_render(e)
         a = analyze_audio(e["name"], y=d["audio"], tracker=args.tracker)
         ref, est = trim(d["beats"]), trim(np.asarray(a.beats, float))
         f = mir_eval.beat.f_measure(ref, est)

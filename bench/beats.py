@@ -47,7 +47,7 @@ def bench_corpus(limit: int | None, trackers: list[str]) -> None:
     import librosa
 
     from editspec.analysis.audio import SR, analyze_audio
-    from editspec.model.data import load_manifest, load_render
+    from editspec.train.corpus import load_manifest, load_render
 
     manifest = load_manifest()
     test = [e for e in manifest["renders"] if e["split"] == "test"]
@@ -169,17 +169,17 @@ def bench_sections_midi(n_songs: int, max_s: float = 480.0) -> None:
     import soundfile
 
     from editspec.analysis.audio import SR, analyze_audio
-    from editspec.model import data
+    from editspec.train import corpus, labels, packages
 
     warnings.filterwarnings("ignore", module="pretty_midi")
 
-    manifest = data.load_manifest()
+    manifest = corpus.load_manifest()
     songs = sorted({e["song"] for e in manifest["renders"] if e["split"] == "test"})
-    root = data.corpus_dir()
-    fonts = dict(data.find_soundfonts({p: os.path.join(root, "pkgs", p)
-                                       for p in data.SOUNDFONT_PACKAGES}))
+    root = corpus.corpus_dir()
+    fonts = dict(packages.find_soundfonts({p: os.path.join(root, "pkgs", p)
+                                       for p in packages.SOUNDFONT_PACKAGES}))
     sf_path = fonts.get("FluidR3_GM") or next(iter(fonts.values()))
-    synth = data.find_fluidsynth(root)
+    synth = packages.find_fluidsynth(root)
     cache = os.path.join(root, "whole-songs")
     os.makedirs(cache, exist_ok=True)
     hits = total = found = near = used = 0
@@ -187,7 +187,7 @@ def bench_sections_midi(n_songs: int, max_s: float = 480.0) -> None:
     for path in songs:
         if used >= n_songs:
             break
-        loaded = data.load_song(path)
+        loaded = labels.load_song(path)
         if loaded is None:
             continue
         pm, song = loaded

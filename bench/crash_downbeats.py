@@ -89,22 +89,22 @@ def per_beat(y: np.ndarray, tempo: float, net) -> tuple[np.ndarray, np.ndarray]:
 def main() -> int:
     import soundfile
 
-    from editspec.model import data
-    from editspec.model.infer import load_model
+    from editspec.model.infer import load_fast
+    from editspec.train import corpus, packages
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--weights", default=None, help="weights file(s) (default: the shipped one)")
     args = ap.parse_args()
-    net = load_model(args.weights)
+    net = load_fast(args.weights)
     rows = []
     for crash in (0, None, 2):
         song = synth_variant(crash)
         for tempo in (96.0, 120.0):
             y, _ = song(tempo=tempo, bars=BARS, sr=SR, form=FORM)
             rows.append(("synth", crash, tempo, *per_beat(y, tempo, net)))
-    root = data.corpus_dir()
-    synth = data.find_fluidsynth(root)
-    fonts = data.find_soundfonts(data.fetch_packages(data.SOUNDFONT_PACKAGES, root))
+    root = corpus.corpus_dir()
+    synth = packages.find_fluidsynth(root)
+    fonts = packages.find_soundfonts(packages.fetch_packages(packages.SOUNDFONT_PACKAGES, root))
     for name, sf_path in fonts:
         for crash in (0, None, 2):
             for tempo in (96.0, 120.0):

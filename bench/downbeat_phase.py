@@ -42,18 +42,18 @@ def main() -> int:
     import mir_eval
 
     from editspec.analysis.audio import TRACKERS, analyze_audio
-    from editspec.model import data
+    from editspec.train import corpus
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", default="val", choices=("val", "test", "train"))
     ap.add_argument("--tracker", default="gru-ensemble", choices=TRACKERS)
     args = ap.parse_args()
 
-    entries = [e for e in data.load_manifest()["renders"] if e["split"] == args.split]
+    entries = [e for e in corpus.load_manifest()["renders"] if e["split"] == args.split]
     trim = mir_eval.beat.trim_beats
     beat_f, down_f, offsets = [], [], collections.Counter()
     for e in entries:
-        d = data.load_render(e)
+        d = corpus.load_render(e)
         a = analyze_audio(e["name"], y=d["audio"], tracker=args.tracker)
         fb = mir_eval.beat.f_measure(trim(d["beats"]), trim(np.asarray(a.beats, float)))
         fd = mir_eval.beat.f_measure(trim(d["downbeats"]), trim(np.asarray(a.downbeats, float)))

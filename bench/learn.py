@@ -37,8 +37,8 @@ MAX_SHOT_S = 5.0
 def real_songs(min_seconds: float, max_seconds: float) -> list[str]:
     import soundfile as sf
 
-    from editspec.analysis.cache import cache_dir
-    from editspec.model.data import fetch_packages
+    from editspec.cache import cache_dir
+    from editspec.train.packages import fetch_packages
 
     root = os.path.join(cache_dir(), "realmusic")
     dirs = fetch_packages(("hyperrogue-music", "wesnoth-1.16-music"), root)
@@ -67,7 +67,7 @@ def main() -> None:
     import torch
 
     from editspec.analysis.audio import analyze_audio
-    from editspec.analysis.cache import cache_dir
+    from editspec.cache import cache_dir
     from editspec.errors import EditspecError
     from editspec.ir import ClipPool, CutRule, Cuts, Music, Output, Recipe
     from editspec.style.data import beat_features, example_from_cuts, example_from_video

@@ -336,7 +336,7 @@ def main() -> None:
     import torch
 
     from editspec.analysis.audio import analyze_audio
-    from editspec.analysis.cache import cache_dir
+    from editspec.cache import cache_dir
     from editspec.style.data import beat_features, examples_from_folder
     from editspec.style.infer import THRESHOLD, predict_beats
     from editspec.style.model import load_style

@@ -4,8 +4,8 @@ Prints the median of several runs of each stage (features, network, upsampling) 
 the whole ``editspec.model.infer.activations`` call, after one warm-up run that loads
 the weights. The network runs both ways: numpy + numba (``editspec.model.fastnet``, what
 the analyzer runs) and torch (what training runs), single and as the 2-network ensemble;
-``--minutes 0.5`` shows a short song, where torch's per-step overhead dominates. The song is synthesized (``editspec.demo.synth_song``), so nothing needs
-downloading. Usage: ``python bench/model_infer.py [--runs 7] [--threads 2]``
+``--minutes 0.5`` shows a short song, where torch's per-step overhead dominates. The
+song is synthesized (``editspec.demo.synth_song``), so nothing needs downloading. Usage: ``python bench/model_infer.py [--runs 7] [--threads 2]``
 """
 
 from __future__ import annotations
@@ -44,29 +44,30 @@ def main() -> int:
     from editspec.demo import synth_song
     from editspec.model import infer
     from editspec.model.frontend import features
+    from editspec.train import gru
 
     bars = round(args.minutes * 60 / 2.0)  # 120 BPM, 4/4: 2 s per bar
     y, _ = synth_song(sr=22050, bars=bars, form=(("verse", 0, bars // 2),
                                                   ("chorus", bars // 2, bars - bars // 2)))
     y = y[: int(args.minutes * 60 * 22050)]
     t0 = time.perf_counter()
-    model = infer.load_model()
+    model = gru.load_model()
     fast = infer.load_fast()
     infer.activations(y)
     first = time.perf_counter() - t0
     feats = features(y, model.cfg)
     out = infer.run_network(fast, feats)
     n = 1 + len(y) // infer.HOP
-    ens, fast_ens = (infer.load_model(infer.ensemble_path()),
+    ens, fast_ens = (gru.load_model(infer.ensemble_path()),
                      infer.load_fast(infer.ensemble_path()))
     stages = {
         "features (numpy)": lambda: features(y, model.cfg),
         "network (numba, chunked batch)": lambda: infer.run_network(fast, feats),
-        "network (torch, chunked batch)": lambda: infer.run_network(model, feats),
-        "network (torch, one sequence)": lambda: infer.run_network(model, feats,
+        "network (torch, chunked batch)": lambda: gru.run_network(model, feats),
+        "network (torch, one sequence)": lambda: gru.run_network(model, feats,
                                                                    chunk=len(feats) + 1),
         "ensemble of 2 (numba)": lambda: infer.run_network(fast_ens, feats),
-        "ensemble of 2 (torch)": lambda: infer.run_network(ens, feats),
+        "ensemble of 2 (torch)": lambda: gru.run_network(ens, feats),
         "upsample": lambda: [infer.to_analysis_rate(out[:, k], model.cfg.hop, n)
                              for k in range(3)],
         "activations() total": lambda: infer.activations(y),

@@ -54,9 +54,9 @@ def main() -> int:
     import mir_eval
 
     from editspec.analysis.audio import analyze_audio
-    from editspec.model import data
     from editspec.model.infer import activations
-    from editspec.model.train import pick_peaks
+    from editspec.train import corpus
+    from editspec.train.train import pick_peaks
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", default="test", choices=("test", "val", "train"))
@@ -64,14 +64,14 @@ def main() -> int:
     ap.add_argument("--json", default=None, help="write per-render scores here")
     args = ap.parse_args()
 
-    manifest = data.load_manifest()
+    manifest = corpus.load_manifest()
     entries = [e for e in manifest["renders"] if e["split"] == args.split][: args.limit]
     methods = ("gru+hmm", "gru+peaks", "dp+hmm", "librosa")
     scores: dict[str, dict[str, list[float]]] = {m: {"beat": [], "down": []} for m in methods}
     rows = []
     t0 = time.time()
     for e in entries:
-        d = data.load_render(e)
+        d = corpus.load_render(e)
         y, ref_b, ref_d = d["audio"], d["beats"], d["downbeats"]
         est: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         for tracker in ("gru", "dp"):
@@ -80,7 +80,7 @@ def main() -> int:
         act = activations(y)
         est["gru+peaks"] = (pick_peaks(act.beat, act.fps),
                             pick_peaks(act.downbeat, act.fps, min_gap_s=0.5))
-        _, lb = librosa.beat.beat_track(y=y, sr=data.SR, units="time")
+        _, lb = librosa.beat.beat_track(y=y, sr=corpus.SR, units="time")
         est["librosa"] = (lb, None)
         row = {"name": e["name"], "song": os.path.basename(e["song"]), "mode": e["spec"]["mode"]}
         for m, (b, dn) in est.items():

@@ -30,9 +30,9 @@ RECORDING_PACKAGES = ("hyperrogue-music", "wesnoth-1.16-music")
 def list_recordings(root: str | None = None) -> list[str]:
     """Fetch the packages (once) and return their music files, sorted: audio files over
     500 kB (the rest are sound effects)."""
-    from editspec.model import data
+    from editspec.train import corpus, packages
 
-    dirs = data.fetch_packages(RECORDING_PACKAGES, root or data.corpus_dir())
+    dirs = packages.fetch_packages(RECORDING_PACKAGES, root or corpus.corpus_dir())
     return sorted(os.path.join(b, f) for d in dirs.values() for b, _, fs in os.walk(d)
                   for f in fs if f.lower().endswith((".ogg", ".mp3", ".flac", ".wav"))
                   and os.path.getsize(os.path.join(b, f)) > 500_000)

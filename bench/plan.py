@@ -27,8 +27,8 @@ from _footage import real_clips
 
 
 def real_songs(limit: int) -> list[str]:
-    from editspec.analysis.cache import cache_dir
-    from editspec.model.data import fetch_packages
+    from editspec.cache import cache_dir
+    from editspec.train.packages import fetch_packages
 
     root = os.path.join(cache_dir(), "realmusic")
     dirs = fetch_packages(("hyperrogue-music", "wesnoth-1.16-music"), root)

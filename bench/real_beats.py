@@ -307,13 +307,13 @@ def main() -> int:
 
 def midi(trackers: list[str], limit: int | None) -> None:
     """The MIDI test split, labelled as such (bench/beats.py's scoring)."""
-    from editspec.model import data
+    from editspec.train import corpus
 
     print("\n" + "=" * 78)
     print("MIDI TEST SPLIT (synthesized renders of MIDI files; NOT recorded music; "
           "for comparison only)")
     try:
-        data.load_manifest()
+        corpus.load_manifest()
     except Exception as exc:  # no corpus built here
         print(f"  not measured: no MIDI corpus ({str(exc).splitlines()[0][:80]}); "
               "`make corpus` builds it")

@@ -97,6 +97,11 @@ class ModelError(EditspecError):
     """Missing or corrupt model weights."""
 
 
+class CorpusError(EditspecError):
+    """The training corpus cannot be built or read (a package, fluidsynth or a file is
+    missing, or it is of another version)."""
+
+
 class BackendError(EditspecError):
     """A backend that cannot write the requested output (unknown name, failed render)."""
 

@@ -286,7 +286,7 @@ def _script_works(path: str) -> bool:
 
 
 def cache_root() -> str:
-    """The editspec cache folder, as :func:`editspec.analysis.cache.cache_dir` says it.
+    """The editspec cache folder, as :func:`editspec.cache.cache_dir` says it.
 
     Repeated here so that choosing ffmpeg (``validate`` probes headers) never imports
     the analysis package; a test keeps the two equal.

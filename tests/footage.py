@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 
 def _user_cache() -> str:
-    from editspec.analysis.cache import cache_dir
+    from editspec.cache import cache_dir
 
     return cache_dir()
 

@@ -9,7 +9,7 @@ kernels assume contiguous arrays of the stated dtypes. Video kernels live in
 from __future__ import annotations
 
 import numpy as np
-from numba import complex64, float32, float64, int64, njit, types, void
+from numba import float32, float64, int64, njit, types, void
 
 
 @njit(float32[:](float32[:, ::1], int64), cache=True, nogil=True, fastmath=True)
@@ -167,32 +167,6 @@ def bar_pointer_viterbi(log_beat: np.ndarray, log_down: np.ndarray, log_none: np
         out_f[c] = frames[count - 1 - c]
         out_k[c] = index[count - 1 - c]
     return score, out_f, out_k
-
-
-@njit(void(float32[::1], int64, int64, float32[::1], float32[:, ::1]), cache=True, nogil=True)
-def frame_window(yp: np.ndarray, hop: int, first: int, window: np.ndarray,
-                 out: np.ndarray) -> None:  # pragma: no cover - numba
-    """Write frames ``first, first + 1, ...`` of ``yp`` (hop ``hop``) times ``window`` to ``out``.
-
-    The same numbers as ``frames[first:first + len(out)] * window`` on a strided frame view,
-    without the view's temporary.
-    """
-    n, m = out.shape
-    for i in range(n):
-        o = (first + i) * hop
-        for j in range(m):
-            out[i, j] = yp[o + j] * window[j]
-
-
-@njit(void(complex64[:, ::1], float32[:, ::1]), cache=True, nogil=True)
-def power_of(spec: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - numba
-    """``out = |spec|^2`` as ``re * re + im * im`` in float32: numpy's numbers in one pass
-    (numpy reads the strided real and imaginary views twice and writes a temporary)."""
-    n, m = spec.shape
-    for i in range(n):
-        for k in range(m):
-            v = spec[i, k]
-            out[i, k] = v.real * v.real + v.imag * v.imag
 
 
 @njit(void(float32[:, ::1], float32[:, ::1], int64[::1], int64[::1], float32[:, ::1], int64, int64),

@@ -250,7 +250,7 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
     ValueError
         For an unknown tracker.
     """
-    from editspec.analysis import cache
+    from editspec import cache
 
     tracker = tracker or default_tracker()
     key = None

@@ -2,18 +2,18 @@
 
 All features share one frame grid: :data:`SR` Hz, hop :data:`HOP`, frame ``t`` centred
 on sample ``t * HOP`` (as librosa's ``center=True``). The hot loops are numba kernels
-(:mod:`editspec.analysis._kernels`); ``bench/kernels.py`` measures them against the
+(:mod:`editspec.analysis._kernels`; the spectrogram's in :mod:`editspec.dsp.spectrum`);
+``bench/kernels.py`` measures them against the
 librosa functions they replace.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-from collections.abc import Callable
 
 import numpy as np
 
+from editspec.dsp.spectrum import on_threads, power_spectrogram  # noqa: F401 (the API)
 from editspec.grid import HOP, SR
 
 FPS = SR / HOP
@@ -27,12 +27,10 @@ N_MELS = 128
 """Mel bands of the timbre features."""
 ONSET_N_MELS = 64
 """Mel bands of the onset features."""
-FEATURE_THREADS = 2
-"""Threads sharing the frames of a spectrogram or mel projection (fewer on fewer cores)."""
 
 
 def _mel_basis(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
-    from editspec.analysis import filters
+    from editspec.dsp import filters
 
     return filters.mel(sr, n_fft, n_mels)
 
@@ -46,66 +44,6 @@ def _mel_support(sr: int, n_fft: int, n_mels: int) -> tuple[np.ndarray, np.ndarr
     lo = np.array([np.argmax(r) if r.any() else 0 for r in nz], dtype=np.int64)
     hi = np.array([len(r) - np.argmax(r[::-1]) if r.any() else 0 for r in nz], dtype=np.int64)
     return w, lo, hi
-
-
-def power_spectrogram(y: np.ndarray, n_fft: int = N_FFT, hop: int = HOP) -> np.ndarray:
-    """Return the centred, Hann-windowed power spectrogram.
-
-    Parameters
-    ----------
-    y : np.ndarray [shape=(n,)]
-        Mono audio.
-    n_fft : int
-        Frame length in samples.
-    hop : int
-        Hop in samples.
-
-    Returns
-    -------
-    np.ndarray [shape=(1 + n_fft // 2, n_frames)], float32
-        ``|STFT|^2`` as librosa's ``stft(center=True, pad_mode="constant")``: frame ``t``
-        is centred on sample ``t * hop``.
-    """
-    import scipy.fft
-
-    from editspec.analysis._kernels import frame_window, power_of
-
-    pad = n_fft // 2
-    yp = np.pad(np.asarray(y, dtype=np.float32), (pad, pad))
-    n_frames = 1 + (len(yp) - n_fft) // hop
-    window = np.hanning(n_fft + 1)[:-1].astype(np.float32)  # periodic Hann, as scipy/librosa
-    power = np.empty((n_frames, n_fft // 2 + 1), dtype=np.float32)
-    block = max(1, (1 << 19) // n_fft)  # 2 MB of frames at a time stays in cache
-
-    def run(first: int, stop: int) -> None:  # frame, window, FFT and |.|^2, block by block
-        buf = np.empty((min(block, stop - first), n_fft), dtype=np.float32)
-        for a in range(first, stop, block):
-            frames = buf[: min(block, stop - a)]
-            frame_window(yp, hop, a, window, frames)
-            spec = scipy.fft.rfft(frames, axis=1, workers=1, overwrite_x=True)
-            power_of(spec, power[a:a + len(frames)])
-
-    # (pocketfft's own workers split each block and join after it: slower than this)
-    _on_threads(run, n_frames)
-    return power.T  # a view: (bins, frames) in Fortran order, no copy
-
-
-def _on_threads(run: Callable[[int, int], None], n: int, min_share: int = 256) -> None:
-    """Call ``run(first, stop)`` on consecutive shares of ``range(n)``, one thread each.
-
-    For kernels that release the GIL (numba ``nogil``, pocketfft): up to
-    :data:`FEATURE_THREADS` threads, fewer on fewer cores or for less than ``min_share``
-    items a thread.
-    """
-    threads = max(1, min(FEATURE_THREADS, os.cpu_count() or 1, n // min_share))
-    if threads == 1:
-        run(0, n)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    bounds = [n * k // threads for k in range(threads + 1)]
-    with ThreadPoolExecutor(threads, thread_name_prefix="editspec-features") as pool:
-        list(pool.map(run, bounds[:-1], bounds[1:]))
 
 
 def log_mel(power: np.ndarray, sr: int = SR, n_mels: int = N_MELS, top_db: float = 80.0) -> np.ndarray:
@@ -132,7 +70,7 @@ def log_mel(power: np.ndarray, sr: int = SR, n_mels: int = N_MELS, top_db: float
     power_tf = np.ascontiguousarray(power.T, dtype=np.float32)
     n = power_tf.shape[0]
     mel = np.empty((n_mels, n), dtype=np.float32)
-    _on_threads(lambda a, b: mel_project(power_tf, w, lo, hi, mel, a, b), n)
+    on_threads(lambda a, b: mel_project(power_tf, w, lo, hi, mel, a, b), n)
     np.maximum(mel, np.float32(1e-10), out=mel)
     db = np.log10(mel, out=mel)
     db *= np.float32(10.0)
@@ -159,10 +97,10 @@ def chroma(power: np.ndarray, sr: int = SR) -> np.ndarray:
     """Return a chromagram [shape=(12, n_frames)] from a power spectrogram.
 
     Equal to ``librosa.feature.chroma_stft(S=power, sr=sr, tuning=0.0)``: librosa's
-    chroma filter bank (cached, :mod:`editspec.analysis.filters`), each frame scaled to
+    chroma filter bank (cached, :mod:`editspec.dsp.filters`), each frame scaled to
     a maximum of 1 (frames of zeros stay zero).
     """
-    from editspec.analysis import filters
+    from editspec.dsp import filters
 
     raw = filters.chroma(sr, (power.shape[0] - 1) * 2) @ power
     peak = np.abs(raw).max(axis=0)
@@ -199,7 +137,7 @@ def mfcc(mel_db: np.ndarray, n_mfcc: int = 13) -> np.ndarray:
 
 def mel_frequencies(n_mels: int, sr: int = SR) -> np.ndarray:
     """Return the centre frequency in Hz of each mel band."""
-    from editspec.analysis import filters
+    from editspec.dsp import filters
 
     return filters.mel_frequencies(n_mels + 2, sr / 2)[1:-1]
 

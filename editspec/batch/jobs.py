@@ -202,7 +202,7 @@ class Hasher:
         self._memo: dict[tuple[str, float, int], str] = {}
 
     def file(self, path: str) -> str:
-        from editspec.analysis.cache import file_hash
+        from editspec.cache import file_hash
 
         st = os.stat(path)
         key = (path, st.st_mtime, st.st_size)

@@ -64,11 +64,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     require_extra("pretty_midi", "train", "editspec train")
     if not args.corpus_only:
         require_extra("torch", "train", "editspec train")
-    from editspec.model import data
+    from editspec.train import corpus
 
     if args.build_corpus or args.corpus_only:
         t0 = time.perf_counter()
-        manifest = data.build_corpus(data.CorpusConfig(seed=args.seed), workers=args.workers,
+        manifest = corpus.build_corpus(corpus.CorpusConfig(seed=args.seed), workers=args.workers,
                                      progress=not args.no_progress)
         say(f"corpus: {manifest} in {time.perf_counter() - t0:.0f}s")
         if args.corpus_only:
@@ -78,7 +78,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.threads < 1:
             raise EditspecError(f"--threads {args.threads} must be at least 1")
         kw["threads"] = args.threads
-    from editspec.model import train  # torch: only now
+    from editspec.train import train  # torch: only now
 
     if args.epochs is not None:
         kw["epochs"] = args.epochs

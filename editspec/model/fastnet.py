@@ -1,6 +1,6 @@
 """The network's forward pass in numpy and numba, for analysis: no torch, no per-step overhead.
 
-:class:`FastNet` computes what :class:`editspec.model.gru.BeatGRU` computes in eval mode
+:class:`FastNet` computes what :class:`editspec.train.gru.BeatGRU` computes in eval mode
 (logits within 1e-4 of torch's; tests/unit/test_model.py): feature normalization, the
 kernel-3 convolution and the ELU, and the input projections of the GRU layers as numpy
 matrix products over all frames at once, then the recurrence of each layer and direction
@@ -98,7 +98,7 @@ def gru_scan(gi: np.ndarray, gi_col: int, w_hh_t: np.ndarray, b_hh: np.ndarray,
 
 @dataclass(frozen=True, eq=False)
 class FastNet:
-    """A :class:`~editspec.model.gru.BeatGRU`'s weights as float32 arrays, run without torch.
+    """A :class:`~editspec.train.gru.BeatGRU`'s weights as float32 arrays, run without torch.
 
     Build it with :func:`from_state` or :func:`load`; call :meth:`forward`.
     """

@@ -1,7 +1,7 @@
 """The network's front end, without torch: :class:`GRUConfig` and :func:`features`.
 
 The analyzer computes the features and runs the network (:mod:`editspec.model.fastnet`)
-without importing torch; :mod:`editspec.model.gru` (the torch module, for training)
+without importing torch; :mod:`editspec.train.gru` (the torch module, for training)
 re-exports these names.
 """
 
@@ -91,7 +91,7 @@ def features(y: np.ndarray, cfg: GRUConfig, *, power: np.ndarray | None = None,
         song's loudest bin, floored at -80 dB and scaled to 0..1, so the level of the
         recording does not matter.
     """
-    from editspec.analysis.features import power_spectrogram
+    from editspec.dsp.spectrum import power_spectrogram
 
     y = np.asarray(y, dtype=np.float32)
     n_frames = 1 + len(y) // cfg.hop
@@ -139,7 +139,7 @@ _MEL: dict[tuple[Any, ...], np.ndarray] = {}
 def _mel_basis(cfg: GRUConfig) -> np.ndarray:
     key = (cfg.sr, cfg.n_fft, cfg.n_mels, cfg.fmin)
     if key not in _MEL:
-        from editspec.analysis import filters  # librosa's, cached on disk
+        from editspec.dsp import filters  # librosa's, cached on disk
 
         _MEL[key] = filters.mel(cfg.sr, cfg.n_fft, cfg.n_mels, float(cfg.fmin))
     return _MEL[key]

@@ -2,15 +2,16 @@
 
 Staged (as beat_this's ``Spect2Frames`` → ``Audio2Frames``): :func:`frontend.features`
 (numpy) → :func:`run_network` (in overlapping chunks run as a batch: numpy + numba,
-:mod:`editspec.model.fastnet`, for analysis; torch for training; chunks or an
-ensemble's members on threads of their own) →
+:mod:`editspec.model.fastnet`; chunks or an ensemble's members on threads of their
+own) →
 :func:`to_analysis_rate` (linear upsampling from the network's 43 fps to
 ``SR / HOP`` = 86.13 fps). Decoding beats from the activations is the analyzer's job
 (:mod:`editspec.analysis.beats`).
 
-Importing this module is cheap. Analysis never imports torch: the weights are a NumPy
-``.npz`` (:mod:`editspec.model.weights`) run by :mod:`editspec.model.fastnet`; torch is
-imported only to train (:func:`load_model`). A missing or corrupt file raises
+Importing this module is cheap, and nothing in :mod:`editspec.model` imports torch: the
+weights are a NumPy ``.npz`` (:mod:`editspec.model.weights`) run by
+:mod:`editspec.model.fastnet`. Training's torch module and its loader are in
+:mod:`editspec.train.gru`. A missing or corrupt file raises
 :class:`~editspec.errors.ModelError`.
 """
 
@@ -29,18 +30,15 @@ from editspec.grid import HOP, SR  # activations come at ``SR / HOP`` frames per
 
 if TYPE_CHECKING:
     from editspec.model.fastnet import FastEnsemble, FastNet
-    from editspec.model.gru import BeatGRU, Ensemble
 
 WEIGHTS_NAME = "beats-gru.npz"
 ENSEMBLE_NAMES = (WEIGHTS_NAME, "beats-gru-seed1.npz")
-"""The shipped networks of the ``gru-ensemble`` tracker: the recipe of ``beats-gru.pt``
+"""The shipped networks of the ``gru-ensemble`` tracker: the recipe of ``beats-gru.npz``
 trained with seeds 0 and 1 (models/MODEL_CARD.md)."""
 CHUNK_FRAMES = 1024
 """Network frames per chunk (about 24 s)."""
 CONTEXT_FRAMES = 128
 """Frames of context on each side of a chunk's core, discarded after the network (3 s)."""
-INFER_THREADS = 1
-"""torch intra-op threads while the network runs (the caller's setting is restored)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,39 +89,6 @@ def weights_shipped(path: str | None = None) -> bool:
     return bool(files) and all(os.path.isfile(p) for p in files)
 
 
-def load_model(path: str | None = None) -> BeatGRU | Ensemble:
-    """Load the network from a weights file (cached per path and modification time).
-
-    Parameters
-    ----------
-    path : str, optional
-        Weights file (default :func:`weights_path`); several files separated by
-        ``os.pathsep`` load as an :class:`~editspec.model.gru.Ensemble` that averages
-        their probabilities.
-
-    Returns
-    -------
-    BeatGRU or Ensemble
-        In eval mode.
-
-    Raises
-    ------
-    ModelError
-        When a file is missing, unreadable, not a checkpoint, or does not fit the network,
-        or when the networks of an ensemble differ in config.
-    """
-    files = _existing_files(path)
-    nets = [_load_cached(p, os.path.getmtime(p), os.path.getsize(p)) for p in files]
-    if len(nets) == 1:
-        return nets[0]
-    from editspec.model.gru import Ensemble
-
-    try:
-        return Ensemble(nets).eval()
-    except ValueError as exc:
-        raise ModelError(f"{os.pathsep.join(files)}: {exc}") from None
-
-
 def _existing_files(path: str | None) -> list[str]:
     files = weights_files(path)
     if not files:
@@ -163,45 +128,18 @@ def _load_fast_cached(path: str, mtime: float, size: int) -> FastNet:
     return fastnet.load(path)
 
 
-@functools.lru_cache(maxsize=4)
-def _load_cached(path: str, mtime: float, size: int) -> BeatGRU:
-    from editspec.errors import require_extra
-
-    require_extra("torch", "train", "the torch network (training)")
-    from editspec.model import weights
-    from editspec.model.gru import BeatGRU
-
-    cfg, arrays, _ = weights.read(path)
-    import torch
-
-    model = BeatGRU(cfg)
-    try:
-        model.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()})
-    except RuntimeError as exc:
-        raise ModelError(f"{path}: unusable model weights: {exc}".splitlines()[0]) from None
-    return model.eval()
-
-
-def run_network(model: Any, feats: np.ndarray, chunk: int = CHUNK_FRAMES,
-                context: int = CONTEXT_FRAMES) -> np.ndarray:
-    """Run the network over features in overlapping chunks, batched; return sigmoid outputs.
-
-    Parameters
-    ----------
-    model : FastNet, FastEnsemble, BeatGRU or Ensemble
-        The network: numpy + numba (:func:`load_fast`, the analyzer's) or torch
-        (:func:`load_model`, training's); they give the same numbers within 1e-4.
-    feats : np.ndarray [shape=(m, n_inputs)]
-        Features from :func:`editspec.model.frontend.features`.
-    chunk, context : int
-        Chunk length and the context on each side that is discarded, in network frames.
+def chunk_batch(feats: np.ndarray, chunk: int = CHUNK_FRAMES, context: int = CONTEXT_FRAMES
+                ) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """Cut features into overlapping chunks, as one batch.
 
     Returns
     -------
-    np.ndarray [shape=(m, 3)], float32, in 0..1
+    batch : np.ndarray [shape=(n_chunks, frames, n_inputs)], float32
+        Chunks of ``chunk`` frames (one shorter chunk for a short song), each with
+        ``context`` frames on both sides of its core.
+    spans : list of (start, offset, n)
+        Per chunk: the core's first frame in the song, its offset in the chunk and length.
     """
-    from editspec.model.fastnet import FastNet
-
     m = len(feats)
     core = chunk - 2 * context
     if m <= chunk:
@@ -215,58 +153,64 @@ def run_network(model: Any, feats: np.ndarray, chunk: int = CHUNK_FRAMES,
     for b, s in enumerate(starts):
         lo, hi = max(0, s - context), min(m, s + core + context)
         batch[b, : hi - lo] = feats[lo:hi]
-        spans.append((s - lo, min(core, m - s)))
+        spans.append((s, s - lo, min(core, m - s)))
+    return batch, spans
+
+
+def join_chunks(out: np.ndarray, spans: list[tuple[int, int, int]], m: int) -> np.ndarray:
+    """The chunks' cores of :func:`chunk_batch`'s batch put back in song order: ``(m, k)``."""
+    res = np.zeros((m, out.shape[2]), np.float32)
+    for b, (s, off, n) in enumerate(spans):
+        res[s:s + n] = out[b, off:off + n]
+    return res
+
+
+def run_network(model: FastNet | FastEnsemble, feats: np.ndarray, chunk: int = CHUNK_FRAMES,
+                context: int = CONTEXT_FRAMES) -> np.ndarray:
+    """Run the network over features in overlapping chunks, batched; return sigmoid outputs.
+
+    Parameters
+    ----------
+    model : FastNet or FastEnsemble
+        The network (:func:`load_fast`). Training runs torch's module the same way
+        (:func:`editspec.train.gru.run_network`); they give the same numbers within 1e-4.
+    feats : np.ndarray [shape=(m, n_inputs)]
+        Features from :func:`editspec.model.frontend.features`.
+    chunk, context : int
+        Chunk length and the context on each side that is discarded, in network frames.
+
+    Returns
+    -------
+    np.ndarray [shape=(m, 3)], float32, in 0..1
+    """
+    batch, spans = chunk_batch(feats, chunk, context)
     members = list(getattr(model, "members", [model]))
-    fast = isinstance(members[0], FastNet)
-    # Work units: each member on a share of the chunks, one thread each (numba, numpy's
-    # BLAS and torch release the GIL): an ensemble's members run side by side, a single
-    # network's chunks in two halves on 2 cores. torch (training's validation) keeps the
-    # whole batch in one call, as the shipped weights were chosen with.
+    # Work units: each member on a share of the chunks, one thread each (numba and numpy's
+    # BLAS release the GIL): an ensemble's members run side by side, a single network's
+    # chunks in two halves on 2 cores.
     cores = os.cpu_count() or 1
-    parts = max(1, min(len(batch), cores // len(members))) if fast else 1
+    parts = max(1, min(len(batch), cores // len(members)))
     bounds = [len(batch) * k // parts for k in range(parts + 1)]
     units = [(net, a, b) for net in members for a, b in itertools.pairwise(bounds)]
 
-    if fast:
-        def probs(unit: tuple[Any, int, int]) -> np.ndarray:
-            net, a, b = unit
-            return (1.0 / (1.0 + np.exp(-net.forward(batch[a:b])))).astype(np.float32)
+    def probs(unit: tuple[Any, int, int]) -> np.ndarray:
+        net, a, b = unit
+        return (1.0 / (1.0 + np.exp(-net.forward(batch[a:b])))).astype(np.float32)
+
+    if len(units) > 1 and cores > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from threadpoolctl import threadpool_limits
+
+        # one BLAS thread per unit: more would only fight over the cores
+        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(
+                min(len(units), cores), thread_name_prefix="editspec-net") as pool:
+            outs = list(pool.map(probs, units))
     else:
-        import torch
-
-        x = torch.from_numpy(batch)
-        # One intra-op thread per unit: the recurrent steps are too small to share, and idle
-        # OpenMP workers spin after each parallel region, slowing the numba work that
-        # follows (whole gru analysis of a 4-min song 0.45 s with 2 threads, 0.40 s with 1).
-
-        def probs(unit: tuple[Any, int, int]) -> np.ndarray:
-            net, a, b = unit
-            with torch.inference_mode():  # thread-local: entered in each worker
-                return torch.sigmoid(net(x[a:b])).numpy()
-
-        threads = torch.get_num_threads()
-        torch.set_num_threads(INFER_THREADS)
-    try:
-        if len(units) > 1 and cores > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            from threadpoolctl import threadpool_limits
-
-            # one BLAS thread per unit: more would only fight over the cores
-            with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(
-                    min(len(units), cores), thread_name_prefix="editspec-net") as pool:
-                outs = list(pool.map(probs, units))
-        else:
-            outs = [probs(u) for u in units]
-    finally:
-        if not fast:
-            torch.set_num_threads(threads)
+        outs = [probs(u) for u in units]
     per_member = [np.concatenate(outs[k * parts:(k + 1) * parts]) for k in range(len(members))]
     out = per_member[0] if len(members) == 1 else np.mean(per_member, axis=0, dtype=np.float32)
-    res = np.zeros((m, out.shape[2]), np.float32)
-    for b, (s, (off, n)) in enumerate(zip(starts, spans, strict=True)):
-        res[s:s + n] = out[b, off:off + n]
-    return res
+    return join_chunks(out, spans, len(feats))
 
 
 def to_analysis_rate(act: np.ndarray, net_hop: int, n_frames: int, hop: int = HOP) -> np.ndarray:
@@ -290,12 +234,12 @@ def activations(y: np.ndarray, sr: int = SR, *, model: Any = None,
         Mono audio.
     sr : int
         Its sample rate, Hz (resampled to 22050 if different).
-    model : FastNet, FastEnsemble, BeatGRU or Ensemble, optional
+    model : FastNet or FastEnsemble, optional
         A loaded network (default: the weights of :func:`weights_path`, :func:`load_fast`).
     power, power_hop : np.ndarray, int, optional
         The song's power spectrogram with the network's FFT size at a hop dividing the
         network's (the analyzer's onset spectrogram, hop 256): its frames at the
-        network's hop are used, not computed again (:func:`~editspec.model.gru.features`).
+        network's hop are used, not computed again (:func:`~editspec.model.frontend.features`).
 
     Returns
     -------

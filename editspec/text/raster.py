@@ -150,7 +150,7 @@ def _draw_color_run(color: object, text: str, font: object, scale: float, x: flo
 
 def titles_dir() -> str:
     """Folder of drawn titles: ``$EDITSPEC_CACHE/titles``."""
-    from editspec.analysis.cache import cache_dir
+    from editspec.cache import cache_dir
 
     return os.path.join(cache_dir(), "titles")
 

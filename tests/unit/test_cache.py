@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from editspec.analysis import cache
+from editspec import cache
 
 
 def test_cache_folder_follows_editspec_cache_then_xdg_then_home(tmp_path, monkeypatch):

@@ -116,7 +116,7 @@ def test_missing_explicit_ffmpeg_is_one_line_exit_2(tmp_path):
 
 
 def test_caps_cache_folder_is_the_analysis_cache_folder(monkeypatch, tmp_path):
-    from editspec.analysis.cache import cache_dir
+    from editspec.cache import cache_dir
     from editspec.ffcaps import cache_root
 
     for env in ({"EDITSPEC_CACHE": str(tmp_path)}, {"XDG_CACHE_HOME": str(tmp_path / "x")},

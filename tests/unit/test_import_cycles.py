@@ -21,7 +21,6 @@ _SPEC.loader.exec_module(imports)
 # Known cycles (strongly connected components), names below ``editspec.``.
 KNOWN_MODULE_CYCLES: list[set[str]] = []
 KNOWN_PACKAGE_CYCLES = [
-    {"analysis", "model"},
     {"plan", "style"},
 ]
 

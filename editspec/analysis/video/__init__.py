@@ -7,7 +7,7 @@ motion and shake per shot, and per-frame motion, quality and centre tracks).
 The driver is fixed; the pieces are swappable: :mod:`.decode` (ffmpeg → small
 yuv420p frames, streamed), :mod:`.features` (numba kernels per chunk, beside the
 decoder), :mod:`.shots` (boundaries), :mod:`.tracks` (motion, shake, quality,
-centre). Results are cached by content hash (:mod:`editspec.analysis.cache`).
+centre). Results are cached by content hash (:mod:`editspec.cache`).
 See ``docs/video.md``.
 """
 
@@ -285,7 +285,7 @@ def detect_shots(path: str, *, params: ShotParams | None = None, use_cache: bool
     >>> a = detect_shots("clip.mp4")  # doctest: +SKIP
     >>> a.cuts, a.motion  # doctest: +SKIP
     """
-    from editspec.analysis import cache
+    from editspec import cache
     from editspec.analysis.video.decode import FrameGeometry, analysis_rate, analysis_size
     from editspec.analysis.video.features import extract_features
     from editspec.analysis.video.shots import ShotParams

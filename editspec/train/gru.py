@@ -7,23 +7,25 @@ design follows Böck, Krebs & Widmer (2016, "Joint beat and downbeat tracking wi
 recurrent neural networks", ISMIR) at a much smaller size; the salience head is the
 cut-point network of Hedna, Djemmal & Mershad (2023).
 
-The config travels inside every checkpoint and the module is rebuilt from it
-(:func:`model_from_checkpoint`); checkpoints hold only tensors and plain values, so they
-load with ``torch.load(..., weights_only=True)``.
+The config travels inside every weights file and the module is rebuilt from it
+(:func:`load_model`, from the ``.npz`` of :mod:`editspec.model.weights`); analysis runs
+the same weights without torch (:mod:`editspec.model.fastnet`). :func:`run_network`
+runs this module over a song as :func:`editspec.model.infer.run_network` runs the numpy
+network (training's validation).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
+import functools
+import os
 
+import numpy as np
 import torch
 from torch import nn
 
+from editspec.errors import ModelError
 from editspec.model.frontend import HEADS, GRUConfig, features  # noqa: F401 (re-exported)
-
-FORMAT = "editspec-beats-gru"
-FORMAT_VERSION = 1
+from editspec.model.infer import CHUNK_FRAMES, CONTEXT_FRAMES, chunk_batch, join_chunks
 
 
 class BeatGRU(nn.Module):
@@ -66,7 +68,7 @@ class Ensemble(nn.Module):
     :meth:`forward` returns the logits of the mean probability, so the ensemble runs
     wherever one :class:`BeatGRU` does. Averaging cancels much of one training run's
     luck (models/MODEL_CARD.md), at the cost of one network pass per member
-    (:func:`~editspec.model.infer.run_network` runs them side by side, one thread each).
+    (:func:`editspec.model.infer.run_network` runs their numpy twins side by side).
 
     Parameters
     ----------
@@ -94,28 +96,73 @@ class Ensemble(nn.Module):
         return torch.logit(p, eps=1e-6)
 
 
-def checkpoint_dict(model: BeatGRU, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return the weights file's content: format, config, float32 state and plain metadata."""
-    return {"format": FORMAT, "version": FORMAT_VERSION, "config": asdict(model.cfg),
-            "state_dict": {k: v.detach().cpu().float().clone()
-                           for k, v in model.state_dict().items()},
-            "meta": dict(meta or {})}
+INFER_THREADS = 1
+"""torch intra-op threads while :func:`run_network` runs (the caller's setting is restored)."""
 
 
-def model_from_checkpoint(ckpt: dict[str, Any]) -> BeatGRU:
-    """Rebuild the module from a checkpoint dict (its own config) and load its state.
+def load_model(path: str | None = None) -> BeatGRU | Ensemble:
+    """Load the network as a torch module from weights files (cached per path and
+    modification time).
+
+    Parameters
+    ----------
+    path : str, optional
+        Weights file (default :func:`editspec.model.infer.weights_path`); several files
+        separated by ``os.pathsep`` load as an :class:`Ensemble`.
+
+    Returns
+    -------
+    BeatGRU or Ensemble
+        In eval mode.
 
     Raises
     ------
-    ValueError
-        When the dict is not an editspec beat-GRU checkpoint or its state does not fit.
+    ModelError
+        When a file is missing, unreadable, not a weights file, or does not fit the
+        network, or when the networks of an ensemble differ in config.
     """
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise ValueError(f"not an {FORMAT} checkpoint")
-    if int(ckpt.get("version", 0)) > FORMAT_VERSION:
-        raise ValueError(f"checkpoint version {ckpt.get('version')} is newer than "
-                         f"{FORMAT_VERSION}; upgrade editspec")
-    model = BeatGRU(GRUConfig.from_dict(ckpt["config"]))
-    model.load_state_dict(ckpt["state_dict"])
-    model.eval()
-    return model
+    from editspec.model.infer import _existing_files
+
+    files = _existing_files(path)
+    nets = [_load_cached(p, os.path.getmtime(p), os.path.getsize(p)) for p in files]
+    if len(nets) == 1:
+        return nets[0]
+    try:
+        return Ensemble(nets).eval()
+    except ValueError as exc:
+        raise ModelError(f"{os.pathsep.join(files)}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(path: str, mtime: float, size: int) -> BeatGRU:
+    from editspec.model import weights
+
+    cfg, arrays, _ = weights.read(path)
+    model = BeatGRU(cfg)
+    try:
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()})
+    except RuntimeError as exc:
+        raise ModelError(f"{path}: unusable model weights: {exc}".splitlines()[0]) from None
+    return model.eval()
+
+
+def run_network(model: BeatGRU | Ensemble, feats: np.ndarray, chunk: int = CHUNK_FRAMES,
+                context: int = CONTEXT_FRAMES) -> np.ndarray:
+    """Run the torch module over features in overlapping chunks, as one batch in one call
+    (the shipped weights were chosen with it); return sigmoid outputs ``(m, 3)``.
+
+    :func:`editspec.model.infer.run_network` does the same with the numpy network.
+    """
+    batch, spans = chunk_batch(feats, chunk, context)
+    threads = torch.get_num_threads()
+    # One intra-op thread: the recurrent steps are too small to share, and idle OpenMP
+    # workers spin after each parallel region, slowing the numba work that follows.
+    torch.set_num_threads(INFER_THREADS)
+    try:
+        x = torch.from_numpy(batch)
+        with torch.inference_mode():  # an ensemble's members' probabilities averaged
+            outs = [torch.sigmoid(net(x)).numpy() for net in getattr(model, "members", [model])]
+    finally:
+        torch.set_num_threads(threads)
+    out = outs[0] if len(outs) == 1 else np.mean(outs, axis=0, dtype=np.float32)
+    return join_chunks(out, spans, len(feats))

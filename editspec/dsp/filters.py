@@ -42,7 +42,7 @@ def cached_array(kind: str, make: Callable[[], np.ndarray], **params: Any) -> np
     **params
         What the array depends on (JSON-able); librosa's version is added.
     """
-    from editspec.analysis.cache import cache_dir
+    from editspec.cache import cache_dir
 
     text = json.dumps({"librosa": _librosa_version(), **params}, sort_keys=True)
     digest = hashlib.sha1(text.encode()).hexdigest()[:16]

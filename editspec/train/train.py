@@ -1,4 +1,5 @@
-"""Training: the corpus of :mod:`editspec.model.data` → the weights file of :mod:`.infer`.
+"""Training: the corpus of :mod:`editspec.train.corpus` → the weights file of
+:mod:`editspec.model.weights`.
 
 Run by ``editspec train`` (never imported by the CLI at start-up). Seeded: epoch ``e``
 draws its crops from ``default_rng([seed, e])`` and seeds torch with ``seed * 1000 + e``,
@@ -22,9 +23,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from editspec.model import data as corpus
 from editspec.model import weights
-from editspec.model.gru import BeatGRU, GRUConfig, features
+from editspec.train import corpus
+from editspec.train.gru import BeatGRU, GRUConfig, features, run_network
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,6 @@ def _loss(logits: torch.Tensor, y: torch.Tensor, tc: TrainConfig) -> torch.Tenso
 def evaluate(model: BeatGRU, data: _Set) -> dict[str, float]:
     """Return mean beat and downbeat F-measure (peak picking, ±70 ms) and the loss-free
     salience correlation over a split."""
-    from editspec.model.infer import run_network
 
     fps = model.cfg.fps
     fb, fd = [], []
@@ -200,7 +200,7 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     progress : bool
         Show a progress bar with loss and validation F-measure on stderr.
     corpus_root : str, optional
-        Corpus folder (default :func:`editspec.model.data.corpus_dir`).
+        Corpus folder (default :func:`editspec.train.corpus.corpus_dir`).
     stop_after : int, optional
         Stop (as if interrupted) once this many epochs are done and write the best epoch
         so far; a later call without it resumes and finishes the run.
@@ -213,12 +213,12 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
 
     Raises
     ------
-    editspec.model.data.CorpusError
+    editspec.errors.CorpusError
         When the corpus has not been built.
     """
     from tqdm import tqdm
 
-    from editspec.analysis.cache import cache_dir
+    from editspec.cache import cache_dir
 
     torch.set_num_threads(tc.threads)
     t_start = time.time()

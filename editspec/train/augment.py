@@ -3,7 +3,7 @@
 Every change that moves time is one monotonic map applied to notes and labels alike
 (:func:`make_time_map`); the others change what plays (:func:`mutate_score`) or how it
 sounds after rendering (:func:`augment_audio`). Randomness comes only from the
-``numpy.random.Generator`` passed in. Used by :mod:`editspec.model.data`.
+``numpy.random.Generator`` passed in. Used by :mod:`editspec.train.render`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-SR = 22050
-"""Sample rate of the renders, Hz."""
+from editspec.grid import SR
+
 DRUM_KITS = (0, 8, 16, 24, 25, 32, 40)
 """GM drum-kit programs (standard, room, power, electronic, TR-808, jazz, brush)."""
 
