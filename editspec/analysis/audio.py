@@ -271,7 +271,7 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
 
 def _cache_key(path: str, tracker: str, meters: tuple[int, ...]) -> str:
     """The analysis cache's key of ``path`` analyzed with ``tracker`` and ``meters``."""
-    from editspec.analysis import cache
+    from editspec import cache
 
     if tracker not in TRACKERS:
         raise ValueError(f"tracker={tracker!r} is not one of {', '.join(TRACKERS)}")
@@ -301,7 +301,7 @@ def cached_audio_analysis(path: str, *, tracker: str | None = None,
     ValueError
         For an unknown tracker.
     """
-    from editspec.analysis import cache
+    from editspec import cache
 
     hit = cache.load(_cache_key(path, tracker or default_tracker(), meters))
     return None if hit is None else _from_arrays(path, hit)
