@@ -179,7 +179,7 @@ def section_crop(clips: dict[str, str], args: argparse.Namespace) -> None:
         if not moments:
             continue
         limit = PICTURE_LIMITS.get(name)
-        analysis = detect_shots(path, progress=False)
+        analysis = detect_shots(path, progress=False, use_cache=not args.no_cache)
         duration = min(analysis.duration, limit) if limit else analysis.duration
         events = tiled_events(path, duration, args.event)
         size = display_size(path)
@@ -247,6 +247,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="timing runs (median)")
     ap.add_argument("--event", type=float, default=2.0, help="event length, seconds")
     ap.add_argument("--quick", action="store_true", help="skip the timing")
+    ap.add_argument("--no-cache", action="store_true", help="analyze the clips again")
     args = ap.parse_args()
     sys.path.insert(0, HERE)
     clips = fetch_picture_clips()

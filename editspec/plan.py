@@ -451,23 +451,35 @@ def explain_footage(explain: list[dict[str, Any]],
 
 def reframe_events(recipe: Recipe, clips: dict[str, Any],
                    events: tuple[Event, ...]) -> dict[str, Any]:
-    """Follow the subject: give each event the subject-centre track of its source span
-    (from the video analysis), so a cover crop keeps the subject in the picture."""
+    """Follow the subject: give each event a crop path over its source span that keeps
+    the subject in an output of the recipe's aspect (from the video analysis), held
+    while the subject stays and eased when it moves."""
+    from editspec.analysis.video.reframe import follow_subject
+
+    out_size = (recipe.output.width, recipe.output.height)
     out = []
     for ev in events:
-        tracks = getattr(clips.get(ev.clip), "tracks", None)
-        fps_src = float(getattr(clips.get(ev.clip), "fps", 30))
+        clip = clips.get(ev.clip)
+        tracks = getattr(clip, "tracks", None)
         frame = Reframe()
-        if tracks is not None and len(tracks.centre):
-            n = len(tracks.centre)
-            times = np.linspace(ev.src_in, ev.src_out, max(2, int((ev.src_out - ev.src_in) * 4) + 1))
-            idx = np.clip(np.round(times * fps_src).astype(np.int64), 0, n - 1)
-            pts = tuple((round(float(t), 4), round(float(tracks.centre[i, 0]), 4),
-                         round(float(tracks.centre[i, 1]), 4)) for t, i in zip(times, idx,
-                                                                              strict=True))
-            frame = Reframe("cover", (pts[0][1], pts[0][2]), pts)
+        size = _display_size(clip)
+        if tracks is not None and size is not None:
+            frame = follow_subject(tracks, float(getattr(clip, "fps", 30)), ev.src_in,
+                                   ev.src_out, size, out_size,
+                                   getattr(clip, "cut_frames", None))
         out.append(dataclasses.replace(ev, reframe=frame))
     return {"events": tuple(out)}
+
+
+def _display_size(clip: Any) -> tuple[int, int] | None:
+    """The clip's displayed (width, height), or None when unknown."""
+    size = getattr(clip, "size", None)
+    if size and size[0] > 0 and size[1] > 0:
+        return int(size[0]), int(size[1])
+    w, h = getattr(clip, "width", 0), getattr(clip, "height", 0)
+    if w > 0 and h > 0:
+        return (h, w) if getattr(clip, "rotation", 0) % 180 == 90 else (w, h)
+    return None
 
 
 ZOOM_ENERGY = 0.6

@@ -217,3 +217,58 @@ def dull_and_highlight(path: str) -> Truth:
     _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", graph, "-map", "[v]",
           *ENC, path])
     return Truth(FPS, 175, hard=[50, 75, 125])
+
+
+TEXTURE = "geq=lum='128+50*sin(X/2.3)*cos(Y/3.1)':cb=128:cr=128"
+"""A static, busy grey texture (no colour, no motion): a background, never a subject."""
+
+
+def shape_over_texture(path: str, frames: int = 100, size: tuple[int, int] = (320, 180),
+                       box: int = 24, x_from: int = 40, x_to: int = 240,
+                       move: tuple[int, int] = (25, 60)) -> Truth:
+    """An orange box over a textured background: still at ``x_from`` until frame
+    ``move[0]``, moving linearly to ``x_to`` by frame ``move[1]``, then still. The box's
+    left edge at frame n is :func:`shape_x`; it sits at mid height."""
+    w, h = size
+    a, b = move
+    x = (f"if(lt(n,{a}),{x_from},if(lt(n,{b}),{x_from}+(n-{a})*{(x_to - x_from) / (b - a)!r},"
+         f"{x_to}))")
+    src = (f"color=c=gray:s={w}x{h}:r={FPS}:d={frames / FPS},format=yuv444p,{TEXTURE}[bg];"
+           f"color=c=0xff8000:s={box}x{box}:r={FPS}:d={frames / FPS}[fg];"
+           f"[bg][fg]overlay=x='{x}':y={(h - box) // 2},format=yuv420p[v]")
+    _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", src, "-map", "[v]",
+          *ENC, path])
+    return Truth(FPS, frames)
+
+
+def shape_x(n: int, box: int = 24, x_from: int = 40, x_to: int = 240,
+            move: tuple[int, int] = (25, 60)) -> float:
+    """Left edge (pixels) of :func:`shape_over_texture`'s box at frame ``n``."""
+    a, b = move
+    if n < a:
+        return x_from
+    if n < b:
+        return x_from + (n - a) * (x_to - x_from) / (b - a)
+    return x_to
+
+
+def face_over_texture(path: str, frames: int = 50, size: tuple[int, int] = (320, 180),
+                      centre: tuple[int, int] = (64, 80)) -> Truth:
+    """A still face-like pattern (a skin-coloured oval with two dark eyes and a mouth)
+    centred at ``centre`` pixels, over the textured background."""
+    w, h = size
+    cx, cy = centre
+    # ellipse 30x40 px; eyes at (+-8, -8), mouth a bar at +12
+    inside = f"lte(pow((X-{cx})/15,2)+pow((Y-{cy})/20,2),1)"
+    eye = "lte(pow(X-{x},2)+pow(Y-{y},2),9)"
+    eyes = (f"({eye.format(x=cx - 7, y=cy - 6)}+{eye.format(x=cx + 7, y=cy - 6)})")
+    mouth = f"(between(X,{cx - 7},{cx + 7})*between(Y,{cy + 9},{cy + 11}))"
+    dark = f"gt({eyes}+{mouth},0)"
+    lum = f"if({inside},if({dark},40,170),128+50*sin(X/2.3)*cos(Y/3.1))"
+    cb = f"if({inside},if({dark},128,105),128)"
+    cr = f"if({inside},if({dark},128,160),128)"
+    src = (f"color=c=gray:s={w}x{h}:r={FPS}:d={frames / FPS},format=yuv444p,"
+           f"geq=lum='{lum}':cb='{cb}':cr='{cr}',format=yuv420p[v]")
+    _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", src, "-map", "[v]",
+          *ENC, path])
+    return Truth(FPS, frames)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from editspec.analysis.video.reframe import crop_box, crop_size
@@ -23,3 +24,71 @@ def test_crop_box_clamps_to_the_picture_and_follows_the_track() -> None:
     x0, _, x1, _ = crop_box(tr, 5.0, 1920, 1080, 1080, 1920)  # held after the last point
     assert x1 == pytest.approx(min(1.0, 0.8 + w / 2))
     assert crop_box(Reframe("fit-blur"), 0, 1920, 1080, 1080, 1920) == (0, 0, 1, 1)
+
+
+# -- following the subject on generated footage with known positions ----------------------
+
+def _plan(path: str, out_size: tuple[int, int] = (1080, 1920)):  # type: ignore[no-untyped-def]
+    from editspec.analysis.video import detect_shots
+    from editspec.analysis.video.reframe import follow_subject
+
+    a = detect_shots(path, use_cache=False)
+    rf = follow_subject(a.tracks, float(a.fps), 0.0, a.duration, a.size, out_size,
+                        a.cut_frames)
+    return a, rf
+
+
+def test_crop_follows_a_moving_shape_over_texture_and_holds_when_it_stops(tmp_path):
+    import tests.video_media as vm
+
+    path = str(tmp_path / "shape.mp4")
+    truth = vm.shape_over_texture(path)
+    a, rf = _plan(path)
+    assert rf.mode == "cover" and len(rf.track) >= 2
+    inside, centres = [], []
+    for n in range(truth.frames):
+        t = n / truth.fps
+        x0, _, x1, _ = crop_box(rf, t, 320, 180, 1080, 1920)
+        subject = (vm.shape_x(n) + 12) / 320
+        inside.append(x0 <= subject <= x1)
+        centres.append((x0 + x1) / 2)
+    assert np.mean(inside) >= 0.95
+    c = np.array(centres)
+    # before the move and after it the crop holds still (no jitter on the texture)
+    assert np.ptp(c[:12]) < 0.01 and np.ptp(c[-25:]) < 0.01
+    # it moved with the shape, smoothly: no frame jumps by more than a tenth of the picture
+    assert c[-1] - c[0] > 0.4
+    assert np.abs(np.diff(c)).max() < 0.1
+
+
+def test_crop_keeps_a_face_like_pattern_off_centre(tmp_path):
+    import tests.video_media as vm
+
+    path = str(tmp_path / "face.mp4")
+    vm.face_over_texture(path, centre=(64, 80))
+    _, rf = _plan(path)
+    for t in (0.1, 1.0, 1.9):
+        x0, _, x1, _ = crop_box(rf, t, 320, 180, 1080, 1920)
+        assert x0 <= 64 / 320 <= x1
+    # landscape output from the same picture: nothing to crop sideways, the face stays
+    _, wide = _plan(path, (1920, 1080))
+    x0, y0, x1, y1 = crop_box(wide, 1.0, 320, 180, 1920, 1080)
+    assert (x0, x1) == pytest.approx((0.0, 1.0)) and y0 <= 80 / 180 <= y1
+
+
+def test_path_ignores_jitter_and_eases_a_move() -> None:
+    from editspec.analysis.video.reframe import plan_path
+
+    fps, n, bands = 25.0, 150, 32
+    rng = np.random.default_rng(0)
+    where = np.where(np.arange(n) < 75, 0.2, 0.8) + rng.uniform(-0.02, 0.02, n)
+    prof = np.zeros((n, bands))
+    prof[np.arange(n), np.minimum(bands - 1, (where * bands).astype(int))] = 1.0
+    x = plan_path(prof, fps, 0.32)
+    assert np.ptp(x[:60]) < 0.01 and np.ptp(x[90:]) < 0.01  # holds through the jitter
+    assert x[:60].mean() == pytest.approx(0.2, abs=0.05)
+    assert x[90:].mean() == pytest.approx(0.8, abs=0.05)
+    assert np.abs(np.diff(x)).max() < 0.1  # eased, not a jump
+    # a cut lets it jump
+    x_cut = plan_path(prof, fps, 0.32, np.array([75]))
+    assert x_cut[76] == pytest.approx(0.8, abs=0.05)

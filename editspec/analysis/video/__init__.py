@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from editspec.analysis.video.shots import ShotParams
     from editspec.analysis.video.tracks import Tracks
 
-ANALYZER_VERSION = "video-0.4"
+ANALYZER_VERSION = "video-0.5"
 TRACK_FPS = 10
 """Rate of the tracks in the JSON form, per second."""
 
@@ -134,6 +134,8 @@ class VideoAnalysis:
     """True when the file broke off and was analyzed up to the break."""
     moments: Moments | None = None
     """Per-frame moment scores at ``fps`` (:class:`~editspec.analysis.video.moments.Moments`)."""
+    size: tuple[int, int] = (0, 0)
+    """Displayed width and height in pixels (rotation applied; 0 when unknown)."""
 
     @property
     def n_frames(self) -> int:
@@ -219,7 +221,13 @@ def _analysis_from_features(path: str, info: VideoInfo, feat: FrameFeatures,
         shot_shake=per_shot_mean(tr.shake, cf, skip_first=True),
         shot_local=per_shot_mean(tr.local, cf, skip_first=True),
         usable=good.astype(np.float64) / float(fps), tracks=tr, truncated=feat.truncated,
-        moments=compute_moments(feat, tr, b.spans))
+        moments=compute_moments(feat, tr, b.spans), size=_display_size(info))
+
+
+def _display_size(info: VideoInfo) -> tuple[int, int]:
+    if info.rotation % 180 == 90:
+        return info.height, info.width
+    return info.width, info.height
 
 
 _ARRAY_FIELDS = ("cuts", "motion", "frame_motion", "cut_frames", "cut_kinds", "transitions",
@@ -247,7 +255,7 @@ def _from_arrays(path: str, info: VideoInfo, d: dict[str, np.ndarray]) -> VideoA
     moments = Moments(**{f.name: d["moments." + f.name] for f in dataclasses.fields(Moments)})
     fps = Fraction(int(d["fps"][0]), int(d["fps"][1]))
     return VideoAnalysis(path=path, duration=info.duration, fps=fps, tracks=tracks,
-                         moments=moments,
+                         moments=moments, size=_display_size(info),
                          truncated=bool(d["truncated"]), **{k: d[k] for k in _ARRAY_FIELDS})
 
 

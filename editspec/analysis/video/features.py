@@ -43,6 +43,9 @@ class FrameFeatures:
     """float32 [shape=(n, 3)]: saliency centroid x, y (0..1) and strength."""
     mini: np.ndarray
     """uint8 [shape=(n, m)]: tiny Y, U, V frames for long-range comparisons."""
+    subject: np.ndarray
+    """float16 [shape=(n, 2, BANDS)]: column and row profiles of the subject map
+    (:mod:`~editspec.analysis.video.subject`)."""
     truncated: bool
     """True when decoding stopped early (the clip is analyzed up to the break)."""
 
@@ -80,9 +83,12 @@ def extract_features(path: str, geometry: FrameGeometry, *, expected_frames: int
         When no frame can be decoded.
     """
     from editspec.analysis import _video_kernels as K
+    from editspec.analysis.video.subject import SubjectState, subject_profiles
 
     radius = max(2, geometry.width // 6)
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("luma", "hd", "mot", "sal", "mini")}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("luma", "hd", "mot", "sal", "mini",
+                                                            "subj")}
+    subj_state = SubjectState()
     prev: np.ndarray | None = None
     prev_hist: np.ndarray | None = None
     report = DecodeReport()
@@ -96,7 +102,10 @@ def extract_features(path: str, geometry: FrameGeometry, *, expected_frames: int
             parts["hd"].append(K.histogram_distance(both)[0 if prev_hist is None else 1:])
             prev_hist = hist[-1:]
             yy = y if prev is None else np.concatenate([prev[None], y])
-            parts["mot"].append(K.global_motion(yy, radius)[0 if prev is None else 1:])
+            mot = K.global_motion(yy, radius)[0 if prev is None else 1:]
+            parts["mot"].append(mot)
+            parts["subj"].append(subject_profiles(y, u, v, mot[:, :2], float(geometry.fps),
+                                                  subj_state))
             prev = y[-1].copy()
             parts["sal"].append(K.saliency_centroid(y, u, v))
             parts["mini"].append(K.mini_frames(y, u, v, MINI_FACTOR))
@@ -119,7 +128,8 @@ def extract_features(path: str, geometry: FrameGeometry, *, expected_frames: int
         geometry=geometry,
         luma=np.concatenate(parts["luma"]), hist_dist=np.concatenate(parts["hd"]),
         motion=np.concatenate(parts["mot"]), saliency=np.concatenate(parts["sal"]),
-        mini=np.concatenate(parts["mini"]), truncated=truncated)
+        mini=np.concatenate(parts["mini"]), subject=np.concatenate(parts["subj"]),
+        truncated=truncated)
 
 
 def _progress_bar(path: str, expected_frames: int, geometry: FrameGeometry,

@@ -17,6 +17,7 @@ boundaries. Output: per-frame tracks (all at the analysis rate) and per-shot mea
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 
@@ -50,6 +51,11 @@ class Tracks:
     """float32 [shape=(n,)]: fraction of clipped-white pixels."""
     centre: np.ndarray
     """float32 [shape=(n, 2)]: smoothed subject centre x, y in 0..1 of the display frame."""
+    subject: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros((0, 2, 0), np.float16))
+    """float16 [shape=(n, 2, bands)]: where the subject is, per frame: its share in each
+    column band and each row band (:mod:`~editspec.analysis.video.subject`); the
+    planner's crop path comes from these."""
 
 
 def _segments(n: int, cut_frames: np.ndarray) -> list[tuple[int, int]]:
@@ -107,17 +113,27 @@ def compute_tracks(feat: FrameFeatures, cut_frames: np.ndarray, black: np.ndarra
     local = (m[:, 3] / 255.0).astype(np.float32)
     lap = feat.luma[:, 4]
     sharp = (lap / (lap + SHARPNESS_HALF)).astype(np.float32)
-    # subject centre: motion centroid weighted by how much moves apart from the camera
-    wm = np.clip(m[:, 3] / 6.0, 0.0, 1.0)[:, None]
-    raw = wm * m[:, 4:6] + (1.0 - wm) * feat.saliency[:, :2]
+    # subject centre: the middle of the densest fifth of the subject map, per axis
+    raw = np.stack([densest(feat.subject[:, 0]), densest(feat.subject[:, 1])], axis=1)
     raw[black] = 0.5
-    for c in cut_frames:  # the residual at a cut is the whole frame
-        raw[int(c)] = feat.saliency[int(c), :2]
-    centre = np.clip(_smooth(raw, 0.4 * fps, segs), 0.0, 1.0)
+    centre = np.clip(_smooth(raw, 0.2 * fps, segs), 0.0, 1.0)
     return Tracks(motion=(m[:, 2] / 255.0).astype(np.float32), camera=camera, local=local,
                   shake=shake, black=black.astype(bool), sharpness=sharp,
                   exposure=(feat.luma[:, 0] / 255.0).astype(np.float32),
-                  clipped=feat.luma[:, 3].astype(np.float32), centre=centre.astype(np.float32))
+                  clipped=feat.luma[:, 3].astype(np.float32), centre=centre.astype(np.float32),
+                  subject=feat.subject)
+
+
+def densest(profile: np.ndarray, width: float = 0.2) -> np.ndarray:
+    """Centre (0..1) of the window of ``width`` holding most of each row's profile."""
+    p = np.asarray(profile, dtype=np.float64)
+    n, b = p.shape
+    if n == 0:
+        return np.zeros(0)
+    k = max(1, round(width * b))
+    cum = np.concatenate([np.zeros((n, 1)), np.cumsum(p, axis=1)], axis=1)
+    mass = cum[:, k:] - cum[:, :-k]
+    return (np.argmax(mass, axis=1) + k / 2) / b
 
 
 def usable_frames(tracks: Tracks, *, min_sharpness: float = 0.2, min_exposure: float = 0.08,
