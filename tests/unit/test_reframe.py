@@ -43,7 +43,7 @@ def test_crop_follows_a_moving_shape_over_texture_and_holds_when_it_stops(tmp_pa
 
     path = str(tmp_path / "shape.mp4")
     truth = vm.shape_over_texture(path)
-    a, rf = _plan(path)
+    _, rf = _plan(path)
     assert rf.mode == "cover" and len(rf.track) >= 2
     inside, centres = [], []
     for n in range(truth.frames):
