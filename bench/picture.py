@@ -12,9 +12,11 @@ Prints:
   lies inside the crop; the same for the old behaviour (main's subject centre before this
   work: motion centroid / frequency-tuned saliency blend, Gaussian 0.4 s, recomputed here
   from the same frame features) as the baseline, measured in the same run. Target >= 90 %.
-- speed: the decode floor of ``editspec shots`` (ffmpeg to the analysis frames,
-  discarded), the whole analysis without cache, and their ratio (target <= 1.3x), medians
-  of ``--runs`` runs.
+- speed: on two real clips looped to ``--seconds``, the decode floor of ``editspec shots``
+  (ffmpeg to the analysis frames, discarded), the analysis without the subject map
+  (today's analyzer less this work: ``subject_profiles`` swapped for zeros) and with it,
+  no cache, and their ratios to the floor (target <= 1.3x), medians of ``--runs`` runs
+  (interleaved).
 - then the best-moments section of ``bench/_picture_moments.py`` when that file exists.
 
 Run: ``.venv/bin/python bench/picture.py [--runs 3] [--event 2.0] [--quick]``
@@ -195,7 +197,24 @@ def section_crop(clips: dict[str, str], args: argparse.Namespace) -> None:
           f"{np.mean(all_new) * 100:6.1f}%   (target >= 90 %)\n")
 
 
+def looped(path: str, seconds: float) -> str:
+    """``path`` looped to ``seconds`` and re-encoded (H.264), in a temporary folder."""
+    import tempfile
+
+    from editspec.media import ffmpeg_exe
+
+    out = os.path.join(tempfile.mkdtemp(prefix="editspec-picture-"), os.path.basename(path))
+    out = os.path.splitext(out)[0] + ".mp4"
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+                    "-stream_loop", "-1", "-i", path, "-t", str(seconds), "-an", "-c:v",
+                    "libx264", "-preset", "veryfast", "-crf", "20", out], check=True)
+    return out
+
+
 def section_speed(clips: dict[str, str], args: argparse.Namespace) -> None:
+    """Decode floor, the analysis without the subject map (today's analyzer less this
+    work) and with it, on 60 s of two real clips; medians of wall times."""
+    import editspec.analysis.video.subject as subject
     from editspec.analysis.video import detect_shots, probe_video
     from editspec.analysis.video.decode import (
         FrameGeometry,
@@ -204,31 +223,46 @@ def section_speed(clips: dict[str, str], args: argparse.Namespace) -> None:
         decode_argv,
     )
 
-    def floor(path: str) -> float:
-        info = probe_video(path)
-        w, h = analysis_size(info.width, info.height, info.rotation)
-        argv = decode_argv(path, FrameGeometry(w, h, analysis_rate(path, info.fps)))
+    paths = [looped(clips[n], args.seconds) for n in ("bigbuckbunny.mp4", "cockatoo.mp4")]
+
+    def floor() -> float:
         t = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+        for path in paths:
+            info = probe_video(path)
+            w, h = analysis_size(info.width, info.height, info.rotation)
+            argv = decode_argv(path, FrameGeometry(w, h, analysis_rate(path, info.fps)))
+            subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
         return time.perf_counter() - t
 
-    def full(path: str) -> float:
+    def full() -> float:
         t = time.perf_counter()
-        detect_shots(path, use_cache=False, progress=False)
+        for path in paths:
+            detect_shots(path, use_cache=False, progress=False)
         return time.perf_counter() - t
 
-    names = [n for n in clips if n not in PICTURE_LIMITS]
-    for p in names:  # warm: numba compilation, file cache
-        full(clips[p])
-    fl, an = [], []
-    for _ in range(args.runs):
-        fl.append(sum(floor(clips[n]) for n in names))
-        an.append(sum(full(clips[n]) for n in names))
-    f, a = statistics.median(fl), statistics.median(an)
-    print(f"speed ({len(names)} clips, median of {args.runs} runs, wall time)")
-    print(f"{'decode floor (editspec shots frames)':40s} {f * 1e3:8.1f} ms")
-    print(f"{'analysis incl. subject (no cache)':40s} {a * 1e3:8.1f} ms")
-    print(f"{'ratio analysis / decode floor':40s} {a / f:8.2f}x   (target <= 1.3x)\n")
+    real = subject.subject_profiles
+
+    def without(y, u, v, shifts, fps, state):  # type: ignore[no-untyped-def]
+        return np.zeros((y.shape[0], 2, subject.BANDS), np.float16)
+
+    full()  # warm: numba compilation, file cache
+    fl, old, new = [], [], []
+    for _ in range(args.runs):  # interleaved: the machine's load falls on all three alike
+        fl.append(floor())
+        subject.subject_profiles = without
+        try:
+            old.append(full())
+        finally:
+            subject.subject_profiles = real
+        new.append(full())
+    f, o, n = statistics.median(fl), statistics.median(old), statistics.median(new)
+    print(f"speed: 2 clips looped to {args.seconds:g} s (bigbuckbunny 1280x720, cockatoo "
+          f"1280x720), median of {args.runs} runs, wall time")
+    print(f"{'decode floor (editspec shots frames)':44s} {f * 1e3:8.1f} ms")
+    print(f"{'analysis without the subject map':44s} {o * 1e3:8.1f} ms   {o / f:5.2f}x floor")
+    print(f"{'analysis with the subject map (no cache)':44s} {n * 1e3:8.1f} ms   "
+          f"{n / f:5.2f}x floor   (target <= 1.3x)")
+    print(f"{'subject map alone':44s} {(n - o) * 1e3:8.1f} ms   {(n - o) / f:5.2f}x floor\n")
 
 
 def section_moments(clips: dict[str, str], args: argparse.Namespace) -> None:
@@ -248,6 +282,7 @@ def main() -> None:
     ap.add_argument("--event", type=float, default=2.0, help="event length, seconds")
     ap.add_argument("--quick", action="store_true", help="skip the timing")
     ap.add_argument("--no-cache", action="store_true", help="analyze the clips again")
+    ap.add_argument("--seconds", type=float, default=60.0, help="clip length for the timing")
     args = ap.parse_args()
     sys.path.insert(0, HERE)
     clips = fetch_picture_clips()

@@ -48,6 +48,12 @@ class Output:
     """A section name: the output lasts as long as that section of the song."""
     duration_span: Span = field(default=NO_SPAN, compare=False)
     """Recipe position of ``output.duration``."""
+    reframe: str = "cover"
+    """How a source of another shape fills the output: ``cover``, ``fit`` or ``auto``."""
+    fill: str = "blur"
+    """Around a fitted picture: ``blur`` or ``black``."""
+    max_upscale: float = 2.0
+    """Largest enlargement of a source before it is avoided and warned about."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import logging
+import os
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -334,8 +335,35 @@ def usable_segments(recipe: Recipe, clips: dict[str, Any]) -> dict[str, Any]:
     segments = split(True) or split(False)  # all of it frozen: a still is better than nothing
     if not segments:
         raise MediaError("the recipe's clips have no usable footage")
+    segments = _within_upscale(recipe, clips, segments)
     # motion relative to the pool: 0..1 by rank is done in the assignment
     return {"segments": segments}
+
+
+def _within_upscale(recipe: Recipe, clips: dict[str, Any], segments: list[Any]) -> list[Any]:
+    """``segments`` less those of clips enlarged beyond ``output.max_upscale``, when the
+    other clips' footage is at least as long as the output (else all of them)."""
+    from editspec.analysis.video.reframe import upscale
+
+    out_size = (recipe.output.width, recipe.output.height)
+    mode = "cover" if recipe.output.reframe != "fit" else "fit-blur"
+    limit = recipe.output.max_upscale * (1 + 1e-6)
+
+    def sharp(path: str) -> bool:
+        size = _display_size(clips[path])
+        return size is None or upscale(mode, size, out_size) <= limit
+
+    keep = [s for s in segments if s.must or s.hero or sharp(s.clip)]
+    if len(keep) == len(segments) or not keep:
+        return segments
+    need = recipe.output.duration_s or 0.0
+    if sum(s.end - s.start for s in keep) < need:
+        return segments
+    dropped = sorted({os.path.basename(s.clip) for s in segments} -
+                     {os.path.basename(s.clip) for s in keep})
+    log.info("left out (enlarged beyond output.max_upscale %g): %s",
+             recipe.output.max_upscale, ", ".join(dropped))
+    return keep
 
 
 def _minus_frozen(spans: list[tuple[float, float]], info: Any) -> list[tuple[float, float]]:
@@ -451,24 +479,41 @@ def explain_footage(explain: list[dict[str, Any]],
 
 def reframe_events(recipe: Recipe, clips: dict[str, Any],
                    events: tuple[Event, ...]) -> dict[str, Any]:
-    """Follow the subject: give each event a crop path over its source span that keeps
-    the subject in an output of the recipe's aspect (from the video analysis), held
-    while the subject stays and eased when it moves."""
-    from editspec.analysis.video.reframe import follow_subject
+    """Fill the output's shape: give each event a crop path over its source span that keeps
+    the subject (``reframe: cover``; held while the subject stays, eased when it moves),
+    the whole picture on a blurred or black fill (``fit``), or the crop unless it would
+    cut away most of the subject (``auto``); warn about sources enlarged beyond
+    ``output.max_upscale``."""
+    from editspec.analysis.video.reframe import follow_subject, upscale
 
     out_size = (recipe.output.width, recipe.output.height)
+    mode = recipe.output.reframe
+    fit = "fit-blur" if recipe.output.fill == "blur" else "letterbox"
     out = []
+    soft: dict[str, float] = {}
     for ev in events:
         clip = clips.get(ev.clip)
         tracks = getattr(clip, "tracks", None)
-        frame = Reframe()
         size = _display_size(clip)
-        if tracks is not None and size is not None:
+        frame = Reframe(fit) if mode == "fit" else Reframe()
+        if mode != "fit" and tracks is not None and size is not None:
             frame = follow_subject(tracks, float(getattr(clip, "fps", 30)), ev.src_in,
                                    ev.src_out, size, out_size,
-                                   getattr(clip, "cut_frames", None))
+                                   getattr(clip, "cut_frames", None),
+                                   fit=fit if mode == "auto" else None)
+        if size is not None:
+            f = upscale(frame.mode, size, out_size)
+            if f > recipe.output.max_upscale * (1 + 1e-6):
+                soft[ev.clip] = max(soft.get(ev.clip, 0.0), f)
         out.append(dataclasses.replace(ev, reframe=frame))
-    return {"events": tuple(out)}
+    warnings = []
+    for path, f in sorted(soft.items()):
+        w, h = _display_size(clips[path]) or (0, 0)
+        warnings.append(f"{os.path.basename(path)} ({w}x{h}) is enlarged {f:.1f}x to fill "
+                        f"{out_size[0]}x{out_size[1]} (output.max_upscale "
+                        f"{recipe.output.max_upscale:g}): it will look soft")
+        log.warning("%s", warnings[-1])
+    return {"events": tuple(out), "reframe_warnings": warnings}
 
 
 def _display_size(clip: Any) -> tuple[int, int] | None:
@@ -896,7 +941,9 @@ def plan_edit(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any]) -> ED
                  for p in sorted({e.clip for e in events})},
         meta={"tempo": round(audio.tempo, 3), "beats_per_bar": audio.beats_per_bar,
               "tracker": audio.tracker, "reused_shots": values["reused"], "explain": values["explain"],
-              "warnings": values["warnings"]},
+              "warnings": values["warnings"],
+              **({"picture_warnings": values["reframe_warnings"]}
+                 if values.get("reframe_warnings") else {})},
         zoom_pulses=values["zoom_pulses"], overlays=values["overlays"],
     )
     check_edl(edl)
@@ -923,6 +970,6 @@ def format_explain(edl: EDL) -> str:
                      f"{pace:15s} {rule}")
         if r.get("footage"):
             lines.append(f"{'':18s}footage: {r['footage']}")
-    for w in edl.meta.get("warnings", []):
+    for w in [*edl.meta.get("warnings", []), *edl.meta.get("picture_warnings", [])]:
         lines.append(f"warning: {w}")
     return "\n".join(lines)

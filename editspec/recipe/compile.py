@@ -206,7 +206,9 @@ class _Compiler:
             if duration is not None and duration <= 0:
                 self.error(("output", "duration"), "duration must be > 0", code="out-of-range")
         return Output(width, height, fps, duration, self.span(("output",)), aspect=aspect,
-                      duration_section=section, duration_span=self.span(("output", "duration")))
+                      duration_section=section, duration_span=self.span(("output", "duration")),
+                      reframe=out.get("reframe", "cover"), fill=out.get("fill", "blur"),
+                      max_upscale=float(out.get("max_upscale", 2.0)))
 
     def music(self) -> Music:
         mus = self.data["music"]

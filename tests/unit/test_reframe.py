@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -92,3 +94,67 @@ def test_path_ignores_jitter_and_eases_a_move() -> None:
     # a cut lets it jump
     x_cut = plan_path(prof, fps, 0.32, np.array([75]))
     assert x_cut[76] == pytest.approx(0.8, abs=0.05)
+
+
+# -- reframe: cover | fit | auto, and the upscaling limit ----------------------------------
+
+class _Tracks:
+    def __init__(self, where: float | None, n: int = 900, bands: int = 32) -> None:
+        prof = np.full((n, 2, bands), 1.0 / bands, dtype=np.float16)  # spread: no subject
+        if where is not None:  # everything in one column band, mid height
+            prof[:, 0] = 0.0
+            prof[:, 0, int(where * bands)] = 1.0
+        self.subject = prof
+        self.centre = np.full((n, 2), 0.5, dtype=np.float32)
+
+
+class _Clip:
+    def __init__(self, path: str, where: float | None, size: tuple[int, int] = (1920, 1080)):
+        self.path, self.duration, self.fps = path, 30.0, Fraction(30)
+        self.size, self.tracks = size, _Tracks(where)
+        self.cut_frames = np.zeros(0, np.int64)
+
+
+def _edl(reframe: str, fill: str = "blur", clips=None, max_upscale: float = 2.0):  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from editspec.plan import plan_edit
+    from tests.unit.test_plan import _audio, _recipe
+
+    recipe = _recipe()
+    out = dataclasses.replace(recipe.output, reframe=reframe, fill=fill, max_upscale=max_upscale)
+    clips = clips or {p: _Clip(p, 0.25) for p in ("a.mp4", "b.mp4", "c.mp4")}
+    recipe = dataclasses.replace(recipe, output=out,
+                                 clips=(dataclasses.replace(recipe.clips[0],
+                                                            paths=tuple(clips)),))
+    return plan_edit(recipe, _audio(), clips)
+
+
+def test_cover_follows_the_subject_fit_shows_it_whole() -> None:
+    cover = _edl("cover")
+    for ev in cover.events:
+        x0, _, x1, _ = crop_box(ev.reframe, ev.src_in, 1920, 1080, 1080, 1920)
+        assert ev.reframe.mode == "cover" and x0 <= 0.27 <= x1
+    assert {ev.reframe.mode for ev in _edl("fit").events} == {"fit-blur"}
+    assert {ev.reframe.mode for ev in _edl("fit", fill="black").events} == {"letterbox"}
+
+
+def test_auto_fits_where_the_crop_would_lose_the_subject() -> None:
+    clips = {"a.mp4": _Clip("a.mp4", 0.25), "b.mp4": _Clip("b.mp4", None)}
+    modes = {ev.clip: ev.reframe.mode for ev in _edl("auto", clips=clips).events}
+    assert modes == {"a.mp4": "cover", "b.mp4": "fit-blur"}
+
+
+def test_upscaling_beyond_the_limit_is_avoided_then_warned(caplog) -> None:
+    sharp = {p: _Clip(p, 0.5) for p in ("a.mp4", "b.mp4")}
+    small = {"small.mp4": _Clip("small.mp4", 0.5, size=(640, 272))}
+    # 640x272 cropped to 9:16 is 153 px wide: 7.1x into 1080 px
+    edl = _edl("cover", clips={**sharp, **small})
+    assert "small.mp4" not in {ev.clip for ev in edl.events}
+    assert "picture_warnings" not in edl.meta
+    with caplog.at_level("WARNING"):
+        alone = _edl("cover", clips=small)
+    (w,) = alone.meta["picture_warnings"]
+    assert "small.mp4 (640x272) is enlarged 7.1x" in w and w in caplog.text
+    # a higher limit takes it as it is
+    assert "picture_warnings" not in _edl("cover", clips=small, max_upscale=8).meta

@@ -142,6 +142,25 @@ def plan_path(profile: np.ndarray, fps: float, width: float,
     return np.clip(out, width / 2, 1 - width / 2)
 
 
+AUTO_KEEP = 0.5
+"""``reframe: auto`` fits the picture where the crop keeps less of the subject than this."""
+
+
+def kept(profile: np.ndarray, xs: np.ndarray, ys: np.ndarray, cw: float, ch: float) -> float:
+    """Mean share of the subject inside the crop along the path (the smaller axis)."""
+    b = profile.shape[2]
+    edges = np.linspace(0.0, 1.0, b + 1)
+    shares = []
+    for axis, c, w in ((0, xs, cw), (1, ys, ch)):
+        if w >= 0.999:
+            continue
+        cum = np.concatenate([np.zeros((len(c), 1)), np.cumsum(profile[:, axis], axis=1)], 1)
+        lo = np.array([np.interp(x - w / 2, edges, row) for x, row in zip(c, cum, strict=True)])
+        hi = np.array([np.interp(x + w / 2, edges, row) for x, row in zip(c, cum, strict=True)])
+        shares.append(float(np.mean(hi - lo)))
+    return min(shares) if shares else 1.0
+
+
 def _simplify(t: np.ndarray, x: np.ndarray, y: np.ndarray, tol: float) -> list[int]:
     """Indices of the points to keep so that linear interpolation stays within ``tol``."""
     keep = {0, len(t) - 1}
@@ -161,9 +180,18 @@ def _simplify(t: np.ndarray, x: np.ndarray, y: np.ndarray, tol: float) -> list[i
     return sorted(keep)
 
 
+def upscale(mode: str, size: tuple[int, int], out_size: tuple[int, int]) -> float:
+    """Output pixels per source pixel when a source of ``size`` fills ``out_size`` in
+    ``mode`` (``cover`` crops, the fit modes show the whole picture)."""
+    if mode == "cover":
+        cw, _ = crop_size(size[0], size[1], out_size[0], out_size[1])
+        return out_size[0] / (cw * size[0])
+    return min(out_size[0] / size[0], out_size[1] / size[1])
+
+
 def follow_subject(tracks: object, fps: float, src_in: float, src_out: float,
                    size: tuple[int, int], out_size: tuple[int, int],
-                   cut_frames: np.ndarray | None = None) -> Reframe:
+                   cut_frames: np.ndarray | None = None, fit: str | None = None) -> Reframe:
     """Return the cover reframe of the source span [src_in, src_out) that keeps the subject.
 
     Parameters
@@ -180,6 +208,9 @@ def follow_subject(tracks: object, fps: float, src_in: float, src_out: float,
         Output width and height.
     cut_frames : np.ndarray, optional
         The clip's shot boundaries (track frames): the path may jump there.
+    fit : str, optional
+        ``reframe: auto``: the fit mode (``fit-blur`` or ``letterbox``) to use instead of
+        the crop when the crop keeps less than :data:`AUTO_KEEP` of the subject.
     """
     subject = getattr(tracks, "subject", None)
     centre = np.asarray(getattr(tracks, "centre", np.zeros((0, 2))))
@@ -194,6 +225,8 @@ def follow_subject(tracks: object, fps: float, src_in: float, src_out: float,
         prof = np.asarray(subject[a:b], dtype=np.float32)
         xs = plan_path(prof[:, 0], fps, cw, cuts)
         ys = plan_path(prof[:, 1], fps, ch, cuts)
+        if fit is not None and kept(prof, xs, ys, cw, ch) < AUTO_KEEP:
+            return Reframe(fit)
     else:
         xs, ys = centre[a:b, 0].astype(np.float64), centre[a:b, 1].astype(np.float64)
     t = np.clip(np.arange(a, b) / fps, src_in, src_out)
