@@ -158,10 +158,10 @@ def inside(reframes: list[Any], events: tuple[Any, ...], moments: list[dict[str,
 
 
 def display_size(path: str) -> tuple[int, int]:
+    from editspec.analysis.video import display_size as size_of
     from editspec.analysis.video import probe_video
 
-    info = probe_video(path)
-    return (info.height, info.width) if info.rotation % 180 == 90 else (info.width, info.height)
+    return size_of(probe_video(path))
 
 
 def section_crop(clips: dict[str, str], args: argparse.Namespace) -> None:

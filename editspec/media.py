@@ -220,12 +220,15 @@ class MediaInfo:
     """Sample rate of the first audio stream, Hz."""
     still: bool = False
     """True for a still image (read by an image demuxer: JPEG, PNG, WebP, ...)."""
+    sar: Fraction = Fraction(1)
+    """Sample (pixel) aspect ratio of the first video stream (16:15 for anamorphic PAL)."""
 
 
 _DURATION_RE = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
 _VIDEO_RE = re.compile(r"Stream #\S+.*?: Video: (.*)")
 _AUDIO_RE = re.compile(r"Stream #\S+.*?: Audio: (.*)")
 _SIZE_RE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
+_SAR_RE = re.compile(r"\[SAR (\d+):(\d+)")
 _FPS_RE = re.compile(r"([\d.]+)(k?) (?:fps|tbr)")
 _ROT_RE = re.compile(r"rotation of (-?[\d.]+) degrees|rotate\s*:\s*(-?\d+)")
 _HZ_RE = re.compile(r"(\d+) Hz")
@@ -261,6 +264,7 @@ def probe(path: str) -> MediaInfo:
     if m:
         duration = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
     width = height = 0
+    sar = Fraction(1)
     fps = Fraction(0)
     has_video = False
     for vm in _VIDEO_RE.finditer(text):
@@ -271,6 +275,9 @@ def probe(path: str) -> MediaInfo:
         sm = _SIZE_RE.search(line.split("[SAR")[0]) or _SIZE_RE.search(line)
         if sm:
             width, height = int(sm.group(1)), int(sm.group(2))
+        am_ = _SAR_RE.search(line)
+        if am_ and int(am_.group(1)) > 0 and int(am_.group(2)) > 0:
+            sar = Fraction(int(am_.group(1)), int(am_.group(2)))
         fm = _FPS_RE.search(line)
         if fm:
             value = float(fm.group(1)) * (1000 if fm.group(2) else 1)
@@ -294,7 +301,7 @@ def probe(path: str) -> MediaInfo:
         sample_rate = int(hm.group(1)) if hm else 0
     return MediaInfo(path=path, duration=duration, has_video=has_video, has_audio=am is not None,
                      width=width, height=height, fps=fps, rotation=rotation,
-                     sample_rate=sample_rate, still=_IMAGE_RE.search(text) is not None)
+                     sample_rate=sample_rate, still=_IMAGE_RE.search(text) is not None, sar=sar)
 
 
 _ERROR_LINE = re.compile(r"error|unable|invalid|cannot|can't|could not|couldn't|not found|"

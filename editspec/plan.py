@@ -523,6 +523,7 @@ def _display_size(clip: Any) -> tuple[int, int] | None:
         return int(size[0]), int(size[1])
     w, h = getattr(clip, "width", 0), getattr(clip, "height", 0)
     if w > 0 and h > 0:
+        w = max(1, round(w * getattr(clip, "sar", 1)))
         return (h, w) if getattr(clip, "rotation", 0) % 180 == 90 else (w, h)
     return None
 

@@ -32,6 +32,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -202,11 +203,37 @@ def _thumbs(path: str, size: tuple[int, int], *, passthrough: bool
 
 
 def frame_mismatches(edl: EDL, render: str, source: str) -> list[str]:
-    """Where a rendered frame beside a cut is not the source frame the EDL names."""
+    """Where a rendered frame beside a cut is not the source frame the EDL names (each
+    source frame cut as the event's cover crop cuts it)."""
+    from PIL import Image
+
+    from editspec.analysis.video import probe_video
+    from editspec.analysis.video.reframe import centre_at
+
     w, h = edl.size
     size = (THUMB_W, max(2, round(THUMB_W * h / w)))
     _, out = _thumbs(render, size, passthrough=False)
-    src_t, src = _thumbs(source, size, passthrough=True)
+    info = probe_video(source)
+    cw, ch = (info.height, info.width) if info.rotation % 180 == 90 else (info.width, info.height)
+    src_t, src = _thumbs(source, (cw, ch), passthrough=True)  # coded pixels, upright
+    sar = float(info.sar)
+
+    def cropped(ev: Any, t: float) -> np.ndarray:
+        """The source frames as the backend's cover crop cuts them (its arithmetic)."""
+        c0, r0, c1, r1 = 0, 0, cw, ch
+        if ev.reframe.mode == "cover":
+            cx, cy = centre_at(ev.reframe, t)
+            if cw * sar / ch > w / h:
+                ow = int(ch * w / h / sar / 2) * 2
+                c0 = int(max(0.0, min(cw - ow, cx * cw - ow / 2))) // 2 * 2
+                c1 = c0 + ow
+            else:
+                oh = int(cw * sar * h / w / 2) * 2
+                r0 = int(max(0.0, min(ch - oh, cy * ch - oh / 2))) // 2 * 2
+                r1 = r0 + oh
+        return np.stack([np.asarray(Image.fromarray(p[r0:r1, c0:c1]).resize(size, Image.BOX))
+                         for p in src])
+
     problems = []
     if len(out) != edl.duration_frames:
         problems.append(f"{len(out)} frames rendered, {edl.duration_frames} planned")
@@ -217,7 +244,7 @@ def frame_mismatches(edl: EDL, render: str, source: str) -> list[str]:
                 continue
             t = ev.src_in + (k - ev.rec_in) / float(edl.fps)
             j = max(0, int(np.searchsorted(src_t, t + 1e-4, side="right")) - 1)
-            d = np.abs(src - out[k]).mean(axis=(1, 2))
+            d = np.abs(cropped(ev, t) - out[k]).mean(axis=(1, 2))
             best = int(np.argmin(d))
             if not (abs(best - j) <= 1 or d[j] <= d[best] + 1.0) or d[j] > 12:
                 problems.append(f"event {i} frame {k}: shows source frame {best} "

@@ -57,6 +57,8 @@ class VideoInfo:
     """Whether it has sound."""
     rotation: int = 0
     """Display rotation in degrees (90 and 270 swap width and height on screen)."""
+    sar: Fraction = Fraction(1)
+    """Sample (pixel) aspect ratio: the displayed width is ``width * sar``."""
 
 
 def probe_video(path: str) -> VideoInfo:
@@ -94,7 +96,7 @@ def probe_video(path: str) -> VideoInfo:
         raise MediaError(f"{path}: the header gives no duration")
     fps = info.fps if info.fps > 0 else Fraction(30)
     return VideoInfo(path, info.duration, fps, info.width, info.height, info.has_audio,
-                     info.rotation)
+                     info.rotation, info.sar)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,13 +223,15 @@ def _analysis_from_features(path: str, info: VideoInfo, feat: FrameFeatures,
         shot_shake=per_shot_mean(tr.shake, cf, skip_first=True),
         shot_local=per_shot_mean(tr.local, cf, skip_first=True),
         usable=good.astype(np.float64) / float(fps), tracks=tr, truncated=feat.truncated,
-        moments=compute_moments(feat, tr, b.spans), size=_display_size(info))
+        moments=compute_moments(feat, tr, b.spans), size=display_size(info))
 
 
-def _display_size(info: VideoInfo) -> tuple[int, int]:
+def display_size(info: VideoInfo) -> tuple[int, int]:
+    """Displayed (width, height): pixel aspect and rotation applied."""
+    w = max(1, round(info.width * info.sar)) if info.width > 0 else 0
     if info.rotation % 180 == 90:
-        return info.height, info.width
-    return info.width, info.height
+        return info.height, w
+    return w, info.height
 
 
 _ARRAY_FIELDS = ("cuts", "motion", "frame_motion", "cut_frames", "cut_kinds", "transitions",
@@ -255,7 +259,7 @@ def _from_arrays(path: str, info: VideoInfo, d: dict[str, np.ndarray]) -> VideoA
     moments = Moments(**{f.name: d["moments." + f.name] for f in dataclasses.fields(Moments)})
     fps = Fraction(int(d["fps"][0]), int(d["fps"][1]))
     return VideoAnalysis(path=path, duration=info.duration, fps=fps, tracks=tracks,
-                         moments=moments, size=_display_size(info),
+                         moments=moments, size=display_size(info),
                          truncated=bool(d["truncated"]), **{k: d[k] for k in _ARRAY_FIELDS})
 
 
