@@ -38,7 +38,7 @@ __all__ = ["FPS", "HOP", "N_FFT", "N_MELS", "ONSET_N_FFT", "ONSET_N_MELS", "SR",
            "AudioAnalysis", "Section", "analyze_audio", "decode_audio", "log_mel",
            "onset_strength", "power_spectrogram"]
 
-ANALYZER_VERSION = "audio-0.4"
+ANALYZER_VERSION = "audio-0.5"
 HARMONY_HOP = 4 * HOP
 """Hop of the chroma and MFCC features (sections, harmonic change), samples."""
 ENERGY_FPS = 25.0
