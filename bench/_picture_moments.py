@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import statistics
 import sys
@@ -119,6 +120,7 @@ def measure(clips: dict[str, str], runs: int = 1, quick: bool = False,
     from editspec.plan import format_explain, plan_edit
     from editspec.recipe import load_recipe
 
+    logging.getLogger("editspec").setLevel(logging.ERROR)  # the plans' warnings: not figures
     with open(WINDOWS, encoding="utf-8") as f:
         windows = json.load(f)["clips"]
     limits = _limits()
@@ -142,7 +144,9 @@ def measure(clips: dict[str, str], runs: int = 1, quick: bool = False,
                 rows.append({"recipe": name, "song": os.path.basename(song), "hi": h, "dull": d,
                              "rand_hi": statistics.median(r[0] for r in rand),
                              "rand_dull": statistics.median(r[1] for r in rand),
-                             "used": used, "latest": max(b for _, _, b in used)})
+                             "used": used, "latest": max(b for _, _, b in used),
+                             "shots": len(edl.events),
+                             "repeats": int(edl.meta.get("reused_shots", 0))})
                 if explain:
                     print(format_explain(edl))
     return {"rows": rows}
@@ -154,10 +158,11 @@ def report(result: dict[str, Any]) -> None:
     print("\nbest moments: share of used seconds of 9:16 plans in annotated windows "
           "(bench/picture_windows.json)")
     print(f"  {'recipe':18s} {'song':34s} {'highlight':>9s} {'dull':>6s}   "
-          f"{'random hi':>9s} {'dull':>6s}")
+          f"{'random hi':>9s} {'dull':>6s}  repeated shots")
     for r in rows:
         print(f"  {r['recipe']:18s} {r['song']:34s} {100 * r['hi']:8.1f}% {100 * r['dull']:5.1f}%"
-              f"   {100 * r['rand_hi']:8.1f}% {100 * r['rand_dull']:5.1f}%")
+              f"   {100 * r['rand_hi']:8.1f}% {100 * r['rand_dull']:5.1f}%  "
+              f"{r['repeats']} of {r['shots']}")
     med = {k: statistics.median(r[k] for r in rows) for k in ("hi", "dull", "rand_hi",
                                                               "rand_dull")}
     ratio = med["hi"] / max(med["rand_hi"], 1e-9)

@@ -205,9 +205,25 @@ def _piece(si: int, start: float, end: float, mt: MomentTrack) -> _Piece:
                   float(mt.window_means(mt.activity, st, end - start)[0]), mt.look_of(start, end))
 
 
+NEAR_S = 1.0
+"""Pieces this close in time (seconds apart, decaying exponentially) count as one moment
+continued, whatever their look."""
+
+
+def _likeness(a: _Piece, b: _Piece) -> float:
+    """How much two pieces of one clip show the same moment, 0..1: their colour layouts
+    alike (cosine, sharpened: a clip's pictures all look somewhat alike), or their times
+    close."""
+    look = 0.0
+    if a.look is not None and b.look is not None and len(a.look) == len(b.look):
+        look = max(0.0, float(a.look @ b.look)) ** 4
+    gap = max(0.0, max(a.start, b.start) - min(a.end, b.end))
+    return max(look, float(np.exp(-gap / NEAR_S)))
+
+
 def _rank_in_clip(pieces: list[_Piece], novelty: float) -> list[_Piece]:
     """Order a clip's pieces best first, each next one the best of score less
-    ``novelty`` times its likeness (cosine of colour layouts) to those ranked before it."""
+    ``novelty`` times its likeness (:func:`_likeness`) to those ranked before it."""
     left = list(range(len(pieces)))
     order: list[int] = []
     sim_max = np.full(len(pieces), -np.inf)
@@ -218,11 +234,8 @@ def _rank_in_clip(pieces: list[_Piece], novelty: float) -> list[_Piece]:
         value[k] = max(gain)
         order.append(k)
         left.remove(k)
-        lk = pieces[k].look
         for i in left:
-            li = pieces[i].look
-            if lk is not None and li is not None and len(lk) == len(li):
-                sim_max[i] = max(sim_max[i], float(lk @ li))
+            sim_max[i] = max(sim_max[i], _likeness(pieces[k], pieces[i]))
     return [dataclasses.replace(pieces[k], index=n, of=len(pieces), value=value[k])
             for n, k in enumerate(order)]
 
@@ -231,7 +244,7 @@ def assign_segments(slots: list[Slot], segments: list[Segment], fps: float, *,
                     match_motion: float = 1.0, hero_bonus: float = 0.6, must_bonus: float = 5.0,
                     spread: float = 0.15, rng: np.random.Generator | None = None,
                     method: str = "hungarian", moments: dict[str, MomentTrack] | None = None,
-                    score_weight: float = 2.0, novelty: float = 0.3
+                    score_weight: float = 2.0, novelty: float = 0.6
                     ) -> tuple[list[Assignment], int]:
     """Assign a piece of footage to every slot.
 

@@ -83,9 +83,11 @@ def _track(score, activity, rate=10.0, look=None):
 
 
 def test_energetic_slots_get_active_moments_calm_slots_steady_ones():
-    # two clips of equal moment score: one busy, one steady
-    busy = _track(np.full(100, 0.6), np.full(100, 0.9))
-    calm = _track(np.full(100, 0.6), np.full(100, 0.2))
+    # two clips of equal moment score, each showing something new every second: one
+    # busy, one steady
+    looks = np.repeat(np.eye(4)[[0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2]], 2, axis=0)
+    busy = _track(np.full(100, 0.6), np.full(100, 0.9), look=looks)
+    calm = _track(np.full(100, 0.6), np.full(100, 0.2), look=looks)
     segs = [Segment("busy.mp4", 0.0, 10.0, 0.5), Segment("calm.mp4", 0.0, 10.0, 0.5)]
     slots = [Slot(30, 0.1), Slot(30, 0.95), Slot(30, 0.15), Slot(30, 0.9)]
     out, reused = assign_segments(slots, segs, 30.0, moments={"busy.mp4": busy, "calm.mp4": calm})
