@@ -165,8 +165,11 @@ def display_size(path: str) -> tuple[int, int]:
 
 
 def section_crop(clips: dict[str, str], args: argparse.Namespace) -> None:
+    import logging
+
     from editspec.analysis.video import detect_shots
 
+    logging.getLogger("editspec.plan").setLevel(logging.ERROR)  # enlargement warnings
     notes = load_annotations()
     if not notes:
         print("subject in crop: no annotations yet (bench/picture_annotations.json)")
