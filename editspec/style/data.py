@@ -15,6 +15,7 @@ training and from the model's own decisions while predicting.
 from __future__ import annotations
 
 import glob
+import itertools
 import logging
 import os
 from dataclasses import dataclass, field
@@ -113,12 +114,12 @@ def beat_features(audio: AudioAnalysis, phrase_bars: int = 4) -> np.ndarray:
     period = float(np.median(np.diff(beats))) if n > 1 else 60.0 / max(audio.tempo, 1.0)
     bar_beats = max(1, audio.beats_per_bar)
     sec_starts = [s.start for s in audio.sections[1:]]
-    # the first downbeat at or after each section start (how the planner snaps them)
+    # the downbeat nearest each section start (as the planner's candidate grid snaps them)
     sec_beat = set()
+    down_idx = np.flatnonzero(down)
     for t in sec_starts:
-        near = np.flatnonzero(down & (beats >= t - 0.5 * period))
-        if len(near):
-            sec_beat.add(int(near[0]))
+        if len(down_idx):
+            sec_beat.add(int(down_idx[np.argmin(np.abs(beats[down_idx] - t))]))
     beat_in_bar = 0
     bar_in_phrase = -1
     since_section = 0
@@ -141,7 +142,7 @@ def beat_features(audio: AudioAnalysis, phrase_bars: int = 4) -> np.ndarray:
     for i in sec_beat:  # the bar before a section change
         out[max(0, i - bar_beats):i, col["section_change_next_bar"]] = 1.0
     edges = np.concatenate([beats, [beats[-1] + period]])
-    grid = [np.linspace(a, b, 5) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    grid = [np.linspace(a, b, 5) for a, b in itertools.pairwise(edges)]
     beat_mean = np.array([float(np.mean(audio.energy_at(g))) for g in grid])
     bar_s = bar_beats * period
     out[:, col["energy"]] = energy
@@ -452,7 +453,7 @@ def example_from_video(path: str, *, music: str | None = None, use_cache: bool =
                              f"{MATCH_MIN:g})")
     audio = analyze_audio(music, tracker=tracker, use_cache=use_cache)
     fps = float(shots.fps)
-    duration_frames = int(round(shots.duration * fps))
+    duration_frames = int(round(shots.duration * fps))  # noqa: RUF046
     cut_frames = shots.cut_frames if len(shots.cut_frames) else \
         np.round(np.asarray(shots.cuts) * fps).astype(np.int64)
     return example_from_cuts(path, audio, cut_frames, fps, duration_frames, start_s=start_s)
@@ -574,7 +575,7 @@ def example_from_correction(timeline: str, plan: str, *, use_cache: bool = True,
         raise EditspecError(f"{plan}: the plan names no music to learn from")
     fps = float(original.fps)
     scale = fps / float(corrected.fps)
-    corr_cuts = [int(round(c * scale)) for c in corrected.cuts]
+    corr_cuts = [int(round(c * scale)) for c in corrected.cuts]  # noqa: RUF046
     audio = analyze_audio(original.music.path, tracker=tracker, use_cache=use_cache)
     period = 60.0 / max(audio.tempo, 1.0)
     change = align_cuts(original.cuts, corr_cuts, period * fps)
@@ -586,7 +587,8 @@ def example_from_correction(timeline: str, plan: str, *, use_cache: bool = True,
     weights = np.ones(len(frames_all), np.float32)
     for f in changed:
         weights[np.abs(frames_all - f) <= TOLERANCE_FRAMES] = CORRECTION_WEIGHT
-    duration = max(original.duration_frames, int(round(corrected.duration_frames * scale)))
+    duration = max(original.duration_frames,
+                   int(round(corrected.duration_frames * scale)))  # noqa: RUF046
     ex = example_from_cuts(f"otio:{timeline}", audio, np.asarray(corr_cuts), fps,
                            duration, start_s=start, features=features,
                            weights=weights)
