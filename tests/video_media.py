@@ -9,8 +9,6 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 
-from editspec.media import ffmpeg_exe
-
 FPS = 25
 W, H = 160, 90
 
@@ -41,9 +39,17 @@ class Truth:
     """Frames of flashes or fast pans where no cut may be found."""
 
 
+def bundled_ffmpeg() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
 def _run(args: list[str]) -> None:
-    subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args],
-                   check=True, capture_output=True)
+    """Made with the bundled ffmpeg whatever is on PATH (Debian's 5.1 has no
+    ``-display_rotation``): the test media must not depend on the machine."""
+    subprocess.run([bundled_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+                    *args], check=True, capture_output=True)
 
 
 def _src(k: int, frames: int, fps: int = FPS, size: tuple[int, int] = (W, H),
