@@ -159,10 +159,12 @@ DEMO_CLIPS = (
                   ":x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':s={w}x{h}:fps={fps}", 20),
     ("testsrc", "testsrc2=s={w}x{h}:r={fps}", 12),
     ("mandelbrot", "mandelbrot=s={w}x{h}:r={fps}:maxiter=256", 10),
-    ("life", "life=s=160x90:r={fps}:seed=7:mold=10:ratio=0.2:life_color=#30ff90:death_color=#102040,"
-             "scale={w}:{h}:flags=neighbor", 14),
-    ("cellauto", "cellauto=s={w}x{h}:r={fps}:rule=30:seed=7,lutrgb=r='val*0.9':g='val*0.3':b='val*0.2'", 16),
-    ("gradients", "gradients=s={w}x{h}:r={fps}:seed=7:speed=0.03:c0=#ff0040:c1=#2040ff:c2=#ffe000", 18),
+    ("life", "life=s=160x90:r={fps}:seed=7:mold=10:ratio=0.2:life_color=#30ff90:"
+             "death_color=#102040,scale={w}:{h}:flags=neighbor", 14),
+    ("cellauto", "cellauto=s={w}x{h}:r={fps}:rule=30:seed=7,"
+                 "lutrgb=r='val*0.9':g='val*0.3':b='val*0.2'", 16),
+    ("gradients", "gradients=s={w}x{h}:r={fps}:seed=7:speed=0.03:"
+                  "c0=#ff0040:c1=#2040ff:c2=#ffe000", 18),
 )
 
 
