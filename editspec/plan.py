@@ -937,8 +937,8 @@ def plan_edit(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any]) -> ED
         music=MusicRef(recipe.music.path, values["start_s"], recipe.music.fade_in_s,
                        recipe.music.fade_out_s),
         events=events, markers=values["markers"], recipe=recipe.path, seed=recipe.seed,
-        sources={p: SourceInfo(clips[p].duration, clips[p].fps, getattr(clips[p], "width", 0),
-                               getattr(clips[p], "height", 0))
+        sources={p: SourceInfo(clips[p].duration, clips[p].fps,
+                               *getattr(clips[p], "size", (0, 0)))
                  for p in sorted({e.clip for e in events})},
         meta={"tempo": round(audio.tempo, 3), "beats_per_bar": audio.beats_per_bar,
               "tracker": audio.tracker, "reused_shots": values["reused"], "explain": values["explain"],

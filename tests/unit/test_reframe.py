@@ -158,3 +158,26 @@ def test_upscaling_beyond_the_limit_is_avoided_then_warned(caplog) -> None:
     assert "small.mp4 (640x272) is enlarged 7.1x" in w and w in caplog.text
     # a higher limit takes it as it is
     assert "picture_warnings" not in _edl("cover", clips=small, max_upscale=8).meta
+
+
+def test_exports_crop_on_the_subject_the_plan_followed(tmp_path) -> None:
+    """The EDL records each source's picture size, so MLT's crop sits on the subject (a
+    quarter across a 1920x1080 picture) as the render's does, not on the centre."""
+    import xml.etree.ElementTree as ET
+
+    from editspec.backends import mlt
+
+    edl = _edl("cover")
+    assert {(s.width, s.height) for s in edl.sources.values()} == {(1920, 1080)}
+    path = str(tmp_path / "e.mlt")
+    mlt.write(edl, path)
+    crops = [f for f in ET.parse(path).iter("filter")
+             if any(p.get("name") == "mlt_service" and p.text == "crop" for p in f)]
+    assert crops
+    for f in crops:
+        props = {p.get("name"): p.text for p in f}
+        assert "center" not in props
+        left, right = int(props["left"]), int(props["right"])
+        cw = 1920 - left - right
+        assert cw == round(1080 * 1080 / 1920)  # the 9:16 cover width of the picture
+        assert left <= 0.25 * 1920 <= left + cw and left + cw / 2 < 1920 / 2
