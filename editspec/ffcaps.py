@@ -175,6 +175,8 @@ def base_needs() -> list[Need]:
               Need("option", "fps", "eof_action"), Need("option", "tpad", "stop_mode"),
               Need("option", "apad", "whole_dur"), Need("option", "adelay", "all"),
               Need("option", "scale", "out_range"), Need("option", "setparams", "colorspace"),
+              Need("option", "scale", "in_color_matrix"),
+              Need("option", "scale", "out_color_matrix"),
               Need("value", "xfade", "transition", "fade"),
               Need("encoder", "libx264"), Need("encoder", "aac")]
     return needs

@@ -222,6 +222,9 @@ class MediaInfo:
     """True for a still image (read by an image demuxer: JPEG, PNG, WebP, ...)."""
     sar: Fraction = Fraction(1)
     """Sample (pixel) aspect ratio of the first video stream (16:15 for anamorphic PAL)."""
+    colorspace: str = ""
+    """YCbCr matrix the first video stream is tagged with (``bt709``, ``smpte170m``,
+    ``bt470bg`` ...; empty when untagged)."""
 
 
 _DURATION_RE = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
@@ -232,6 +235,8 @@ _SAR_RE = re.compile(r"\[SAR (\d+):(\d+)")
 _FPS_RE = re.compile(r"([\d.]+)(k?) (?:fps|tbr)")
 _ROT_RE = re.compile(r"rotation of (-?[\d.]+) degrees|rotate\s*:\s*(-?\d+)")
 _HZ_RE = re.compile(r"(\d+) Hz")
+_MATRICES = frozenset({"bt709", "smpte170m", "bt470bg", "bt2020nc", "bt2020c", "smpte240m",
+                       "fcc", "ycgco", "gbr", "chroma-derived-nc", "chroma-derived-c", "ictcp"})
 _IMAGE_RE = re.compile(r"^Input #0, (?:image2|\w+_pipe),", re.MULTILINE)
 
 
@@ -265,6 +270,7 @@ def probe(path: str) -> MediaInfo:
         duration = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
     width = height = 0
     sar = Fraction(1)
+    colorspace = ""
     fps = Fraction(0)
     has_video = False
     for vm in _VIDEO_RE.finditer(text):
@@ -275,6 +281,11 @@ def probe(path: str) -> MediaInfo:
         sm = _SIZE_RE.search(line.split("[SAR")[0]) or _SIZE_RE.search(line)
         if sm:
             width, height = int(sm.group(1)), int(sm.group(2))
+        pm = re.match(r"[\w ()]*?\w+\(([^)]*)\)", line.split(",", 1)[1] if "," in line else "")
+        for token in (pm.group(1).split(", ") if pm else ()):
+            if token.split("/")[0] in _MATRICES:
+                colorspace = token.split("/")[0]
+                break
         am_ = _SAR_RE.search(line)
         if am_ and int(am_.group(1)) > 0 and int(am_.group(2)) > 0:
             sar = Fraction(int(am_.group(1)), int(am_.group(2)))
@@ -301,7 +312,8 @@ def probe(path: str) -> MediaInfo:
         sample_rate = int(hm.group(1)) if hm else 0
     return MediaInfo(path=path, duration=duration, has_video=has_video, has_audio=am is not None,
                      width=width, height=height, fps=fps, rotation=rotation,
-                     sample_rate=sample_rate, still=_IMAGE_RE.search(text) is not None, sar=sar)
+                     sample_rate=sample_rate, still=_IMAGE_RE.search(text) is not None, sar=sar,
+                     colorspace=colorspace)
 
 
 _ERROR_LINE = re.compile(r"error|unable|invalid|cannot|can't|could not|couldn't|not found|"

@@ -265,19 +265,9 @@ def _render(work, case: Case) -> str:
     return _rendered[case.id]
 
 
-# A known defect, not a fault of the check: the render tags every output BT.709 but passes
-# a BT.601-tagged source's YCbCr through unconverted (wannaworktogether.mp4 is smpte170m),
-# so a player shows its reds about 10 % brighter; on the fast red zoom the plan picks, the
-# right source frame then differs by ~12 levels and the check cannot tell it from another.
-COLOUR_MATRIX_DEFECT = {"29.97-480x352-openboard"}
-
-
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_render_shows_the_planned_source_frame_beside_every_cut(case, work, footage, request):
+def test_render_shows_the_planned_source_frame_beside_every_cut(case, work, footage):
     _need(footage, case.file)
-    if case.id in COLOUR_MATRIX_DEFECT:
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="BT.601 sources are tagged BT.709 without conversion"))
     edl = read_edl(_plan(work, case))
     assert frame_mismatches(edl, _render(work, case), footage[case.file]) == []
 

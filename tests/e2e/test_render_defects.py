@@ -119,3 +119,31 @@ def test_segment_folders_of_a_killed_render_are_removed(clips, tmp_path):
     assert _frames(out) == 120
     left = sorted(p for p in os.listdir(tmp_path) if p.startswith(segments.FOLDER_PREFIX))
     assert left == [live.name]
+
+
+def _rgb(path: str, w: int, h: int, n: int = 0):
+    """Frame ``n`` as a player shows it: ffmpeg's RGB by the file's own matrix tag."""
+    import numpy as np
+
+    raw = subprocess.run([_bundled(), "-v", "error", "-i", path, "-vf",
+                          f"select=eq(n\\,{n}),scale={w}:{h}:flags=area", "-frames:v", "1",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(h, w, 3).astype(int)
+
+
+def test_a_bt601_clip_keeps_its_colours_in_the_bt709_output(tmp_path):
+    """The output is tagged BT.709: a BT.601-tagged (SD) clip's YCbCr must be converted, or
+    players show it shifted (saturated reds about 10 % brighter, greens darker)."""
+    sd = str(tmp_path / "red601.mp4")
+    _ff("-f", "lavfi", "-i", "color=c=0xc01010:s=64x36:r=30:d=1", "-c:v", "libx264",
+        "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv444p", "-vf",
+        "scale=out_color_matrix=bt601:out_range=tv", "-colorspace", "smpte170m",
+        "-color_primaries", "smpte170m", "-color_trc", "smpte170m", sd)
+    edl = _edl([Event(sd, 0.0, 0.5, 0, 15)], {sd: SourceInfo(1.0, Fraction(30))})
+    out = str(tmp_path / "out.mp4")
+    ffmpeg.write(edl, out, progress=False)
+    src, got = _rgb(sd, W, H), _rgb(out, W, H, 5)
+    assert abs(src[..., 0].mean() - 0xc0) < 4  # the source reads as made
+    assert abs(got - src).mean(axis=(0, 1)).max() < 4, (got.mean(axis=(0, 1)),
+                                                        src.mean(axis=(0, 1)))

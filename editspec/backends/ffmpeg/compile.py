@@ -345,7 +345,8 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
                         codec: str | None = None, bitrate: str | None = None,
                         encoder: str | None = None,
                         loudness_gain_db: float | str | None = None,
-                        unsafe_seek: Sequence[str] = (), decoder_threads: int | None = None,
+                        unsafe_seek: Sequence[str] = (), bt601: Sequence[str] = (),
+                        decoder_threads: int | None = None,
                         extra_video: Sequence[str] = (), extra_audio_input: str | None = None,
                         audio_only: bool = False, streams: str = "av",
                         caps: Capabilities | None = None) -> RenderCommand:
@@ -369,6 +370,9 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         :meth:`RenderCommand.with_gain` fills in once the gain is measured.
     unsafe_seek : sequence of str
         Clips whose keyframe seek decodes broken frames: read from their start.
+    bt601 : sequence of str
+        Clips tagged with a BT.601 matrix (standard definition): their YCbCr is converted
+        to the BT.709 the output is tagged with (else players shift their colours).
     decoder_threads : int, optional
         Threads of each event's decoder; default 2, or 1 above 16 events (every input
         decodes ahead, so memory grows with events x threads). Each event is one ffmpeg
@@ -446,7 +450,9 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
             audio_events.append((ev, idx, seek))
         if audio_only:
             continue
-        label = _event_chain(g, edl, ev, ([f"{idx}:v:0"], []), seek, pre, post,
+        matrix = ([filter_text("scale", in_color_matrix="bt601", out_color_matrix="bt709")]
+                  if ev.clip in bt601 else [])
+        label = _event_chain(g, edl, ev, ([f"{idx}:v:0"], matrix), seek, pre, post,
                              _fades(edl, k, trans, pre))
         head = pre + b_in if mode_in == "xfade" else 0
         tail = a_out + post if mode_out == "xfade" else 0

@@ -147,6 +147,10 @@ def _pick_encoder(enc: Encode) -> str | None:
     return None  # a software encoder the binary lacks: the needs check names it
 
 
+BT601_MATRICES = frozenset({"smpte170m", "bt470bg"})
+"""YCbCr matrices of standard-definition video (NTSC and PAL): converted to BT.709."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class RenderFacts:
     """What a render knows beyond the EDL: gathered first, then the graph is compiled once.
@@ -168,11 +172,14 @@ class RenderFacts:
     """The ffmpeg binary that runs the render (None until :func:`prepare` picks it)."""
     loudness_gain_db: float | None = None
     """The measured gain to the EDL's loudness target (None: no target)."""
+    bt601: tuple[str, ...] = ()
+    """Clips tagged with a BT.601 matrix: converted to the output's BT.709."""
 
     def compile_options(self, **overrides: object) -> dict[str, object]:
         """Keyword arguments of :func:`~editspec.backends.ffmpeg.compile.compile_filtergraph`."""
         return {"codec": self.codec, "encoder": self.encoder,
-                "unsafe_seek": list(self.unsafe_seek), **self.options,
+                "unsafe_seek": list(self.unsafe_seek), "bt601": list(self.bt601),
+                **self.options,
                 "loudness_gain_db": self.loudness_gain_db, "caps": self.caps, **overrides}
 
 
@@ -195,19 +202,21 @@ def gather_facts(edl: EDL, options: dict[str, object]) -> RenderFacts:
     for o in edl.overlays:
         if not isinstance(o, TextOverlay) and not os.path.isfile(o.path):
             raise BackendError(f"overlay image {o.path} does not exist")
-    for ev in edl.events:
-        if ev.audio.use:
-            from editspec.media import probe
+    from editspec.media import probe
 
-            if not probe(ev.clip).has_audio:
-                raise BackendError(f"event at frame {ev.rec_in} uses the sound of {ev.clip}, "
-                                   f"which has no audio stream")
+    infos = {c: probe(c) for c in sorted({ev.clip for ev in edl.events})}
+    for ev in edl.events:
+        if ev.audio.use and not infos[ev.clip].has_audio:
+            raise BackendError(f"event at frame {ev.rec_in} uses the sound of {ev.clip}, "
+                               f"which has no audio stream")
+    bt601 = tuple(c for c, i in infos.items() if i.colorspace in BT601_MATRICES)
     options = dict(options)
     codec = options.pop("codec", None)
     enc = edl.encode if codec is None else dataclasses.replace(edl.encode, codec=str(codec))
     encoder = options.pop("encoder", None) or _pick_encoder(enc)
     check_edl(edl)
-    return RenderFacts(enc.codec, encoder, tuple(unsafe_seek_clips(edl)), options)  # type: ignore[arg-type]
+    return RenderFacts(enc.codec, encoder, tuple(unsafe_seek_clips(edl)), options,  # type: ignore[arg-type]
+                       bt601=bt601)
 
 
 def prepare(edl: EDL, path: str, *, extra_audio_input: str | None = None,
