@@ -73,7 +73,7 @@ def write(path: str, cfg: GRUConfig | Mapping[str, Any], state: Mapping[str, Any
         raise ValueError(f"state_dict entry {clash[0]!r} is a reserved name")
     text = {"__format__": np.array(json.dumps({"format": FORMAT, "version": FORMAT_VERSION})),
             "__config__": np.array(json.dumps(cfg_dict, sort_keys=True)),
-            "__meta__": np.array(json.dumps(_plain(dict(meta or {})), sort_keys=True))}
+            "__meta__": np.array(json.dumps(plain_json(dict(meta or {})), sort_keys=True))}
     with atomic_path(path, suffix=".npz") as tmp, open(tmp, "wb") as fh:
         np.savez(fh, **text, **arrays)
 
@@ -150,12 +150,13 @@ def _read_torch(path: str) -> tuple[GRUConfig, dict[str, np.ndarray], dict[str, 
     return _checked(path, head, ckpt.get("config"), state_arrays(state), ckpt.get("meta", {}))
 
 
-def _plain(d: Any) -> Any:
-    """JSON-able copy of nested metadata (numpy scalars and arrays become numbers/lists)."""
+def plain_json(d: Any) -> Any:
+    """JSON-able copy of nested metadata (numpy scalars and arrays become numbers/lists;
+    the style files' summaries use it too)."""
     if isinstance(d, Mapping):
-        return {str(k): _plain(v) for k, v in d.items()}
+        return {str(k): plain_json(v) for k, v in d.items()}
     if isinstance(d, (list, tuple)):
-        return [_plain(v) for v in d]
+        return [plain_json(v) for v in d]
     if isinstance(d, np.generic):
         return d.item()
     if isinstance(d, np.ndarray):

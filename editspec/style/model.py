@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from editspec.errors import ModelError
+from editspec.model.weights import plain_json
 from editspec.style import STYLE_FORMAT, STYLE_VERSION
 from editspec.style.data import MUSIC_FEATURES, N_HISTORY
 
@@ -118,7 +119,7 @@ def write_style(path: str, cfg: StyleConfig, state: Mapping[str, Any], mean: Any
 
     net = StyleNet.from_state(cfg, state)
     head = {"format": STYLE_FORMAT, "version": STYLE_VERSION, "config": asdict(cfg),
-            "features": list(MUSIC_FEATURES), "summary": _plain(summary)}
+            "features": list(MUSIC_FEATURES), "summary": plain_json(summary)}
     arrays = {_HEAD: np.array(json.dumps(head, sort_keys=True)),
               "norm.mean": _f32(mean), "norm.std": _f32(std), **net.arrays}
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
@@ -258,16 +259,3 @@ def _f32(v: Any) -> np.ndarray:
     if hasattr(v, "detach"):  # a torch tensor
         v = v.detach().cpu().float().numpy()
     return np.ascontiguousarray(v, dtype=np.float32)
-
-
-def _plain(d: Any) -> Any:
-    """JSON-able copy of a summary (numpy scalars and arrays become numbers and lists)."""
-    if isinstance(d, Mapping):
-        return {str(k): _plain(v) for k, v in d.items()}
-    if isinstance(d, (list, tuple)):
-        return [_plain(v) for v in d]
-    if isinstance(d, np.generic):
-        return d.item()
-    if isinstance(d, np.ndarray):
-        return d.tolist()
-    return d
