@@ -202,14 +202,21 @@ def gather_facts(edl: EDL, options: dict[str, object]) -> RenderFacts:
     for o in edl.overlays:
         if not isinstance(o, TextOverlay) and not os.path.isfile(o.path):
             raise BackendError(f"overlay image {o.path} does not exist")
+    from editspec.errors import MediaError
     from editspec.media import probe
 
-    infos = {c: probe(c) for c in sorted({ev.clip for ev in edl.events})}
     for ev in edl.events:
-        if ev.audio.use and not infos[ev.clip].has_audio:
+        if ev.audio.use and not probe(ev.clip).has_audio:
             raise BackendError(f"event at frame {ev.rec_in} uses the sound of {ev.clip}, "
                                f"which has no audio stream")
-    bt601 = tuple(c for c, i in infos.items() if i.colorspace in BT601_MATRICES)
+
+    def bt601_tagged(clip: str) -> bool:
+        try:
+            return probe(clip).colorspace in BT601_MATRICES
+        except MediaError:  # unreadable: ffmpeg's own error, with its log tail, says so
+            return False
+
+    bt601 = tuple(c for c in sorted({ev.clip for ev in edl.events}) if bt601_tagged(c))
     options = dict(options)
     codec = options.pop("codec", None)
     enc = edl.encode if codec is None else dataclasses.replace(edl.encode, codec=str(codec))
