@@ -40,7 +40,7 @@ from footage import DERIVED, FOOTAGE_DIR, SOURCES, FootageUnavailable, fetch_foo
 
 from editspec.cli import main
 from editspec.edl import EDL, read_edl
-from editspec.media import ffmpeg_exe
+from tests.video_media import bundled_ffmpeg
 
 pytestmark = pytest.mark.realfootage
 
@@ -186,9 +186,12 @@ def test_plan_cuts_on_the_beats(case, work, footage, demo_song):
 
 def _thumbs(path: str, size: tuple[int, int], *, passthrough: bool
             ) -> tuple[np.ndarray, np.ndarray]:
-    """Decode every frame as a small grey picture; return (times from the first, pictures)."""
+    """Decode every frame as a small grey picture; return (times from the first, pictures).
+
+    Decoded by the bundled ffmpeg whichever renders: it reads each file's colour tags as a
+    player does (Debian's 5.1 takes the luma of a BT.601 and a BT.709 file alike)."""
     w, h = size
-    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path, "-map", "0:v:0", "-vf",
+    args = [bundled_ffmpeg(), "-hide_banner", "-nostdin", "-i", path, "-map", "0:v:0", "-vf",
             f"showinfo,scale={w}:{h}:flags=area,format=gray"]
     if passthrough:
         args += ["-fps_mode", "passthrough"]
