@@ -113,7 +113,7 @@ def compare_assignment() -> None:
     """Hungarian (exact) against greedy assignment: energy/motion match, cost and time."""
     from scipy.stats import spearmanr
 
-    from editspec.assign import Segment, Slot, assign_segments
+    from editspec.plan.assign import Segment, Slot, assign_segments
 
     rng = np.random.default_rng(1)
     print("\nassignment method (200 slots, 60 clips, random energy/motion; median of 5):")

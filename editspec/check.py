@@ -131,7 +131,7 @@ def find_cut_near(diffs: np.ndarray, frame: int, radius: int = 3) -> int | None:
 
 ON_BEAT_WHYS = ("beat", "downbeat", "phrase", "section")
 """First words of an event's ``why`` that put its cut on a beat
-(:func:`editspec.cutopt.candidate_grid`)."""
+(:func:`editspec.plan.cutopt.candidate_grid`)."""
 
 
 def plan_beats(edl: EDL, *, use_cache: bool = True) -> tuple[np.ndarray, float, str]:

@@ -22,7 +22,7 @@ from editspec.style.data import TOLERANCE_FRAMES, Example, history_features
 
 if TYPE_CHECKING:
     from editspec.analysis.audio import AudioAnalysis
-    from editspec.cutopt import CandidateGrid
+    from editspec.plan.cutopt import CandidateGrid
 
 THRESHOLD = 0.5
 """A beat is cut on when its probability reaches this."""
@@ -263,9 +263,9 @@ def style_dp(grid: CandidateGrid) -> tuple[CandidateGrid, dict[str, float]]:
     grid : CandidateGrid
         The same candidates, salience replaced by the gain (kind bonus removed).
     options : dict
-        Keyword arguments for :func:`~editspec.cutopt.choose_cuts`.
+        Keyword arguments for :func:`~editspec.plan.cutopt.choose_cuts`.
     """
-    from editspec.cutopt import KIND_BONUS, CandidateGrid
+    from editspec.plan.cutopt import KIND_BONUS, CandidateGrid
 
     p = np.clip(grid.salience, 0.02, 0.98)
     gain = np.log(p / (1 - p)) - KIND_BONUS[grid.kinds]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from editspec.assign import Segment, Slot, assign_segments
-from editspec.cutopt import CandidateGrid, candidate_grid, choose_cuts
+from editspec.plan.assign import Segment, Slot, assign_segments
+from editspec.plan.cutopt import CandidateGrid, candidate_grid, choose_cuts
 
 FPS = 30.0
 

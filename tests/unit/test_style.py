@@ -46,7 +46,7 @@ def test_align_cuts_sorts_kept_moved_added_removed():
 
 
 def test_style_dp_cuts_where_the_style_would():
-    from editspec.cutopt import CandidateGrid, choose_cuts
+    from editspec.plan.cutopt import CandidateGrid, choose_cuts
     from editspec.style.infer import style_dp
 
     frames = np.arange(15, 300, 15)

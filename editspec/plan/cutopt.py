@@ -157,7 +157,7 @@ def _infeasible(frames: np.ndarray, must: np.ndarray, min_f: int, max_n: np.ndar
 
 
 def candidate_grid(beats: np.ndarray, downbeats: np.ndarray, section_starts: list[tuple[float, str]],
-                   onsets: np.ndarray, onset_strength: np.ndarray, salience_at,  # noqa: ANN001
+                   onsets: np.ndarray, onset_strength: np.ndarray, salience_at,
                    start_s: float, duration_frames: int, fps: float, *,
                    phrase_bars: int = 4, onset_threshold: float = 0.5) -> CandidateGrid:
     """Collect cut candidates inside the output window, one per output frame.

@@ -1,0 +1,224 @@
+"""Which footage fills each shot: :func:`usable_segments`, :func:`assign_footage`
+(:mod:`editspec.plan.assign`) and :func:`end_clips` (intro and outro clips)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from editspec.analysis.audio import AudioAnalysis
+from editspec.edl import (
+    Event,
+    EventAudio,
+    Speed,
+)
+from editspec.errors import MediaError
+from editspec.ir import Recipe
+from editspec.plan.common import (
+    display_size,
+    error,
+    section_at,
+)
+
+log = logging.getLogger(__name__)
+
+
+def usable_segments(recipe: Recipe, clips: dict[str, Any]) -> dict[str, Any]:
+    """Split every clip into usable segments: inside the pool's in/out range, between its
+    own shot boundaries, outside black, blurred or badly exposed stretches and outside
+    frozen ones (a held first frame, a paused or still stretch: they never fill a shot
+    while other footage is usable)."""
+    from editspec.plan.assign import Segment
+
+    def split(skip_frozen: bool) -> list[Segment]:
+        segments: list[Segment] = []
+        for pool in recipe.clips:
+            for path in pool.paths:
+                info = clips[path]
+                lo = pool.in_s or 0.0
+                hi = min(info.duration, pool.out_s) if pool.out_s is not None else info.duration
+                spans = getattr(info, "usable", None)
+                spans = [(float(a), float(b)) for a, b in spans] \
+                    if spans is not None and len(spans) else [(0.0, info.duration)]
+                if skip_frozen:
+                    spans = _minus_frozen(spans, info)
+                cuts = [float(c) for c in getattr(info, "cuts", [])]
+                shot_motion = list(getattr(info, "motion", [])) or [0.5]
+                bounds = [0.0, *cuts, info.duration]
+                for a, b in spans:
+                    for s0, s1, m in zip(bounds[:-1], bounds[1:], shot_motion, strict=False):
+                        x0, x1 = max(a, s0, lo), min(b, s1, hi)
+                        if x1 - x0 > 0.05:
+                            segments.append(Segment(path, x0, x1, float(m), hero=pool.hero,
+                                                    must=pool.must_include, weight=pool.weight))
+        return segments
+
+    segments = split(True) or split(False)  # all of it frozen: a still is better than nothing
+    if not segments:
+        raise MediaError("the recipe's clips have no usable footage")
+    segments = _within_upscale(recipe, clips, segments)
+    # motion relative to the pool: 0..1 by rank is done in the assignment
+    return {"segments": segments}
+
+
+def _within_upscale(recipe: Recipe, clips: dict[str, Any], segments: list[Any]) -> list[Any]:
+    """``segments`` less those of clips enlarged beyond ``output.max_upscale``, when the
+    other clips' footage is at least as long as the output (else all of them)."""
+    from editspec.analysis.video.reframe import upscale
+
+    out_size = (recipe.output.width, recipe.output.height)
+    mode = "cover" if recipe.output.reframe != "fit" else "fit-blur"
+    limit = recipe.output.max_upscale * (1 + 1e-6)
+
+    def sharp(path: str) -> bool:
+        size = display_size(clips[path])
+        return size is None or upscale(mode, size, out_size) <= limit
+
+    keep = [s for s in segments if s.must or s.hero or sharp(s.clip)]
+    if len(keep) == len(segments) or not keep:
+        return segments
+    need = recipe.output.duration_s or 0.0
+    if sum(s.end - s.start for s in keep) < need:
+        return segments
+    dropped = sorted({os.path.basename(s.clip) for s in segments} -
+                     {os.path.basename(s.clip) for s in keep})
+    log.info("left out (enlarged beyond output.max_upscale %g): %s",
+             recipe.output.max_upscale, ", ".join(dropped))
+    return keep
+
+
+def _minus_frozen(spans: list[tuple[float, float]], info: Any) -> list[tuple[float, float]]:
+    """``spans`` less the clip's frozen runs (from its moment analysis, if any)."""
+    mom = getattr(info, "moments", None)
+    if mom is None or not len(mom.frozen) or not mom.frozen.any():
+        return spans
+    from editspec.analysis.video.tracks import runs
+
+    fps = float(info.fps)
+    out = []
+    for a, b in spans:
+        cur = a
+        for f0, f1 in runs(np.asarray(mom.frozen, dtype=bool)):
+            t0, t1 = f0 / fps, f1 / fps
+            if t1 <= cur or t0 >= b:
+                continue
+            if t0 > cur:
+                out.append((cur, t0))
+            cur = max(cur, t1)
+        if b > cur:
+            out.append((cur, b))
+    return out
+
+
+def _moment_tracks(clips: dict[str, Any]) -> dict[str, Any]:
+    """The clips' moment tracks as the assignment reads them."""
+    from editspec.analysis.video.moments import LOOK_RATE
+    from editspec.plan.assign import MomentTrack
+
+    out = {}
+    for path, info in clips.items():
+        mom = getattr(info, "moments", None)
+        if mom is not None and len(mom.score):
+            out[path] = MomentTrack(float(info.fps), mom.score, mom.activity, mom.look,
+                                    float(LOOK_RATE))
+    return out
+
+
+def assign_footage(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any], fps: Fraction,
+                   start_s: float, duration_frames: int, cuts: list[dict[str, Any]],
+                   segments: list[Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Fill every slot with a piece of a usable segment (no source frame twice unless the
+    pool is too small, which is logged): the clips' best moments, the strongest on the
+    most energetic music (:mod:`editspec.plan.assign`). ``footage`` says, per slot, why."""
+    from editspec.plan.assign import Slot, assign_segments
+
+    bounds = [0] + [c["frame"] for c in cuts] + [duration_frames]
+    slots = []
+    speeds = []
+    em = recipe.energy
+    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        t = start_s + np.arange(a, b) / float(fps)
+        energy = float(np.mean(audio.energy_at(t)))
+        # speed ramps: slow motion when quiet, fast when loud (a constant speed per shot)
+        speed = round(em.speed_min + (em.speed_max - em.speed_min) * energy, 3) \
+            if em.speed_ramps else 1.0
+        speeds.append(speed)
+        slots.append(Slot(int(np.ceil((b - a) * speed)), energy,
+                          chorus=section_at(audio, float(t[len(t) // 2])) == "chorus",
+                          first=k == 0))
+    try:
+        chosen, reused = assign_segments(slots, segments, float(fps),
+                                         match_motion=1.0 if recipe.energy.motion else 0.15,
+                                         rng=rng, moments=_moment_tracks(clips))
+    except ValueError as exc:
+        raise MediaError(f"{exc}; add longer clips or cut more often") from None
+    if reused:
+        log.warning("the clips are too few for %d shots without reuse: %d shots reuse footage",
+                    len(slots), reused)
+    whys = ["start"] + [c["event"] for c in cuts]
+    audio_clips = {p for pool in recipe.clips if pool.audio for p in pool.paths}
+    events = []
+    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        seg = segments[chosen[k].segment]
+        src_in = chosen[k].src_in
+        length = (b - a) * speeds[k] / float(fps)
+        events.append(Event(clip=seg.clip, src_in=round(src_in, 6),
+                            src_out=round(src_in + length, 6), rec_in=a, rec_out=b,
+                            why=whys[k], speed=Speed(((0, speeds[k]),)),
+                            audio=EventAudio(use=seg.clip in audio_clips)))
+    footage = {a: (ev.clip, ev.src_in, _footage_why(chosen[k], slots[k]))
+               for k, (a, ev) in enumerate(zip(bounds[:-1], events, strict=True))}
+    return {"events": tuple(events), "slots": slots, "reused": reused, "footage": footage}
+
+
+def _footage_why(a: Any, slot: Any) -> str:
+    """Why a slot shows its footage: the moment's score, its rank in its clip, its
+    activity against the music's energy."""
+    if a.reused:
+        return "reused footage (too few clips for the shots)"
+    if a.score is None:
+        return "no moment analysis: the clip's pieces in order"
+    rank = "the clip's best moment" if a.rank == 0 else f"its #{a.rank + 1} moment"
+    pace = "strong movement" if a.activity >= 0.6 else \
+        "some movement" if a.activity >= 0.3 else "steady"
+    return (f"moment {a.score:.2f}, {rank} of {a.of}; {pace} ({a.activity:.2f}) "
+            f"on energy {slot.energy:.2f}")
+
+
+def end_clips(recipe: Recipe, clips: dict[str, Any], fps: Fraction, duration_frames: int,
+              events: tuple[Event, ...]) -> dict[str, Any]:
+    """Play the intro and outro clips as they are: the intro from frame 0 to the planned
+    cut nearest its length, the outro from the planned cut nearest its length before the
+    end; the music plays on under both, and both end on a musical cut."""
+    evs = list(events)
+    for which in ("intro", "outro"):
+        clip = getattr(recipe, which)
+        if clip is None:
+            continue
+        info = clips.get(clip.path)
+        if info is None:
+            raise MediaError(f"{clip.path}: the {which} clip was not analyzed")
+        want = clip.duration_s or info.duration
+        cuts = [e.rec_in for e in evs[1:]]
+        if which == "intro":
+            fits = [c for c in cuts if c / float(fps) <= info.duration + 1e-6]
+            if not fits:
+                raise error(clip.span, f"the {which} clip ({info.duration:.2f}s) is shorter than "
+                                        "the first shot")
+            end = min(fits, key=lambda c: (abs(c / float(fps) - want), c))
+            evs = [Event(clip.path, 0.0, round(end / float(fps), 6), 0, end, why="intro")] + \
+                [e for e in evs if e.rec_in >= end]
+        else:
+            fits = [c for c in cuts if (duration_frames - c) / float(fps) <= info.duration + 1e-6]
+            if not fits:
+                raise error(clip.span, f"the {which} clip ({info.duration:.2f}s) is shorter than "
+                                        "the last shot")
+            start = min(fits, key=lambda c: (abs((duration_frames - c) / float(fps) - want), -c))
+            evs = [e for e in evs if e.rec_out <= start] + \
+                [Event(clip.path, 0.0, round((duration_frames - start) / float(fps), 6), start,
+                       duration_frames, why="outro")]
+    return {"events": tuple(evs)}
