@@ -55,12 +55,12 @@ def real_songs(min_seconds: float, max_seconds: float) -> list[str]:
 
 def planned_cuts(recipe, audio) -> list[int]:
     """The cut frames the planner places (its first passes: no footage needed)."""
-    from editspec.plan import music_window, place_cuts, rule_targets
+    from editspec.pipeline import style_for
+    from editspec.plan import initial_state, music_window, place_cuts, rule_targets
 
-    w = music_window(recipe, audio)
-    t = rule_targets(recipe, audio, w["start_s"], w["duration_frames"], w["fps"])
-    c = place_cuts(recipe, audio, w["fps"], w["start_s"], w["duration_frames"], **t)
-    return [int(x["frame"]) for x in c["cuts"]]
+    s = initial_state(recipe, audio, {}, style_for(recipe, audio))
+    s = place_cuts(rule_targets(music_window(s)))
+    return [c.frame for c in s.cuts]
 
 
 def main() -> None:

@@ -131,12 +131,13 @@ def new_reframes(path: str, analysis: Any, events: tuple[Any, ...]) -> list[Any]
     from fractions import Fraction
 
     from editspec.ir import ClipPool, Cuts, Music, Output, Recipe
-    from editspec.plan import reframe_events
+    from editspec.plan import ClipFacts
+    from editspec.plan.picture import reframe
 
     recipe = Recipe(1, "picture.yaml", Output(ASPECT[0], ASPECT[1], Fraction(30), 30.0,
                                               aspect="9:16"),
                     Music("song.ogg", 0.0), (ClipPool("footage", (path,)),), Cuts(()))
-    got = reframe_events(recipe, {path: analysis}, events)["events"]
+    got, _ = reframe(recipe, {path: ClipFacts.of(analysis)}, events)
     return [ev.reframe for ev in got]
 
 

@@ -1,12 +1,19 @@
-"""Drive the stages for a recipe: analysis → plan. Used by the CLI, the demo and batch."""
+"""Drive the stages for a recipe: analysis → plan. Used by the CLI, the demo and batch.
+
+The pipeline is where a learned style (``cuts.style``) is loaded and run over the song:
+the planner takes its cut probabilities as a value and never imports :mod:`editspec.style`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from editspec.analysis.audio import AudioAnalysis
 from editspec.edl import EDL
 from editspec.ir import Recipe
+
+if TYPE_CHECKING:
+    from editspec.plan.state import StyleCuts
 
 
 def analyze_recipe(recipe: Recipe, *, use_cache: bool = True, tracker: str | None = None,
@@ -46,9 +53,30 @@ def analyze_recipe(recipe: Recipe, *, use_cache: bool = True, tracker: str | Non
     return audio, clips
 
 
-def plan_recipe(recipe: Recipe, *, use_cache: bool = True, tracker: str | None = None) -> EDL:
-    """Analyze and plan a recipe into an EDL."""
+def style_for(recipe: Recipe, audio: AudioAnalysis) -> StyleCuts | None:
+    """The recipe's learned style (``cuts.style``) run over the song, or None without one.
+
+    Raises
+    ------
+    ModelError
+        When the style file cannot be loaded.
+    """
+    if recipe.cuts.style is None:
+        return None
+    from editspec.style.infer import style_cuts
+
+    return style_cuts(recipe.cuts.style, audio)
+
+
+def plan_analyzed(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any]) -> EDL:
+    """Plan a recipe whose song and clips are analyzed (:func:`analyze_recipe`), its
+    learned style, if any, handed to the planner."""
     from editspec.plan import plan_edit
 
+    return plan_edit(recipe, audio, clips, style_for(recipe, audio))
+
+
+def plan_recipe(recipe: Recipe, *, use_cache: bool = True, tracker: str | None = None) -> EDL:
+    """Analyze and plan a recipe into an EDL."""
     audio, clips = analyze_recipe(recipe, use_cache=use_cache, tracker=tracker)
-    return plan_edit(recipe, audio, clips)
+    return plan_analyzed(recipe, audio, clips)

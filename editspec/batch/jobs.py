@@ -215,15 +215,14 @@ def plan_job(template: Template, job: Job, analyses: dict[Any, Any], hasher: Has
              options: dict[str, Any], *, tracker: str | None = None) -> None:
     """Plan a compiled job (analysis memoized per song and clip set) and hash it."""
     from editspec.edl import edl_to_dict
-    from editspec.pipeline import analyze_recipe
-    from editspec.plan import plan_edit
+    from editspec.pipeline import analyze_recipe, plan_analyzed
 
     recipe = job.recipe
     key = (recipe.music.path, tuple(recipe.clip_paths))
     if key not in analyses:
         analyses[key] = analyze_recipe(recipe, tracker=tracker)
     audio, clips = analyses[key]
-    edl = plan_edit(recipe, audio, clips)
+    edl = plan_analyzed(recipe, audio, clips)
     d = edl_to_dict(edl)
     d.pop("meta", None)
     job.edl = d

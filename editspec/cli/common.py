@@ -68,10 +68,9 @@ def load_edl_and_audio(source: str, no_cache: bool = False,
             raise EditspecError(f"{source}: cannot read: {exc}") from None
         if '"events"' in head or '"duration_frames"' in head:
             return read_edl(source), None
-    from editspec.pipeline import analyze_recipe
-    from editspec.plan import plan_edit
+    from editspec.pipeline import analyze_recipe, plan_analyzed
 
     recipe = load_recipe_args(args, source) if args is not None else load_recipe_args(
         argparse.Namespace(), source)
     audio, clips = analyze_recipe(recipe, use_cache=not no_cache)
-    return plan_edit(recipe, audio, clips), audio
+    return plan_analyzed(recipe, audio, clips), audio

@@ -1,9 +1,12 @@
 """Planner: recipe IR + analyses → EDL.
 
-``PASSES`` is a tuple of pure functions run in order; each is given only the values
-its signature names, from the inputs and what earlier passes returned (in the manner of
-sqlglot's optimizer rules). The planner never calls ffmpeg and never decodes media:
-song and clip facts come from the analysis stage.
+``PASSES`` is a tuple of pure functions run in order over a frozen
+:class:`~editspec.plan.state.PlanState`: each takes the state and returns a new one with
+the fields it decides filled in (in the manner of sqlglot's optimizer rules). The
+planner never calls ffmpeg, never decodes media and never looks at the file system:
+song and clip facts come from the analysis stage, font and image files were resolved
+when the recipe compiled, and a learned style's cut probabilities are handed in by the
+pipeline (:class:`~editspec.plan.state.StyleCuts`).
 
 1. :func:`music_window`: where the output starts in the song and how long it is
    (explicit time, ``auto`` = the best window, a section; a song or section length
@@ -25,11 +28,8 @@ and Video Clips", Cyberworlds: cuts on beats and downbeats scored by a recurrent
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
-from typing import Any
-
-import numpy as np
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from editspec.analysis.audio import AudioAnalysis
 from editspec.edl import EDL, MusicRef, SourceInfo, check_edl
@@ -39,16 +39,21 @@ from editspec.plan.explain import PACE_TOLERANCE, explain_footage, explain_pace,
 from editspec.plan.footage import assign_footage, end_clips, usable_segments
 from editspec.plan.overlays import musical_markers, place_overlays, place_transitions
 from editspec.plan.picture import ZOOM_ENERGY, reframe_events, zoom_pulses
+from editspec.plan.state import ClipFacts, Cut, PlanState, StyleCuts
 from editspec.plan.window import music_window, rule_targets
 
+if TYPE_CHECKING:
+    from editspec.analysis.video import VideoAnalysis, VideoInfo
+
 __all__ = ["PACE_TOLERANCE", "PASSES", "STYLE_MAX_RATIO", "UNIT_KIND", "ZOOM_ENERGY",
-           "assign_footage", "end_clips", "explain_footage", "explain_pace", "format_explain",
+           "ClipFacts", "Cut", "PlanState", "StyleCuts", "assign_footage", "end_clips",
+           "explain_footage", "explain_pace", "format_explain", "initial_state",
            "music_window", "musical_markers", "place_cuts", "place_overlays",
-           "place_transitions", "plan_edit", "reframe_events", "rule_targets", "usable_segments",
-           "zoom_pulses"]
+           "place_transitions", "plan_edit", "reframe_events", "rule_targets",
+           "usable_segments", "zoom_pulses"]
 
 
-PASSES: tuple[Callable[..., dict[str, Any]], ...] = (
+PASSES: tuple[Callable[[PlanState], PlanState], ...] = (
     music_window,
     rule_targets,
     place_cuts,
@@ -65,7 +70,17 @@ PASSES: tuple[Callable[..., dict[str, Any]], ...] = (
 )
 
 
-def plan_edit(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any]) -> EDL:
+def initial_state(recipe: Recipe, audio: AudioAnalysis,
+                  clips: Mapping[str, VideoInfo | VideoAnalysis | ClipFacts],
+                  style: StyleCuts | None = None) -> PlanState:
+    """The state the first pass starts from: the inputs, each clip read as
+    :class:`ClipFacts`."""
+    return PlanState(recipe, audio, {p: ClipFacts.of(c) for p, c in clips.items()}, style)
+
+
+def plan_edit(recipe: Recipe, audio: AudioAnalysis,
+              clips: Mapping[str, VideoInfo | VideoAnalysis | ClipFacts],
+              style: StyleCuts | None = None) -> EDL:
     """Plan an edit: run :data:`PASSES` over the recipe and the analyses.
 
     Parameters
@@ -74,37 +89,40 @@ def plan_edit(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any]) -> ED
         The compiled recipe.
     audio : AudioAnalysis
         Analysis of ``recipe.music.path``.
-    clips : dict of str to VideoInfo or VideoAnalysis
+    clips : dict of str to VideoInfo, VideoAnalysis or ClipFacts
         Facts of every clip in ``recipe.clip_paths`` (a VideoAnalysis adds shots, usable
         spans and motion).
+    style : StyleCuts, optional
+        The learned style of ``cuts.style`` on this song (required with one; the
+        pipeline loads it: :func:`editspec.pipeline.plan_analyzed`).
 
     Returns
     -------
     EDL
         Frame-exact; the same inputs always give the same EDL.
     """
-    values: dict[str, Any] = {"recipe": recipe, "audio": audio, "clips": clips,
-                              "rng": np.random.default_rng(recipe.seed)}
+    s = initial_state(recipe, audio, clips, style)
     for step in PASSES:
-        names = inspect.signature(step).parameters
-        values.update(step(**{n: values[n] for n in names}))
-    events = values["events"]
+        s = step(s)
+    return to_edl(s)
+
+
+def to_edl(s: PlanState) -> EDL:
+    """The EDL of a state all :data:`PASSES` ran over."""
+    recipe, audio, events = s.recipe, s.audio, s.events
     edl = EDL(
-        fps=values["fps"], size=(recipe.output.width, recipe.output.height),
-        duration_frames=values["duration_frames"],
-        music=MusicRef(recipe.music.path, values["start_s"], recipe.music.fade_in_s,
+        fps=s.win.fps, size=(recipe.output.width, recipe.output.height),
+        duration_frames=s.win.duration_frames,
+        music=MusicRef(recipe.music.path, s.win.start_s, recipe.music.fade_in_s,
                        recipe.music.fade_out_s),
-        events=events, markers=values["markers"], recipe=recipe.path, seed=recipe.seed,
-        sources={p: SourceInfo(clips[p].duration, clips[p].fps,
-                               *getattr(clips[p], "size", (0, 0)))
+        events=events, markers=s.markers, recipe=recipe.path, seed=recipe.seed,
+        sources={p: SourceInfo(s.clips[p].duration, s.clips[p].fps, *s.clips[p].source_size)
                  for p in sorted({e.clip for e in events})},
         meta={"tempo": round(audio.tempo, 3), "beats_per_bar": audio.beats_per_bar,
-              "tracker": audio.tracker, "reused_shots": values["reused"],
-              "explain": values["explain"],
-              "warnings": values["warnings"],
-              **({"picture_warnings": values["reframe_warnings"]}
-                 if values.get("reframe_warnings") else {})},
-        zoom_pulses=values["zoom_pulses"], overlays=values["overlays"],
+              "tracker": audio.tracker, "reused_shots": s.reused,
+              "explain": list(s.explain), "warnings": list(s.warnings),
+              **({"picture_warnings": list(s.picture_warnings)} if s.picture_warnings else {})},
+        zoom_pulses=s.zoom_pulses, overlays=s.overlays,
     )
     check_edl(edl)
     return edl

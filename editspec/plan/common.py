@@ -69,15 +69,3 @@ def describe_rule(rule: CutRule, k: int) -> str:
     if rule.sections:
         text += f" in {', '.join(rule.sections)}"
     return text
-
-
-def display_size(clip: Any) -> tuple[int, int] | None:
-    """The clip's displayed (width, height), or None when unknown."""
-    size = getattr(clip, "size", None)
-    if size and size[0] > 0 and size[1] > 0:
-        return int(size[0]), int(size[1])
-    w, h = getattr(clip, "width", 0), getattr(clip, "height", 0)
-    if w > 0 and h > 0:
-        w = max(1, round(w * getattr(clip, "sar", 1)))
-        return (h, w) if getattr(clip, "rotation", 0) % 180 == 90 else (w, h)
-    return None

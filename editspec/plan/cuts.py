@@ -4,18 +4,19 @@ candidates, :mod:`editspec.plan.cutopt`)."""
 from __future__ import annotations
 
 import logging
-from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from editspec.analysis.audio import AudioAnalysis
-from editspec.ir import Recipe
 from editspec.plan.common import (
     describe_rule,
     error,
 )
+from editspec.plan.state import Cut, PlanState, StyleTrace, replace
 from editspec.timecode import time_to_frame
+
+if TYPE_CHECKING:
+    from editspec.plan.cutopt import CandidateGrid
 
 log = logging.getLogger(__name__)
 
@@ -25,34 +26,38 @@ UNIT_KIND = {"half-beat": 1, "beat": 2, "bar": 3, "phrase": 4, "section": 5}
 cuts on."""
 
 
+STYLE_LENGTH_WEIGHT = 0.3
+"""Length penalty of the cut DP under a style: the recipe's interval as a soft target."""
 STYLE_MAX_RATIO = 4.0
 """Under a learned style, a shot is at most this many times its rule's interval (unless
 ``max_shot`` says otherwise): the rules bound the style, so a style that would not cut
 for a long stretch still gives a plan."""
 
 
-def place_cuts(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: float,
-               duration_frames: int, grid_t: np.ndarray, rule_at: np.ndarray,
-               target_at: np.ndarray) -> dict[str, Any]:
+def place_cuts(s: PlanState) -> PlanState:
     """Choose the cuts by dynamic programming over the musical candidates.
 
     Under a learned style (``cuts.style``) the style's per-beat cut probability is the
     gain, and the rules bound it: their units choose the candidates, ``min_shot`` holds,
     and no shot is longer than ``max_shot`` or, without one, :data:`STYLE_MAX_RATIO`
-    times its rule's interval. ``style`` in the result holds the style's own cuts (for
-    the warnings of :func:`explain_pace`).
+    times its rule's interval. ``style_trace`` holds the style's own cuts (for the
+    warnings of :func:`~editspec.plan.explain.explain_pace`).
     """
+    recipe, audio, style = s.recipe, s.audio, s.style
+    fps, start_s, duration_frames = s.win.fps, s.win.start_s, s.win.duration_frames
+    grid_t, rule_at, target_at = s.tgt.grid_t, s.tgt.rule_at, s.tgt.target_at
     from editspec.plan.cutopt import CandidateGrid, candidate_grid, choose_cuts
 
     cuts = recipe.cuts
     salience_at = audio.salience_at
     style_frames: list[int] | None = None
     if cuts.style is not None:  # learned style (issue 12, editspec/style): its cut probability
-        from editspec.style.infer import THRESHOLD, style_beats, style_salience
-
-        salience_at = style_salience(cuts.style, audio)
-        beats_t, beats_p = style_beats(cuts.style, audio)
-        own = np.floor((beats_t[beats_p >= THRESHOLD] - start_s) * float(fps) + 0.5)
+        if style is None:
+            raise ValueError("a recipe with cuts.style is planned with the style's StyleCuts "
+                             "(editspec.pipeline.plan_analyzed loads it)")
+        salience_at = style.salience_at
+        own = np.floor((style.beats[style.prob >= style.threshold] - start_s) * float(fps)
+                       + 0.5)
         style_frames = sorted({int(f) for f in own if 0 < f < duration_frames})
     grid = candidate_grid(audio.beats, audio.downbeats,
                           [(s.start, s.label) for s in audio.sections], audio.onsets,
@@ -78,8 +83,6 @@ def place_cuts(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: flo
     dp_grid, dp_options = sub, {"length_weight": 12.0 if strict else 4.0}
     bound_at = None
     if cuts.style is not None:  # learned style: cut where it would, the rules bound it
-        from editspec.style.infer import style_dp
-
         dp_grid, dp_options = style_dp(sub)
         if max_frames is None:
             bound_s = STYLE_MAX_RATIO * target_at[idx[keep]]
@@ -95,15 +98,36 @@ def place_cuts(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: flo
     planned = []
     for c in chosen:
         k = int(rule_of[c])
-        planned.append({"frame": int(sub.frames[c]), "time": float(sub.times[c]),
-                        "event": sub.labels[c], "salience": float(sub.salience[c]),
-                        "energy": float(audio.energy_at(sub.times[c] + start_s)),
-                        "rule": describe_rule(cuts.rules[k], k), "rule_index": k,
-                        "forced": bool(must[c])})
-    style: dict[str, Any] | None = None
+        planned.append(Cut(int(sub.frames[c]), float(sub.times[c]), sub.labels[c],
+                           float(sub.salience[c]),
+                           float(audio.energy_at(sub.times[c] + start_s)),
+                           describe_rule(cuts.rules[k], k), k, bool(must[c])))
+    trace = None
     if style_frames is not None:
         cand = {int(f): i for i, f in enumerate(sub.frames)}
-        style = {"own": style_frames, "candidates": sorted(cand),
-                 "bound_frames": {} if bound_at is None else
-                 {int(f): int(b) for f, b in zip(sub.frames, bound_at, strict=True)}}
-    return {"cuts": planned, "style": style}
+        trace = StyleTrace(tuple(style_frames), tuple(sorted(cand)),
+                           {} if bound_at is None else
+                           {int(f): int(b) for f, b in zip(sub.frames, bound_at, strict=True)})
+    return replace(s, cuts=tuple(planned), style_trace=trace)
+
+
+def style_dp(grid: CandidateGrid) -> tuple[CandidateGrid, dict[str, float]]:
+    """Gains of the cut DP under a style: log-odds of the style's probability.
+
+    A candidate the style would cut on gains, one it would not loses, so the DP cuts
+    where the style does; the recipe's interval stays as a light length penalty
+    (:data:`STYLE_LENGTH_WEIGHT`) and ``min_shot``/``max_shot``/forced cuts as hard rules.
+
+    Returns
+    -------
+    grid : CandidateGrid
+        The same candidates, salience replaced by the gain (kind bonus removed).
+    options : dict
+        Keyword arguments for :func:`~editspec.plan.cutopt.choose_cuts`.
+    """
+    from editspec.plan.cutopt import KIND_BONUS, CandidateGrid
+
+    p = np.clip(grid.salience, 0.02, 0.98)
+    gain = np.log(p / (1 - p)) - KIND_BONUS[grid.kinds]
+    return (CandidateGrid(grid.times, grid.frames, grid.kinds, gain, grid.labels),
+            {"length_weight": STYLE_LENGTH_WEIGHT})

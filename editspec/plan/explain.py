@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -23,6 +22,7 @@ from editspec.plan.common import (
     unit_seconds,
 )
 from editspec.plan.cuts import STYLE_MAX_RATIO
+from editspec.plan.state import Cut, PlanState, StyleTrace, replace
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,7 @@ def _pace_text(beats: float, unit: str, beats_per_bar: int) -> str:
     return f"every {plural(bars, 'bar')}"
 
 
-def explain_pace(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: float,
-                 duration_frames: int, events: tuple[Event, ...], cuts: list[dict[str, Any]],
-                 rule_at: np.ndarray, target_at: np.ndarray,
-                 style: dict[str, Any] | None) -> dict[str, Any]:
+def explain_pace(s: PlanState) -> PlanState:
     """Say, shot by shot, which rule placed it, the pace it asked and the pace it got.
 
     Every shot of the final events (the first included) gets an explain row; a shot whose
@@ -67,14 +64,14 @@ def explain_pace(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: f
     not get its pace gets a warning naming the rule, the pace asked and the pace given,
     and a learned style that the rules overruled gets one too.
 
-    Returns
-    -------
-    dict
-        ``explain`` (one dict per event) and ``warnings`` (list of str).
+    Fills ``explain`` (one row per event) and ``warnings``.
     """
+    recipe, audio, events, cuts, style = s.recipe, s.audio, s.events, s.cuts, s.style_trace
+    fps, start_s, duration_frames = s.win.fps, s.win.start_s, s.win.duration_frames
+    rule_at, target_at = s.tgt.rule_at, s.tgt.target_at
     c = recipe.cuts
     fpsf = float(fps)
-    by_frame = {cut["frame"]: cut for cut in cuts}
+    by_frame = {cut.frame: cut for cut in cuts}
     tol = 0.6 if recipe.energy.density else PACE_TOLERANCE
     bpb = audio.beats_per_bar
     tempo = audio.tempo
@@ -100,9 +97,9 @@ def explain_pace(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: f
                            real_beats > asked_beats, asked_beats * period, duration_frames,
                            fpsf, start_s)
         row = {"time": round(a / fpsf, 4), "frame": a,
-               "event": "start" if n == 0 else (cut["event"] if cut else ev.why or "cut"),
+               "event": "start" if n == 0 else (cut.event if cut else ev.why or "cut"),
                "energy": round(float(audio.energy_at(t0)), 3),
-               "salience": None if cut is None else round(cut["salience"], 3),
+               "salience": None if cut is None else round(cut.salience, 3),
                "clip": ev.clip, "src_in": ev.src_in,
                "rule": describe_rule(rule, k) + (" · learned style" if c.style else ""),
                "asked": _pace_text(asked_beats, rule.unit, bpb) if recipe.energy.density
@@ -143,11 +140,11 @@ def explain_pace(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: f
         warnings.extend(_style_disagreement(recipe, style, cuts, fpsf))
     for w in warnings:
         log.warning("%s", w)
-    return {"explain": rows, "warnings": warnings}
+    return replace(s, explain=tuple(rows), warnings=tuple(warnings))
 
 
 def _bent_by(recipe: Recipe, audio: AudioAnalysis, n: int, events: tuple[Event, ...],
-             by_frame: dict[int, dict[str, Any]], style: dict[str, Any] | None, k: int,
+             by_frame: dict[int, Cut], style: StyleTrace | None, k: int,
              rule_at: np.ndarray, longer: bool, asked_s: float, duration_frames: int,
              fps: float, start_s: float) -> str:
     """What made shot ``n`` longer or shorter than its rule asked."""
@@ -171,15 +168,15 @@ def _bent_by(recipe: Recipe, audio: AudioAnalysis, n: int, events: tuple[Event, 
     if n == 0:
         return "the start of the output"
     if style is not None:
-        if any(abs(ev.rec_out - f) <= 1 for f in style["own"]):
+        if any(abs(ev.rec_out - f) <= 1 for f in style.own):
             return "the learned style"
         # a cut the style would not make: the rules placed it
-        if end_cut.get("forced"):
+        if end_cut.forced:
             return "a section change"
         limit = (f"max_shot {c.max_shot_s:g}s" if c.max_shot_s is not None else
                  f"{STYLE_MAX_RATIO:g}x the rule's interval")
         return f"the rules' bound on the style ({limit})"
-    if not longer and end_cut.get("forced"):
+    if not longer and end_cut.forced:
         return "a section change"
     gi = int(np.clip(round(ev.rec_out / fps / 0.01), 0, len(rule_at) - 1))
     if not longer and int(rule_at[gi]) != k:
@@ -194,14 +191,14 @@ def _bent_by(recipe: Recipe, audio: AudioAnalysis, n: int, events: tuple[Event, 
     return "the music's cut candidates and salience"
 
 
-def _style_disagreement(recipe: Recipe, style: dict[str, Any], cuts: list[dict[str, Any]],
+def _style_disagreement(recipe: Recipe, style: StyleTrace, cuts: tuple[Cut, ...],
                         fps: float) -> list[str]:
     """Warnings where the rules overruled the learned style: cuts it would not make, cuts
     of its own that were dropped, and why."""
     c = recipe.cuts
-    planned = [int(x["frame"]) for x in cuts]
-    own = list(style["own"])
-    cands = set(style["candidates"])
+    planned = [int(x.frame) for x in cuts]
+    own = list(style.own)
+    cands = set(style.candidates)
     near = lambda f, pool: any(abs(f - p) <= 1 for p in pool)  # noqa: E731
     forced = [f for f in planned if not near(f, own)]
     dropped = [f for f in own if not near(f, planned)]
@@ -209,7 +206,7 @@ def _style_disagreement(recipe: Recipe, style: dict[str, Any], cuts: list[dict[s
         return []
     parts = []
     if forced:
-        bound = [f for f in forced if f in {x["frame"] for x in cuts if x.get("forced")}]
+        bound = [f for f in forced if f in {x.frame for x in cuts if x.forced}]
         why = ("section changes" if len(bound) == len(forced) else
                f"max_shot {c.max_shot_s:g}s" if c.max_shot_s else
                f"no shot may run past {STYLE_MAX_RATIO:g}x its rule's interval")
@@ -229,17 +226,16 @@ def _style_disagreement(recipe: Recipe, style: dict[str, Any], cuts: list[dict[s
             f"the plan cuts {len(planned)}: " + "; ".join(parts)]
 
 
-def explain_footage(explain: list[dict[str, Any]],
-                    footage: dict[int, tuple[str, float, str]]) -> dict[str, Any]:
+def explain_footage(s: PlanState) -> PlanState:
     """Add to each explain row why its footage was chosen (``footage``; intro and outro
     clips play as they are and get none)."""
     rows = []
-    for r in explain:
-        got = footage.get(r["frame"])
-        if got is not None and got[0] == r["clip"] and got[1] == r["src_in"]:
-            r = {**r, "footage": got[2]}
+    for r in s.explain:
+        got = s.footage.get(r["frame"])
+        if got is not None and got.clip == r["clip"] and got.src_in == r["src_in"]:
+            r = {**r, "footage": got.why}
         rows.append(r)
-    return {"explain": rows}
+    return replace(s, explain=tuple(rows))
 
 
 def format_explain(edl: EDL) -> str:

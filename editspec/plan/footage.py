@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
-from fractions import Fraction
-from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 
-from editspec.analysis.audio import AudioAnalysis
 from editspec.edl import (
     Event,
     EventAudio,
@@ -18,21 +17,22 @@ from editspec.edl import (
 )
 from editspec.errors import MediaError
 from editspec.ir import Recipe
+from editspec.plan.assign import Assignment, MomentTrack, Segment, Slot
 from editspec.plan.common import (
-    display_size,
     error,
     section_at,
 )
+from editspec.plan.state import ClipFacts, PlanState, ShotFootage, replace
 
 log = logging.getLogger(__name__)
 
 
-def usable_segments(recipe: Recipe, clips: dict[str, Any]) -> dict[str, Any]:
+def usable_segments(s: PlanState) -> PlanState:
     """Split every clip into usable segments: inside the pool's in/out range, between its
     own shot boundaries, outside black, blurred or badly exposed stretches and outside
     frozen ones (a held first frame, a paused or still stretch: they never fill a shot
     while other footage is usable)."""
-    from editspec.plan.assign import Segment
+    recipe, clips = s.recipe, s.clips
 
     def split(skip_frozen: bool) -> list[Segment]:
         segments: list[Segment] = []
@@ -41,13 +41,11 @@ def usable_segments(recipe: Recipe, clips: dict[str, Any]) -> dict[str, Any]:
                 info = clips[path]
                 lo = pool.in_s or 0.0
                 hi = min(info.duration, pool.out_s) if pool.out_s is not None else info.duration
-                spans = getattr(info, "usable", None)
-                spans = [(float(a), float(b)) for a, b in spans] \
-                    if spans is not None and len(spans) else [(0.0, info.duration)]
+                spans = list(info.usable) if info.usable is not None else [(0.0, info.duration)]
                 if skip_frozen:
                     spans = _minus_frozen(spans, info)
-                cuts = [float(c) for c in getattr(info, "cuts", [])]
-                shot_motion = list(getattr(info, "motion", [])) or [0.5]
+                cuts = list(info.cuts)
+                shot_motion = list(info.motion) or [0.5]
                 bounds = [0.0, *cuts, info.duration]
                 for a, b in spans:
                     for s0, s1, m in zip(bounds[:-1], bounds[1:], shot_motion, strict=False):
@@ -62,10 +60,11 @@ def usable_segments(recipe: Recipe, clips: dict[str, Any]) -> dict[str, Any]:
         raise MediaError("the recipe's clips have no usable footage")
     segments = _within_upscale(recipe, clips, segments)
     # motion relative to the pool: 0..1 by rank is done in the assignment
-    return {"segments": segments}
+    return replace(s, segments=tuple(segments))
 
 
-def _within_upscale(recipe: Recipe, clips: dict[str, Any], segments: list[Any]) -> list[Any]:
+def _within_upscale(recipe: Recipe, clips: Mapping[str, ClipFacts],
+                    segments: list[Segment]) -> list[Segment]:
     """``segments`` less those of clips enlarged beyond ``output.max_upscale``, when the
     other clips' footage is at least as long as the output (else all of them)."""
     from editspec.analysis.video.reframe import upscale
@@ -75,7 +74,7 @@ def _within_upscale(recipe: Recipe, clips: dict[str, Any], segments: list[Any]) 
     limit = recipe.output.max_upscale * (1 + 1e-6)
 
     def sharp(path: str) -> bool:
-        size = display_size(clips[path])
+        size = clips[path].display_size
         return size is None or upscale(mode, size, out_size) <= limit
 
     keep = [s for s in segments if s.must or s.hero or sharp(s.clip)]
@@ -91,9 +90,10 @@ def _within_upscale(recipe: Recipe, clips: dict[str, Any], segments: list[Any]) 
     return keep
 
 
-def _minus_frozen(spans: list[tuple[float, float]], info: Any) -> list[tuple[float, float]]:
+def _minus_frozen(spans: list[tuple[float, float]],
+                  info: ClipFacts) -> list[tuple[float, float]]:
     """``spans`` less the clip's frozen runs (from its moment analysis, if any)."""
-    mom = getattr(info, "moments", None)
+    mom = info.moments
     if mom is None or not len(mom.frozen) or not mom.frozen.any():
         return spans
     from editspec.analysis.video.tracks import runs
@@ -114,33 +114,36 @@ def _minus_frozen(spans: list[tuple[float, float]], info: Any) -> list[tuple[flo
     return out
 
 
-def _moment_tracks(clips: dict[str, Any]) -> dict[str, Any]:
+def _moment_tracks(clips: Mapping[str, ClipFacts]) -> dict[str, MomentTrack]:
     """The clips' moment tracks as the assignment reads them."""
     from editspec.analysis.video.moments import LOOK_RATE
-    from editspec.plan.assign import MomentTrack
 
     out = {}
     for path, info in clips.items():
-        mom = getattr(info, "moments", None)
+        mom = info.moments
         if mom is not None and len(mom.score):
             out[path] = MomentTrack(float(info.fps), mom.score, mom.activity, mom.look,
                                     float(LOOK_RATE))
     return out
 
 
-def assign_footage(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any], fps: Fraction,
-                   start_s: float, duration_frames: int, cuts: list[dict[str, Any]],
-                   segments: list[Any], rng: np.random.Generator) -> dict[str, Any]:
+def assign_footage(s: PlanState) -> PlanState:
     """Fill every slot with a piece of a usable segment (no source frame twice unless the
     pool is too small, which is logged): the clips' best moments, the strongest on the
-    most energetic music (:mod:`editspec.plan.assign`). ``footage`` says, per slot, why."""
-    from editspec.plan.assign import Slot, assign_segments
+    most energetic music (:mod:`editspec.plan.assign`; ties broken by a generator seeded
+    with the recipe's seed). ``footage`` says, per slot, why."""
+    from editspec.plan.assign import assign_segments
 
-    bounds = [0] + [c["frame"] for c in cuts] + [duration_frames]
+    recipe, audio, clips, cuts = s.recipe, s.audio, s.clips, s.cuts
+    fps, start_s, duration_frames = s.win.fps, s.win.start_s, s.win.duration_frames
+    segments = list(s.segments)
+    rng = np.random.default_rng(recipe.seed)
+
+    bounds = [0] + [c.frame for c in cuts] + [duration_frames]
     slots = []
     speeds = []
     em = recipe.energy
-    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+    for k, (a, b) in enumerate(itertools.pairwise(bounds)):
         t = start_s + np.arange(a, b) / float(fps)
         energy = float(np.mean(audio.energy_at(t)))
         # speed ramps: slow motion when quiet, fast when loud (a constant speed per shot)
@@ -159,10 +162,10 @@ def assign_footage(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any], 
     if reused:
         log.warning("the clips are too few for %d shots without reuse: %d shots reuse footage",
                     len(slots), reused)
-    whys = ["start"] + [c["event"] for c in cuts]
+    whys = ["start"] + [c.event for c in cuts]
     audio_clips = {p for pool in recipe.clips if pool.audio for p in pool.paths}
     events = []
-    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+    for k, (a, b) in enumerate(itertools.pairwise(bounds)):
         seg = segments[chosen[k].segment]
         src_in = chosen[k].src_in
         length = (b - a) * speeds[k] / float(fps)
@@ -170,12 +173,12 @@ def assign_footage(recipe: Recipe, audio: AudioAnalysis, clips: dict[str, Any], 
                             src_out=round(src_in + length, 6), rec_in=a, rec_out=b,
                             why=whys[k], speed=Speed(((0, speeds[k]),)),
                             audio=EventAudio(use=seg.clip in audio_clips)))
-    footage = {a: (ev.clip, ev.src_in, _footage_why(chosen[k], slots[k]))
+    footage = {a: ShotFootage(ev.clip, ev.src_in, _footage_why(chosen[k], slots[k]))
                for k, (a, ev) in enumerate(zip(bounds[:-1], events, strict=True))}
-    return {"events": tuple(events), "slots": slots, "reused": reused, "footage": footage}
+    return replace(s, events=tuple(events), slots=tuple(slots), reused=reused, footage=footage)
 
 
-def _footage_why(a: Any, slot: Any) -> str:
+def _footage_why(a: Assignment, slot: Slot) -> str:
     """Why a slot shows its footage: the moment's score, its rank in its clip, its
     activity against the music's energy."""
     if a.reused:
@@ -189,12 +192,13 @@ def _footage_why(a: Any, slot: Any) -> str:
             f"on energy {slot.energy:.2f}")
 
 
-def end_clips(recipe: Recipe, clips: dict[str, Any], fps: Fraction, duration_frames: int,
-              events: tuple[Event, ...]) -> dict[str, Any]:
+def end_clips(s: PlanState) -> PlanState:
     """Play the intro and outro clips as they are: the intro from frame 0 to the planned
     cut nearest its length, the outro from the planned cut nearest its length before the
     end; the music plays on under both, and both end on a musical cut."""
-    evs = list(events)
+    recipe, clips = s.recipe, s.clips
+    fps, duration_frames = s.win.fps, s.win.duration_frames
+    evs = list(s.events)
     for which in ("intro", "outro"):
         clip = getattr(recipe, which)
         if clip is None:
@@ -221,4 +225,4 @@ def end_clips(recipe: Recipe, clips: dict[str, Any], fps: Fraction, duration_fra
             evs = [e for e in evs if e.rec_out <= start] + \
                 [Event(clip.path, 0.0, round((duration_frames - start) / float(fps), 6), start,
                        duration_frames, why="outro")]
-    return {"events": tuple(evs)}
+    return replace(s, events=tuple(evs))

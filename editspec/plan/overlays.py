@@ -6,34 +6,35 @@ from __future__ import annotations
 import dataclasses
 import logging
 from fractions import Fraction
-from typing import Any
 
 import numpy as np
 
 from editspec.analysis.audio import AudioAnalysis
 from editspec.edl import (
     DEFAULT_SHADOW,
-    Event,
     ImageOverlay,
     Marker,
     TextOverlay,
     Transition,
 )
-from editspec.ir import Recipe
+from editspec.ir import Transition as TransitionRule
 from editspec.plan.common import (
     sections_named,
     unit_seconds,
 )
+from editspec.plan.state import PlanState, replace
 from editspec.timecode import time_to_frame
 
 log = logging.getLogger(__name__)
 
 
-def place_overlays(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: float,
-                   duration_frames: int) -> dict[str, Any]:
+def place_overlays(s: PlanState) -> PlanState:
     """Put the recipe's texts and images on the timeline: by time, or over every stretch
     of the named sections that the output shows; entrances and exits last their musical
-    length at the song's tempo."""
+    length at the song's tempo. Font and image files were resolved when the recipe
+    compiled: nothing here looks at the file system."""
+    recipe, audio = s.recipe, s.audio
+    fps, start_s, duration_frames = s.win.fps, s.win.start_s, s.win.duration_frames
     placed: list[TextOverlay | ImageOverlay] = []
     end_s = start_s + duration_frames / float(fps)
     for ov in recipe.overlays:
@@ -73,16 +74,17 @@ def place_overlays(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s:
                     safe_area=st.safe_area or "auto", enter=enter,
                     enter_frames=frames if enter != "none" else 0, exit=leave,
                     exit_frames=frames if leave != "none" else 0))
-    return {"overlays": tuple(placed)}
+    return replace(s, overlays=tuple(placed))
 
 
-def place_transitions(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: float,
-                      events: tuple[Event, ...], cuts: list[dict[str, Any]]) -> dict[str, Any]:
+def place_transitions(s: PlanState) -> PlanState:
     """Give cuts the recipe's transitions (later entries win), never longer than the
     shorter neighbouring shot allows."""
+    recipe, audio, events = s.recipe, s.audio, s.events
+    fps, start_s = s.win.fps, s.win.start_s
     if not recipe.transitions:
-        return {"events": events}
-    section_frames = {time_to_frame(s.start - start_s, fps) for s in audio.sections}
+        return s
+    section_frames = {time_to_frame(sec.start - start_s, fps) for sec in audio.sections}
     down_frames = {time_to_frame(t - start_s, fps) for t in audio.downbeats}
     out = list(events)
     for k in range(1, len(out)):
@@ -104,10 +106,11 @@ def place_transitions(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start
                 kind_at = Transition(tr.kind, frames) if frames >= 2 else None
         if kind_at is not None:
             out[k] = dataclasses.replace(ev, transition=kind_at)
-    return {"events": tuple(out)}
+    return replace(s, events=tuple(out))
 
 
-def _on_interval(tr: Any, audio: AudioAnalysis, frame: int, start_s: float, fps: Fraction) -> bool:
+def _on_interval(tr: TransitionRule, audio: AudioAnalysis, frame: int, start_s: float,
+                 fps: Fraction) -> bool:
     unit = tr.unit or "bar"
     grid = audio.downbeats if unit in ("bar", "phrase") else audio.beats
     step = int(tr.every or 1) * (4 if unit == "phrase" else 1)
@@ -118,18 +121,19 @@ def _on_interval(tr: Any, audio: AudioAnalysis, frame: int, start_s: float, fps:
     return abs(grid[i] - t) < 1.0 / float(fps) and i % max(step, 1) == 0
 
 
-def musical_markers(audio: AudioAnalysis, fps: Fraction, start_s: float,
-                    duration_frames: int) -> dict[str, Any]:
+def musical_markers(s: PlanState) -> PlanState:
     """Mark beats, downbeats and section starts that fall inside the output."""
+    audio = s.audio
+    fps, start_s, duration_frames = s.win.fps, s.win.start_s, s.win.duration_frames
     markers: list[Marker] = []
     downs = {time_to_frame(t - start_s, fps) for t in audio.downbeats}
     for t in audio.beats:
         f = time_to_frame(t - start_s, fps)
         if 0 <= f < duration_frames:
             markers.append(Marker(f, "downbeat" if f in downs else "beat"))
-    for s in audio.sections:
-        if s.end > start_s and s.start < start_s + duration_frames / fps:
-            f = max(0, time_to_frame(s.start - start_s, fps))
-            markers.append(Marker(f, "section", s.label))
+    for sec in audio.sections:
+        if sec.end > start_s and sec.start < start_s + duration_frames / fps:
+            f = max(0, time_to_frame(sec.start - start_s, fps))
+            markers.append(Marker(f, "section", sec.label))
     markers.sort(key=lambda m: (m.frame, m.kind, m.label))
-    return {"markers": tuple(markers)}
+    return replace(s, markers=tuple(markers))

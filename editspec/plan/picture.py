@@ -6,31 +6,33 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from fractions import Fraction
-from typing import Any
+from collections.abc import Mapping
 
-from editspec.analysis.audio import AudioAnalysis
 from editspec.edl import (
     Event,
     Reframe,
     ZoomPulse,
 )
 from editspec.ir import Recipe
-from editspec.plan.common import (
-    display_size,
-)
+from editspec.plan.state import ClipFacts, PlanState, replace
 from editspec.timecode import time_to_frame
 
 log = logging.getLogger(__name__)
 
 
-def reframe_events(recipe: Recipe, clips: dict[str, Any],
-                   events: tuple[Event, ...]) -> dict[str, Any]:
+def reframe_events(s: PlanState) -> PlanState:
     """Fill the output's shape: give each event a crop path over its source span that keeps
     the subject (``reframe: cover``; held while the subject stays, eased when it moves),
     the whole picture on a blurred or black fill (``fit``), or the crop unless it would
     cut away most of the subject (``auto``); warn about sources enlarged beyond
-    ``output.max_upscale``."""
+    ``output.max_upscale`` (``picture_warnings``)."""
+    events, warnings = reframe(s.recipe, s.clips, s.events)
+    return replace(s, events=events, picture_warnings=warnings)
+
+
+def reframe(recipe: Recipe, clips: Mapping[str, ClipFacts],
+            events: tuple[Event, ...]) -> tuple[tuple[Event, ...], tuple[str, ...]]:
+    """The events with their reframe, and the warnings of :func:`reframe_events`."""
     from editspec.analysis.video.reframe import follow_subject, upscale
 
     out_size = (recipe.output.width, recipe.output.height)
@@ -40,13 +42,12 @@ def reframe_events(recipe: Recipe, clips: dict[str, Any],
     soft: dict[str, float] = {}
     for ev in events:
         clip = clips.get(ev.clip)
-        tracks = getattr(clip, "tracks", None)
-        size = display_size(clip)
+        tracks = clip.tracks if clip is not None else None
+        size = clip.display_size if clip is not None else None
         frame = Reframe(fit) if mode == "fit" else Reframe()
-        if mode != "fit" and tracks is not None and size is not None:
-            frame = follow_subject(tracks, float(getattr(clip, "fps", 30)), ev.src_in,
-                                   ev.src_out, size, out_size,
-                                   getattr(clip, "cut_frames", None),
+        if clip is not None and mode != "fit" and tracks is not None and size is not None:
+            frame = follow_subject(tracks, float(clip.fps), ev.src_in, ev.src_out, size,
+                                   out_size, clip.cut_frames,
                                    fit=fit if mode == "auto" else None)
         if size is not None:
             f = upscale(frame.mode, size, out_size)
@@ -55,24 +56,25 @@ def reframe_events(recipe: Recipe, clips: dict[str, Any],
         out.append(dataclasses.replace(ev, reframe=frame))
     warnings = []
     for path, f in sorted(soft.items()):
-        w, h = display_size(clips[path]) or (0, 0)
+        w, h = clips[path].display_size or (0, 0)
         warnings.append(f"{os.path.basename(path)} ({w}x{h}) is enlarged {f:.1f}x to fill "
                         f"{out_size[0]}x{out_size[1]} (output.max_upscale "
                         f"{recipe.output.max_upscale:g}): it will look soft")
         log.warning("%s", warnings[-1])
-    return {"events": tuple(out), "reframe_warnings": warnings}
+    return tuple(out), tuple(warnings)
 
 
 ZOOM_ENERGY = 0.6
 """Zoom pulses fall on beats where the energy is at least this."""
 
 
-def zoom_pulses(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: float,
-                duration_frames: int) -> dict[str, Any]:
+def zoom_pulses(s: PlanState) -> PlanState:
     """Punch in on beats (or downbeats) whose energy reaches :data:`ZOOM_ENERGY`."""
+    recipe, audio = s.recipe, s.audio
+    fps, start_s, duration_frames = s.win.fps, s.win.start_s, s.win.duration_frames
     em = recipe.energy
     if em.zoom_pulse <= 0:
-        return {"zoom_pulses": ()}
+        return replace(s, zoom_pulses=())
     grid = audio.downbeats if em.zoom_pulse_on == "downbeat" else audio.beats
     length = max(2, time_to_frame(0.3 * 60.0 / max(audio.tempo, 1.0), fps))
     pulses = []
@@ -80,4 +82,4 @@ def zoom_pulses(recipe: Recipe, audio: AudioAnalysis, fps: Fraction, start_s: fl
         f = time_to_frame(t - start_s, fps)
         if 0 <= f < duration_frames - 1 and audio.energy_at(t) >= ZOOM_ENERGY:
             pulses.append(ZoomPulse(f, min(length, duration_frames - f), float(em.zoom_pulse)))
-    return {"zoom_pulses": tuple(pulses)}
+    return replace(s, zoom_pulses=tuple(pulses))

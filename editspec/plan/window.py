@@ -4,13 +4,10 @@ and :func:`rule_targets`."""
 from __future__ import annotations
 
 import logging
-from fractions import Fraction
-from typing import Any
 
 import numpy as np
 
-from editspec.analysis.audio import AudioAnalysis
-from editspec.ir import CutRule, Recipe
+from editspec.ir import CutRule
 from editspec.plan.common import (
     beat_period,
     error,
@@ -19,13 +16,15 @@ from editspec.plan.common import (
     unit_scale,
     unit_seconds,
 )
+from editspec.plan.state import PlanState, Targets, Window, replace
 from editspec.timecode import time_to_frame
 
 log = logging.getLogger(__name__)
 
 
-def music_window(recipe: Recipe, audio: AudioAnalysis) -> dict[str, Any]:
-    """Fix where the output starts in the song and how many frames it lasts."""
+def music_window(s: PlanState) -> PlanState:
+    """Fix where the output starts in the song and how many frames it lasts (``window``)."""
+    recipe, audio = s.recipe, s.audio
     from editspec.analysis.sections import best_window
 
     fps = recipe.output.fps
@@ -72,7 +71,7 @@ def music_window(recipe: Recipe, audio: AudioAnalysis) -> dict[str, Any]:
         raise error(mus.start_span or mus.span,
                      f"music.start {start:g}s + duration {duration:g}s runs past the end of "
                      f"the song ({song_end:.2f}s)", hint=hint)
-    return {"fps": fps, "start_s": float(start), "duration_frames": time_to_frame(duration, fps)}
+    return replace(s, window=Window(fps, float(start), time_to_frame(duration, fps)))
 
 
 def _rule_holds(rule: CutRule, energy: np.ndarray, section: list[str]) -> np.ndarray:
@@ -86,10 +85,11 @@ def _rule_holds(rule: CutRule, energy: np.ndarray, section: list[str]) -> np.nda
     return ok
 
 
-def rule_targets(recipe: Recipe, audio: AudioAnalysis, start_s: float, duration_frames: int,
-                 fps: Fraction) -> dict[str, Any]:
-    """Return, on a 10 ms grid over the output, the index of the rule that holds and the
-    shot length (s) it asks for."""
+def rule_targets(s: PlanState) -> PlanState:
+    """Fill ``targets``: on a 10 ms grid over the output, the index of the rule that holds
+    and the shot length (s) it asks for."""
+    recipe, audio = s.recipe, s.audio
+    fps, start_s, duration_frames = s.win.fps, s.win.start_s, s.win.duration_frames
     cuts = recipe.cuts
     for rule in cuts.rules:
         unit_s = unit_seconds(rule.unit, audio, cuts.phrase_bars)
@@ -121,4 +121,4 @@ def rule_targets(recipe: Recipe, audio: AudioAnalysis, start_s: float, duration_
     if recipe.energy.density:
         # pace follows energy: twice as fast at full energy, twice as slow at none
         target *= 2.0 ** (1.0 - 2.0 * energy)
-    return {"grid_t": grid_t, "rule_at": which, "target_at": target}
+    return replace(s, targets=Targets(grid_t, which, target))

@@ -3,7 +3,8 @@
 :func:`predict_beats` runs the style network over a song's beats, feeding its own cut
 decisions back as the cut history (beat by beat, as an editor works through a song).
 :func:`style_salience` gives the planner that probability as cut salience
-(``cuts: {style: FILE}``); :func:`style_dp` turns it into the gains of the cut
+(``cuts: {style: FILE}``), handed to it by the pipeline as :func:`style_cuts`; the
+planner's :func:`~editspec.plan.cuts.style_dp` turns it into the gains of the cut
 dynamic programme, so the style decides where to cut while the recipe's interval
 (a soft target), ``min_shot`` and ``max_shot`` still hold. :func:`score_cuts` is the
 precision/recall/F1 within ±1 frame of ``editspec learn --report``;
@@ -22,12 +23,10 @@ from editspec.style.data import TOLERANCE_FRAMES, Example, history_features
 
 if TYPE_CHECKING:
     from editspec.analysis.audio import AudioAnalysis
-    from editspec.plan.cutopt import CandidateGrid
+    from editspec.plan.state import StyleCuts
 
 THRESHOLD = 0.5
 """A beat is cut on when its probability reaches this."""
-STYLE_LENGTH_WEIGHT = 0.3
-"""Length penalty of the cut DP under a style: the recipe's interval as a soft target."""
 STYLE_BEAT_S = 0.035
 """A planner candidate within this many seconds of a beat takes the beat's probability."""
 
@@ -251,26 +250,20 @@ def style_salience(path: str, audio: AudioAnalysis) -> Callable[[Any], np.ndarra
     return salience_at
 
 
-def style_dp(grid: CandidateGrid) -> tuple[CandidateGrid, dict[str, float]]:
-    """Gains of the cut DP under a style: log-odds of the style's probability.
+def style_cuts(path: str, audio: AudioAnalysis) -> StyleCuts:
+    """The style of ``path`` on this song, as the planner takes it (``cuts.style``):
+    :func:`style_salience`, the beats and their probabilities (:func:`style_beats`) and
+    :data:`THRESHOLD`.
 
-    A candidate the style would cut on gains, one it would not loses, so the DP cuts
-    where the style does; the recipe's interval stays as a light length penalty
-    (:data:`STYLE_LENGTH_WEIGHT`) and ``min_shot``/``max_shot``/forced cuts as hard rules.
-
-    Returns
-    -------
-    grid : CandidateGrid
-        The same candidates, salience replaced by the gain (kind bonus removed).
-    options : dict
-        Keyword arguments for :func:`~editspec.plan.cutopt.choose_cuts`.
+    Raises
+    ------
+    ModelError
+        When the style file cannot be loaded.
     """
-    from editspec.plan.cutopt import KIND_BONUS, CandidateGrid
+    from editspec.plan.state import StyleCuts
 
-    p = np.clip(grid.salience, 0.02, 0.98)
-    gain = np.log(p / (1 - p)) - KIND_BONUS[grid.kinds]
-    return (CandidateGrid(grid.times, grid.frames, grid.kinds, gain, grid.labels),
-            {"length_weight": STYLE_LENGTH_WEIGHT})
+    beats, p = style_beats(path, audio)
+    return StyleCuts(style_salience(path, audio), beats, p, THRESHOLD)
 
 
 def format_report(summary: dict[str, Any]) -> str:

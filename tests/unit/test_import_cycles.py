@@ -20,9 +20,7 @@ _SPEC.loader.exec_module(imports)
 
 # Known cycles (strongly connected components), names below ``editspec.``.
 KNOWN_MODULE_CYCLES: list[set[str]] = []
-KNOWN_PACKAGE_CYCLES = [
-    {"plan", "style"},
-]
+KNOWN_PACKAGE_CYCLES: list[set[str]] = []
 
 
 def _short(comp) -> set[str]:

@@ -231,12 +231,10 @@ def test_reframe_follows_the_subject_track():
     class Tracks:
         centre = np.column_stack([np.linspace(0.2, 0.8, 900), np.full(900, 0.5)])
 
-    class Clip:
-        def __init__(self, p):
-            self.path, self.duration, self.fps = p, 30.0, Fraction(30)
-            self.width, self.height, self.tracks = 640, 360, Tracks()
+    from editspec.plan import ClipFacts
 
-    clips = {p: Clip(p) for p in ("a.mp4", "b.mp4", "c.mp4")}
+    clips = {p: ClipFacts(p, 30.0, Fraction(30), (640, 360), tracks=Tracks())
+             for p in ("a.mp4", "b.mp4", "c.mp4")}
     edl = plan_edit(_recipe(), _audio(), clips)
     for e in edl.events:
         assert e.reframe.mode == "cover" and len(e.reframe.track) >= 2

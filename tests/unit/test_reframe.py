@@ -108,11 +108,11 @@ class _Tracks:
         self.centre = np.full((n, 2), 0.5, dtype=np.float32)
 
 
-class _Clip:
-    def __init__(self, path: str, where: float | None, size: tuple[int, int] = (1920, 1080)):
-        self.path, self.duration, self.fps = path, 30.0, Fraction(30)
-        self.size, self.tracks = size, _Tracks(where)
-        self.cut_frames = np.zeros(0, np.int64)
+def _Clip(path: str, where: float | None, size: tuple[int, int] = (1920, 1080)):
+    from editspec.plan import ClipFacts
+
+    return ClipFacts(path, 30.0, Fraction(30), size, size, tracks=_Tracks(where),
+                     cut_frames=np.zeros(0, np.int64))
 
 
 def _edl(reframe: str, fill: str = "blur", clips=None, max_upscale: float = 2.0):  # type: ignore[no-untyped-def]

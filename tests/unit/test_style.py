@@ -47,7 +47,7 @@ def test_align_cuts_sorts_kept_moved_added_removed():
 
 def test_style_dp_cuts_where_the_style_would():
     from editspec.plan.cutopt import CandidateGrid, choose_cuts
-    from editspec.style.infer import style_dp
+    from editspec.plan.cuts import style_dp
 
     frames = np.arange(15, 300, 15)
     p = np.where(frames % 60 == 0, 0.95, 0.05)
@@ -250,7 +250,8 @@ def test_a_style_never_yields_an_impossible_plan(tmp_path, bias, rule, min_shot,
     import dataclasses
 
     from editspec.ir import CutRule
-    from editspec.plan import STYLE_MAX_RATIO, plan_edit
+    from editspec.pipeline import plan_analyzed
+    from editspec.plan import STYLE_MAX_RATIO
     from tests.unit.test_plan import _audio, _clips, _recipe
 
     every, unit = rule.split()
@@ -261,7 +262,7 @@ def test_a_style_never_yields_an_impossible_plan(tmp_path, bias, rule, min_shot,
                      duration=40.0)
     recipe = dataclasses.replace(recipe, cuts=dataclasses.replace(
         recipe.cuts, style=_constant_style(tmp_path, bias)))
-    edl = plan_edit(recipe, audio, _clips(duration=30.0))
+    edl = plan_analyzed(recipe, audio, _clips(duration=30.0))
     shots = np.diff([0, *edl.cuts, edl.duration_frames])
     interval = every * (2.0 if unit == "bar" else 0.5)
     longest = max_shot if max_shot is not None else STYLE_MAX_RATIO * interval
@@ -280,13 +281,14 @@ def test_a_style_overruled_by_the_rules_unit_says_so(tmp_path):
     import dataclasses
 
     from editspec.ir import CutRule
-    from editspec.plan import format_explain, plan_edit
+    from editspec.pipeline import plan_analyzed
+    from editspec.plan import format_explain
     from tests.unit.test_plan import _audio, _clips, _recipe
 
     recipe = _recipe(rules=(CutRule(2, "bar"),), duration=20.0)
     recipe = dataclasses.replace(recipe, cuts=dataclasses.replace(
         recipe.cuts, style=_constant_style(tmp_path, 12.0)))
-    edl = plan_edit(recipe, _audio(), _clips())
+    edl = plan_analyzed(recipe, _audio(), _clips())
     # the style cuts on every beat; a bar rule only offers downbeats
     downs = {int(np.floor(t * 30 + 0.5)) for t in _audio().downbeats}
     assert set(edl.cuts) <= downs
@@ -361,7 +363,8 @@ def test_a_style_that_never_cuts_falls_back_on_the_recipe_limits(tmp_path, densi
     import dataclasses
 
     from editspec.ir import CutRule, EnergyMap
-    from editspec.plan import format_explain, plan_edit
+    from editspec.pipeline import plan_analyzed
+    from editspec.plan import format_explain
     from tests.unit.test_plan import _audio, _clips, _recipe
 
     audio = _audio(n=100)  # 120 BPM: a beat 0.5 s; energy 0.2 before 10 s, 0.9 after
@@ -369,7 +372,7 @@ def test_a_style_that_never_cuts_falls_back_on_the_recipe_limits(tmp_path, densi
                      duration=40.0, energy=EnergyMap(density=density))
     recipe = dataclasses.replace(recipe, cuts=dataclasses.replace(
         recipe.cuts, style=_constant_style(tmp_path, -12.0)))
-    edl = plan_edit(recipe, audio, _clips(duration=30.0))
+    edl = plan_analyzed(recipe, audio, _clips(duration=30.0))
     bounds = [0, *edl.cuts, edl.duration_frames]
     assert len(edl.cuts) >= 8  # 40 s: no 40-s shot, no failure
     for a, b in itertools.pairwise(bounds):
