@@ -233,7 +233,12 @@ def style_salience(path: str, audio: AudioAnalysis) -> Callable[[Any], np.ndarra
     ModelError
         When the style file cannot be loaded.
     """
-    beats, p = style_beats(path, audio)
+    return beat_salience(*style_beats(path, audio))
+
+
+def beat_salience(beats: np.ndarray, p: np.ndarray) -> Callable[[Any], np.ndarray]:
+    """Song time(s) → ``p`` of the beat within :data:`STYLE_BEAT_S` of each, 0 away
+    from ``beats`` (the salience curve of :func:`style_salience`)."""
 
     def salience_at(seconds: Any) -> np.ndarray:
         t = np.atleast_1d(np.asarray(seconds, dtype=np.float64))

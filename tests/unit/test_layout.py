@@ -98,3 +98,31 @@ def test_the_exit_codes_the_cli_returns_come_from_errors_py():
                     and isinstance(node.value.value, int)):
                 bare.add((rel, node.lineno, node.value.value))
     assert not bare, f"bare exit codes in the CLI: {sorted(bare)}"
+
+
+def test_the_planner_does_no_io_and_never_imports_style():
+    """``editspec/plan/`` reads only the values it is handed (issue 23): no file opened or
+    looked at, no ffmpeg, and a learned style comes from the pipeline, not from
+    ``editspec.style``."""
+    io_calls = {"open", "isfile", "isdir", "exists", "getmtime", "getsize", "listdir",
+                "glob", "run", "Popen", "check_output", "stat", "abspath", "realpath"}
+    banned_modules = ("editspec.style", "editspec.media", "editspec.recipe", "subprocess",
+                      "glob", "shutil")
+    found = set()
+    for rel in _files():
+        if not rel.startswith("plan/"):
+            continue
+        for node in ast.walk(_tree(rel)):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.id if isinstance(f, ast.Name) else getattr(f, "attr", "")
+                if name in io_calls:
+                    found.add((rel, node.lineno, name))
+            if isinstance(node, ast.ImportFrom) and node.module:
+                mods = [node.module]
+            elif isinstance(node, ast.Import):
+                mods = [a.name for a in node.names]
+            else:
+                continue
+            found |= {(rel, node.lineno, m) for m in mods if m.startswith(banned_modules)}
+    assert not found, f"I/O or a banned import in the planner: {sorted(found)}"
