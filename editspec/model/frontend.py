@@ -32,13 +32,6 @@ class GRUConfig:
     """Mel bands."""
     fmin: float = 30.0
     """Lowest mel frequency, Hz."""
-    harm_n_fft: int = 4096
-    """STFT window of the harmonic stream, samples (bass notes and chords, for downbeats)."""
-    harm_bands: int = 0
-    """Semitone bands of the harmonic stream from :attr:`harm_fmin`; 0 (the shipped model):
-    none. 72 covers A1..G#7."""
-    harm_fmin: float = 55.0
-    """Centre of the lowest semitone band, Hz (A1)."""
     conv_channels: int = 64
     """Channels of the front convolution (kernel 3 over time)."""
     hidden: int = 64
@@ -57,20 +50,29 @@ class GRUConfig:
 
     @property
     def n_inputs(self) -> int:
-        """Feature dimensions per frame (log-mel, its positive difference, semitone bands)."""
-        return 2 * self.n_mels + self.harm_bands
+        """Feature dimensions per frame (log-mel and its positive difference)."""
+        return 2 * self.n_mels
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> GRUConfig:
-        """Build from a checkpoint's dict, ignoring unknown keys."""
+        """Build from a checkpoint's dict, ignoring unknown keys.
+
+        Raises
+        ------
+        ValueError
+            For a network with the harmonic input stream (``harm_bands`` > 0: an
+            experiment of 2026-11 that was not shipped, its code since removed).
+        """
+        if int(d.get("harm_bands", 0) or 0) > 0:
+            raise ValueError(f"a network with the harmonic input stream (harm_bands "
+                             f"{d['harm_bands']}), which this editspec no longer computes")
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
 def features(y: np.ndarray, cfg: GRUConfig, *, power: np.ndarray | None = None,
              power_hop: int = 0) -> np.ndarray:
-    """Return the network input: log-mel in 0..1, its positive first difference and
-    log semitone bands in 0..1 (a long window that resolves bass notes and chords).
+    """Return the network input: log-mel in 0..1 and its positive first difference.
 
     Parameters
     ----------
@@ -103,34 +105,13 @@ def features(y: np.ndarray, cfg: GRUConfig, *, power: np.ndarray | None = None,
         power = power_spectrogram(y, n_fft=cfg.n_fft, hop=cfg.hop)
     x = _log01(_mel_basis(cfg) @ power)
     diff = np.maximum(np.diff(x, axis=1, prepend=x[:, :1]), 0.0)
-    parts = [x, diff]
-    if cfg.harm_bands > 0:
-        hp = power_spectrogram(y, n_fft=cfg.harm_n_fft, hop=cfg.hop)
-        parts.append(_log01(_semitone_basis(cfg) @ hp))
-    return np.ascontiguousarray(np.vstack(parts).T)
+    return np.ascontiguousarray(np.vstack([x, diff]).T)
 
 
 def _log01(bands: np.ndarray) -> np.ndarray:
     db = 10.0 * np.log10(np.maximum(bands, 1e-10))
     db = np.maximum(db - db.max(), -80.0)
     return (db / 80.0 + 1.0).astype(np.float32)
-
-
-def _semitone_basis(cfg: GRUConfig) -> np.ndarray:
-    """Triangular filters one semitone apart (each spans its neighbours' centres), area 1."""
-    key = ("semi", cfg.sr, cfg.harm_n_fft, cfg.harm_bands, cfg.harm_fmin)
-    if key not in _MEL:
-        freqs = np.arange(cfg.harm_n_fft // 2 + 1) * cfg.sr / cfg.harm_n_fft
-        centres = cfg.harm_fmin * 2.0 ** (np.arange(-1, cfg.harm_bands + 1) / 12.0)
-        basis = np.zeros((cfg.harm_bands, len(freqs)), np.float32)
-        for k in range(cfg.harm_bands):
-            lo, c, hi = centres[k], centres[k + 1], centres[k + 2]
-            w = np.maximum(0.0, np.minimum((freqs - lo) / (c - lo), (hi - freqs) / (hi - c)))
-            if w.sum() == 0:  # narrower than a bin: take the nearest bin
-                w[int(np.argmin(np.abs(freqs - c)))] = 1.0
-            basis[k] = w / w.sum()
-        _MEL[key] = basis
-    return _MEL[key]
 
 
 _MEL: dict[tuple[Any, ...], np.ndarray] = {}

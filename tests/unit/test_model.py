@@ -7,6 +7,7 @@ and the corpus: tests/unit/test_train.py.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -86,6 +87,19 @@ def test_corrupt_weights_raise_model_error(tmp_path, content):
     bad.write_bytes(content)
     with pytest.raises(ModelError, match=r"bad\.npz: corrupt model weights"):
         infer.load_fast(str(bad))
+
+
+def test_a_network_with_the_removed_harmonic_stream_is_a_model_error(tmp_path):
+    # the shipped files name harm_bands 0 in their config and still load; a file from the
+    # harmonic-stream experiment (harm_bands 72, code removed) must not load as 128 inputs
+    from editspec.model import weights
+
+    cfg, arrays, meta = weights.read(infer.weights_files()[0])
+    assert cfg == GRUConfig()
+    old = tmp_path / "harm72.npz"
+    weights.write(str(old), {**dataclasses.asdict(cfg), "harm_bands": 72}, arrays, meta)
+    with pytest.raises(ModelError, match=r"harm72\.npz: unusable model weights: .*harmonic"):
+        infer.load_fast(str(old))
 
 
 def test_env_points_to_corrupt_weights(tmp_path, monkeypatch, song):

@@ -26,7 +26,7 @@ from editspec.train.corpus import CORPUS_VERSION, load_manifest  # noqa: E402
 from editspec.train.gru import BeatGRU, GRUConfig  # noqa: E402
 
 SR = 22050
-TINY = GRUConfig(n_mels=16, harm_bands=24, conv_channels=8, hidden=8, layers=1)
+TINY = GRUConfig(n_mels=16, conv_channels=8, hidden=8, layers=1)
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +170,7 @@ def test_gru_ensemble_tracker_runs_the_shipped_networks(tmp_path, monkeypatch, s
 
 def test_an_ensemble_of_different_configs_is_a_model_error(tmp_path):
     a = _tiny_file(tmp_path, "a.npz", 1)
-    b = _tiny_file(tmp_path, "b.npz", 1, GRUConfig(n_mels=16, harm_bands=24, conv_channels=8,
+    b = _tiny_file(tmp_path, "b.npz", 1, GRUConfig(n_mels=24, conv_channels=8,
                                                   hidden=12, layers=1))
     with pytest.raises(ModelError, match="must have the same config"):
         gru.load_model(a + os.pathsep + b)
@@ -187,7 +187,7 @@ def test_chunked_inference_matches_whole_sequence():
 
 
 @pytest.mark.parametrize("cfg", [TINY, GRUConfig(n_mels=8, conv_channels=6, hidden=5, layers=2),
-                                 GRUConfig(n_mels=8, harm_bands=12, conv_channels=4, hidden=7,
+                                 GRUConfig(n_mels=14, conv_channels=4, hidden=7,
                                            layers=3, bidirectional=False)])
 def test_fast_forward_pass_equals_torchs(cfg):
     from editspec.model.fastnet import from_state
