@@ -21,7 +21,9 @@ blurred fill of ``fit-blur`` are dropped with one warning that counts them.
 
 from __future__ import annotations
 
+import contextlib
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -53,18 +55,33 @@ POSITION_KEY = "9999/999166631/999166633/1/100/101"
 """The *Basic Title* parameter key of its position (as Final Cut Pro writes it)."""
 
 
-def _teach_fcpx_rate(fps: Fraction) -> None:
-    """Add ``fps`` to the FCPXML adapter's rate table, which lacks 30000/1001 as a float.
+@contextlib.contextmanager
+def _adapter_knows_rate(fps: Fraction) -> Iterator[None]:
+    """While writing, the FCPXML adapter's rate table holds ``fps``'s exact frame duration.
 
-    otio-fcpx-xml-adapter 1.0 looks rates up by ``int(rate)`` then ``float(rate)`` in a
-    table keyed ``29.97``, so OTIO's ``30000/1001`` (29.97002997...) finds no
-    ``frameDuration`` and the writer fails. The entry added is the exact frame duration.
+    otio-fcpx-xml-adapter 1.0 has no way to be told a frame rate: its writer looks the
+    ``frameDuration`` up in a module table (``FRAMERATE_FRAMEDURATION``) by ``int(rate)``
+    and then ``float(rate)``, keyed ``23.98``, ``29.97``, ``59.94`` and whole rates, so
+    OTIO's exact ``30000/1001`` (29.97002997...) or ``24000/1001``, or any rate the table
+    lacks (12, 48), finds none and the writer fails on an empty ``frameDuration``. No
+    option or hook of the adapter or of OTIO's plugin API sets it (read in the adapter's
+    source, 1.0.0), so the entry is added for the one write and taken out again
+    afterwards: other users of the adapter in this process never see it. Remove this
+    when the adapter computes ``frameDuration`` from the rate itself.
     """
     import opentimelineio as otio
 
     # the module object OTIO's plugin loader runs (not necessarily sys.modules' copy)
     table = otio.adapters.from_name("fcpx_xml").module().FRAMERATE_FRAMEDURATION
-    table.setdefault(float(fps), f"{fps.denominator}/{fps.numerator}s")
+    key = float(fps)
+    added = key not in table
+    if added:
+        table[key] = f"{fps.denominator}/{fps.numerator}s"
+    try:
+        yield
+    finally:
+        if added:
+            table.pop(key, None)
 
 
 def prepare(tl: otio.schema.Timeline, edl: EDL) -> list[str]:
@@ -75,7 +92,6 @@ def prepare(tl: otio.schema.Timeline, edl: EDL) -> list[str]:
     """
     import opentimelineio as otio
 
-    _teach_fcpx_rate(edl.fps)
     extras = count_extras(edl)
     dropped = []
     what = extras.describe("speed", "ramps", "clip_audio")
@@ -325,5 +341,6 @@ def write(edl: EDL, path: str, **options: Any) -> None:
         ``beat_markers`` (bool): also mark every beat; ``titles_as_clips`` (bool):
         titles and logos as rendered alpha clips on lanes above the edit.
     """
-    write_timeline(edl, path, ADAPTER, prepare=prepare, finish=finish, label=LABEL,
+    with _adapter_knows_rate(edl.fps):
+        write_timeline(edl, path, ADAPTER, prepare=prepare, finish=finish, label=LABEL,
                        **options)

@@ -150,6 +150,18 @@ def test_each_format_reads_back_with_the_edl_cuts_and_source_ranges(name, fps, t
         assert clip.media_reference.target_url.endswith(name)
 
 
+@pytest.mark.parametrize("fps", [NTSC, Fraction(24000, 1001), Fraction(12)], ids=str)
+def test_fcpxml_writes_rates_its_adapter_lacks_and_leaves_the_adapter_as_it_was(fps, tmp_path):
+    # the adapter's rate table is taught the rate for one write only (_adapter_knows_rate)
+    table = otio.adapters.from_name("fcpx_xml").module().FRAMERATE_FRAMEDURATION
+    before = dict(table)
+    assert float(fps) not in table  # without the entry the adapter cannot write this rate
+    path, _, _ = _write("fcpxml", make_edl(fps), tmp_path)
+    assert table == before
+    durations = {f.get("frameDuration") for f in ET.parse(path).getroot().iter("format")}
+    assert f"{fps.denominator}/{fps.numerator}s" in durations
+
+
 def _check_fcpxml_structure(path, edl):
     root = ET.parse(path).getroot()
     fmt = root.find("./resources/format")
