@@ -102,6 +102,30 @@ def ref_blend_fit(mini: np.ndarray, k: int) -> np.ndarray:
     return np.stack([np.abs(d).mean(axis=1), res, alpha], axis=1)
 
 
+def ref_camera_residual(y: np.ndarray, shifts: np.ndarray, noise: int) -> np.ndarray:
+    """Each plane minus the previous one shifted by ``shifts`` (bilinear), above noise."""
+    n, h, w = y.shape
+    out = np.zeros((n, h, w), dtype=np.float32)
+    for i in range(1, n):
+        sx = min(max(float(shifts[i, 0]), -w + 2.0), w - 2.0)
+        sy = min(max(float(shifts[i, 1]), -h + 2.0), h - 2.0)
+        ix, iy = int(np.floor(sx)), int(np.floor(sy))
+        fx, fy = sx - ix, sy - iy
+        r0, r1 = max(0, iy + 1), min(h, h + iy)
+        c0, c1 = max(0, ix + 1), min(w, w + ix)
+        q = y[i - 1].astype(np.float64)
+
+        def at(dy: int, dx: int, q: np.ndarray = q, r0: int = r0, r1: int = r1, c0: int = c0,
+               c1: int = c1) -> np.ndarray:
+            return q[r0 - dy:r1 - dy, c0 - dx:c1 - dx]
+
+        ref = ((1 - fy) * ((1 - fx) * at(iy, ix) + fx * at(iy, ix + 1))
+               + fy * ((1 - fx) * at(iy + 1, ix) + fx * at(iy + 1, ix + 1)))
+        d = np.abs(y[i, r0:r1, c0:c1] - ref)
+        out[i, r0:r1, c0:c1] = np.where(d > noise, d, 0)
+    return out
+
+
 def main() -> None:
     from editspec.analysis import _video_kernels as K
     from editspec.analysis.video import detect_shots, probe_video
@@ -139,6 +163,7 @@ def main() -> None:
     raw = np.concatenate(list(iter_frames(clip, g)))
     y, u, v = planes(raw, g)
     mini = K.mini_frames(y, u, v, 4)
+    motion = K.global_motion(y, w // 6)
     n = len(raw)
     cases = [
         ("frame_diffs", lambda: K.frame_diffs(y), lambda: ref_frame_diffs(y), None),
@@ -150,6 +175,11 @@ def main() -> None:
          lambda: ref_global_motion(y, w // 6),
          lambda a: np.concatenate([np.round(a[:, :2]), a[:, 2:3]], axis=1)),
         ("blend_fit", lambda: K.blend_fit(mini, 12), lambda: ref_blend_fit(mini, 12), None),
+        # compared by each frame's mean residual (float32 vs float64 sums decide a few
+        # pixels lying exactly at the noise threshold)
+        ("camera_residual",
+         lambda: K.camera_residual(y, y[0], 0, motion[:, :2], 12).mean(axis=(1, 2)),
+         lambda: ref_camera_residual(y, motion[:, :2], 12).mean(axis=(1, 2)), None),
     ]
     print(f"{'kernel':<16} {'numba ms':>9} {'numpy ms':>9} {'speed-up':>9} {'max |diff|':>11}"
           f"   ({n} frames)")

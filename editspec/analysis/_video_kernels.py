@@ -366,3 +366,51 @@ def mini_distance(a: np.ndarray, b: np.ndarray) -> float:  # pragma: no cover - 
         d = float(a[j]) - float(b[j])
         acc += d if d > 0 else -d
     return acc / a.shape[0]
+
+
+@njit(float32[:, :, :](_U8x3, uint8[:, :], int64, float32[:, :], int64), cache=True, nogil=True)
+def camera_residual(y: np.ndarray, prev: np.ndarray, has_prev: int, shifts: np.ndarray,
+                    noise: int) -> np.ndarray:  # pragma: no cover - numba
+    """What moves apart from the camera: per pixel the absolute difference between each
+    luma plane and the previous one shifted by the camera motion to the sub-pixel
+    (bilinear), kept where it is above ``noise`` (0 elsewhere), 0..255.
+
+    ``shifts[i]`` is frame ``i``'s camera motion dx, dy in pixels (content moved
+    right/down), so pixel (r, c) compares with the previous frame at (r - dy, c - dx).
+    Frame 0 compares with ``prev`` when ``has_prev`` (the last frame of the previous
+    chunk), else it is all 0; pixels the shifted frame does not cover are 0.
+    """
+    n, h, w = y.shape
+    out = np.zeros((n, h, w), dtype=np.float32)
+    for i in range(n):
+        if i == 0 and has_prev == 0:
+            continue
+        sx = min(max(float(shifts[i, 0]), -w + 2.0), w - 2.0)
+        sy = min(max(float(shifts[i, 1]), -h + 2.0), h - 2.0)
+        ix = int(np.floor(sx))
+        iy = int(np.floor(sy))
+        fx = sx - ix
+        fy = sy - iy
+        w00 = (1.0 - fy) * (1.0 - fx)
+        w01 = (1.0 - fy) * fx
+        w10 = fy * (1.0 - fx)
+        w11 = fy * fx
+        r0, r1 = max(0, iy + 1), min(h, h + iy)
+        c0, c1 = max(0, ix + 1), min(w, w + ix)
+        for r in range(r0, r1):
+            ra = r - iy
+            rb = ra - 1
+            for c in range(c0, c1):
+                ca = c - ix
+                cb = ca - 1
+                if i == 0:
+                    ref = (w00 * float(prev[ra, ca]) + w01 * float(prev[ra, cb])
+                           + w10 * float(prev[rb, ca]) + w11 * float(prev[rb, cb]))
+                else:
+                    ref = (w00 * float(y[i - 1, ra, ca]) + w01 * float(y[i - 1, ra, cb])
+                           + w10 * float(y[i - 1, rb, ca]) + w11 * float(y[i - 1, rb, cb]))
+                d = float(y[i, r, c]) - ref
+                d = d if d > 0 else -d
+                if d > noise:
+                    out[i, r, c] = d
+    return out

@@ -181,3 +181,54 @@ def test_exports_crop_on_the_subject_the_plan_followed(tmp_path) -> None:
         cw = 1920 - left - right
         assert cw == round(1080 * 1080 / 1920)  # the 9:16 cover width of the picture
         assert left <= 0.25 * 1920 <= left + cw and left + cw / 2 < 1920 / 2
+
+
+def _panned_texture(frames: int, step: tuple[float, float], box_x: list[int] | None = None):
+    """Luma frames (n, 36, 64) of a random texture panned by ``step`` pixels a frame (drawn
+    at 4x and area-averaged, so the pan falls between pixels as a real camera's does), with
+    an optional bright 6x6 box at column ``box_x[i]`` that moves on its own."""
+    rng = np.random.default_rng(3)
+    from scipy.ndimage import uniform_filter
+
+    # grain about 1.5 analysis pixels wide (feathers, foliage at 128 px), contrast ~10/255
+    big = uniform_filter(rng.integers(0, 256, size=(36 * 4 + 64, 64 * 4 + 64)).astype(
+        np.float64), 6)
+    out = np.empty((frames, 36, 64), dtype=np.uint8)
+    for i in range(frames):
+        ox, oy = round(32 - 4 * step[0] * i), round(32 - 4 * step[1] * i)
+        win = big[oy:oy + 36 * 4, ox:ox + 64 * 4]
+        f = win.reshape(36, 4, 64, 4).mean(axis=(1, 3))
+        if box_x is not None:
+            f[15:21, box_x[i]:box_x[i] + 6] = 250
+        out[i] = np.clip(np.round(f), 0, 255)
+    return out
+
+
+def test_motion_residual_ignores_a_sub_pixel_pan_of_texture():
+    from editspec.analysis.video.subject import motion_residual
+
+    step = (0.5, 0.25)  # content moves half a pixel right, a quarter down, each frame
+    y = _panned_texture(12, step)
+    shifts = np.tile(np.array(step, dtype=np.float32), (len(y), 1))
+    res = motion_residual(y, None, shifts)
+    assert not res[0].any()  # frame 0 has nothing to compare with
+    # whole-pixel compensation leaves half a pixel of texture misregistered: measure the
+    # same pan with the shifts rounded, which the sub-pixel version must beat by far
+    rounded = motion_residual(y, None, np.round(shifts + 1e-3))
+    inner = (slice(1, None), slice(2, -2), slice(2, -2))
+    assert (res[inner] > 0).mean() < 0.01
+    assert (rounded[inner] > 0).mean() > max(0.03, 5 * (res[inner] > 0).mean())
+
+
+def test_motion_residual_keeps_what_moves_apart_from_the_camera():
+    from editspec.analysis.video.subject import motion_residual
+
+    step = (0.5, 0.0)
+    xs = [8 + 3 * i for i in range(12)]
+    y = _panned_texture(12, step, xs)
+    res = motion_residual(y[1:], y[0], np.tile(np.array(step, np.float32), (11, 1)))
+    for i in range(11):
+        cols = res[i].sum(axis=0)
+        # the residual's mass sits on the box (now at xs[i + 1], it came from xs[i])
+        box = cols[xs[i]:xs[i + 1] + 6].sum()
+        assert box >= 0.8 * cols.sum() > 0

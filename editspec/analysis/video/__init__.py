@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from editspec.analysis.video.shots import ShotParams
     from editspec.analysis.video.tracks import Tracks
 
-ANALYZER_VERSION = "video-0.5"
+ANALYZER_VERSION = "video-0.6"
 TRACK_FPS = 10
 """Rate of the tracks in the JSON form, per second."""
 
