@@ -10,6 +10,7 @@ from editspec.backends import ffmpeg
 from editspec.backends.ffmpeg import compile_filtergraph
 from editspec.backends.ffmpeg.audio import GAIN_SLOT
 from editspec.backends.ffmpeg.compile import seek_points, source_time
+from editspec.backends.ffmpeg.encode import EncodeOverrides
 from editspec.edl import (
     EDL,
     AudioMix,
@@ -174,7 +175,7 @@ def test_overlays_zoom_audio_and_encoder_settings():
     assert "eval=frame" in g  # the music's ducking envelope
     assert _arg(cmd.argv, "-c:v") == ["libx265"] and _arg(cmd.argv, "-b:v") == ["6M"]
     assert "-crf" not in cmd.argv and _arg(cmd.argv, "-tag:v") == ["hvc1"]
-    single = compile_filtergraph(edl, "o.webm", codec="vp9").argv
+    single = compile_filtergraph(edl, "o.webm", encode=EncodeOverrides(codec="vp9")).argv
     assert _arg(single, "-c:v") == ["libvpx-vp9"] and _arg(single, "-c:a") == ["libopus"]
     assert "loudnorm=I=-23" in compile_filtergraph(edl, "o.mp4").filtergraph
 

@@ -26,7 +26,7 @@ from fractions import Fraction
 
 from editspec.backends.ffmpeg import overlay
 from editspec.backends.ffmpeg.audio import GAIN_SLOT, audio_chains, gain_text
-from editspec.backends.ffmpeg.encode import audio_codec_args, encoder_args
+from editspec.backends.ffmpeg.encode import EncodeOverrides, audio_codec_args, encoder_args
 from editspec.backends.ffmpeg.graph import Graph, Inputs, filter_text, num
 from editspec.edl import EDL, Event, ImageOverlay, Reframe, Speed, TextOverlay
 from editspec.errors import BackendError
@@ -340,10 +340,8 @@ def _handles(edl: EDL, trans: list[tuple[str, str, int, int]] | None = None
 # --------------------------------------------------------------------------- compile
 
 
-def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
-                        crf: int | None = None, audio_bitrate: str | None = None,
-                        codec: str | None = None, bitrate: str | None = None,
-                        encoder: str | None = None,
+def compile_filtergraph(edl: EDL, output: str, *,
+                        encode: EncodeOverrides = EncodeOverrides(),  # noqa: B008 - frozen
                         loudness_gain_db: float | str | None = None,
                         unsafe_seek: Sequence[str] = (), bt601: Sequence[str] = (),
                         decoder_threads: int | None = None,
@@ -358,11 +356,10 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
         The edit; its ``encode`` and ``mix`` settings apply unless overridden here.
     output : str
         Output file (``-`` with ``audio_only``).
-    preset, crf, audio_bitrate, codec, bitrate : optional
-        Override ``edl.encode`` fields.
-    encoder : str, optional
-        ffmpeg encoder name to use instead of the codec's software encoder (a hardware
-        encoder the render step found working).
+    encode : EncodeOverrides, optional
+        What changes of ``edl.encode`` (codec, preset, crf, bitrate, audio bitrate) and
+        the encoder to use instead of the codec's software one (a hardware encoder the
+        render step found working).
     loudness_gain_db : float or GAIN_SLOT, optional
         Gain that brings the mix to ``edl.mix.loudness_lufs`` (measured by the render
         step); None with a loudness target: single-pass ``loudnorm``;
@@ -477,7 +474,8 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
     if streams == "a":
         return RenderCommand(["-y", "-hide_banner", "-nostdin", "-loglevel", "error", *head_args,
                               "-map", f"[{aout}]", "-vn",
-                              *audio_codec_args(edl, output, audio_bitrate), "-t", dur, output],
+                              *audio_codec_args(edl, output, encode.audio_bitrate),
+                              "-t", dur, output],
                              graph, 0, binary)
     if audio_only:
         return RenderCommand(["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
@@ -485,10 +483,11 @@ def compile_filtergraph(edl: EDL, output: str, *, preset: str | None = None,
                              graph, 0, binary)
     args = ["-y", "-hide_banner", "-nostdin", "-loglevel", "error", *head_args,
             "-map", "[vout]", *(["-map", f"[{aout}]"] if aout else []),
-            *encoder_args(edl, output, preset, crf, codec, bitrate, encoder),
+            *encoder_args(edl, output, encode),
             "-r", rate, *caps.fps_mode_args("cfr"),
             *([] if caps.frame_limit_cuts_sound else ["-frames:v", str(total)]),
-            *(audio_codec_args(edl, output, audio_bitrate) if aout else ["-an"]), "-t", dur]
+            *(audio_codec_args(edl, output, encode.audio_bitrate) if aout else ["-an"]),
+            "-t", dur]
     if output.lower().endswith((".mp4", ".mov", ".m4v")):
         args += ["-movflags", "+faststart"]
     return RenderCommand([*args, output], graph, total, binary)

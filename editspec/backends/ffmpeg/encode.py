@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from editspec.edl import EDL
 from editspec.errors import BackendError
 
@@ -13,14 +15,35 @@ COLOUR_ARGS = ["-color_range", "tv", "-color_primaries", "bt709", "-color_trc", 
 """Colour properties of every render (and every segment of one): Rec. 709, limited range."""
 
 
-def encoder_args(edl: EDL, output: str, preset: str | None, crf: int | None,
-                 codec: str | None, bitrate: str | None, encoder: str | None) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class EncodeOverrides:
+    """What a render changes of the EDL's encode settings (``edl.encode``); None keeps
+    the EDL's."""
+
+    codec: str | None = None
+    """``h264``, ``h265``, ``vp9`` or ``av1``."""
+    preset: str | None = None
+    crf: int | None = None
+    bitrate: str | None = None
+    """Target bitrate (``8M``); empty: constant quality."""
+    audio_bitrate: str | None = None
+    encoder: str | None = None
+    """ffmpeg encoder name to use instead of the codec's software encoder (a hardware
+    encoder the render step found working)."""
+
+
+ENCODE_OPTIONS = ("codec", "preset", "crf", "bitrate", "audio_bitrate", "encoder")
+"""The render options that are :class:`EncodeOverrides` fields."""
+
+
+def encoder_args(edl: EDL, output: str, over: EncodeOverrides) -> list[str]:
     """Return the video encoder arguments (``edl.encode`` with the overrides given)."""
     enc = edl.encode
-    codec = codec or enc.codec
-    preset = preset or enc.preset
-    crf = enc.crf if crf is None else crf
-    bitrate = enc.bitrate if bitrate is None else bitrate
+    codec = over.codec or enc.codec
+    preset = over.preset or enc.preset
+    crf = enc.crf if over.crf is None else over.crf
+    bitrate = enc.bitrate if over.bitrate is None else over.bitrate
+    encoder = over.encoder
     if codec not in VIDEO_CODECS:
         raise BackendError(f"codec {codec!r} is not supported, available: "
                            f"{', '.join(VIDEO_CODECS)}")

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 
 from editspec.backends.ffmpeg.audio import GAIN_SLOT
 from editspec.backends.ffmpeg.compile import RenderCommand, compile_filtergraph, seek_points
-from editspec.backends.ffmpeg.encode import VIDEO_CODECS
+from editspec.backends.ffmpeg.encode import ENCODE_OPTIONS, VIDEO_CODECS, EncodeOverrides
 from editspec.backends.ffmpeg.graph import filter_text
 from editspec.edl import EDL, Encode, TextOverlay
 from editspec.errors import BackendError
@@ -176,10 +176,14 @@ class RenderFacts:
     """Clips tagged with a BT.601 matrix: converted to the output's BT.709."""
 
     def compile_options(self, **overrides: object) -> dict[str, object]:
-        """Keyword arguments of :func:`~editspec.backends.ffmpeg.compile.compile_filtergraph`."""
-        return {"codec": self.codec, "encoder": self.encoder,
-                "unsafe_seek": list(self.unsafe_seek), "bt601": list(self.bt601),
-                **self.options,
+        """Keyword arguments of :func:`~editspec.backends.ffmpeg.compile.compile_filtergraph`:
+        the caller's encode options gathered into one :class:`EncodeOverrides`."""
+        options = dict(self.options)
+        encode = EncodeOverrides(**{"codec": self.codec, "encoder": self.encoder,
+                                    **{k: options.pop(k) for k in ENCODE_OPTIONS
+                                       if k in options and k not in ("codec", "encoder")}})
+        return {"encode": encode, "unsafe_seek": list(self.unsafe_seek),
+                "bt601": list(self.bt601), **options,
                 "loudness_gain_db": self.loudness_gain_db, "caps": self.caps, **overrides}
 
 
