@@ -299,6 +299,30 @@ def test_clip_sound_is_mixed_and_ducks_the_music(media, demo_song, tmp_path):
     assert outside == pytest.approx(0.0, abs=0.5)
 
 
+def test_slow_motion_keeps_the_clips_sound(media, tmp_path):
+    # 0.4x is below what one atempo filter takes (0.5): the sound is slowed by a chain
+    slow = {"audio": EventAudio(True, 0.0), "speed": Speed(((0, 0.4),))}
+    edl = _edl([(media["a"], 0.0, 30), (media["tone"], 0.5, 45, slow), (media["a"], 1.5, 30)],
+               size=(64, 112))
+    out = _render(edl, str(tmp_path / "slow.mp4"))
+    pcm = np.frombuffer(subprocess.run([ffmpeg_exe(), "-v", "error", "-i", out, "-f", "f32le",
+                                        "-ac", "1", "-ar", "48000", "-"], capture_output=True,
+                                       check=True).stdout, np.float32)
+    assert len(pcm) == pytest.approx(3.5 * 48000, abs=1024)
+
+    def tone(a, b):  # energy at 440 Hz (atempo keeps the pitch) against the whole band
+        seg = pcm[int(a * 48000): int(b * 48000)]
+        spec = np.abs(np.fft.rfft(seg * np.hanning(len(seg)))) ** 2
+        f = np.fft.rfftfreq(len(seg), 1 / 48000)
+        return spec[(f > 430) & (f < 450)].sum() / max(spec.sum(), 1e-12)
+
+    # the clip's sound plays through its whole slowed event (frames 30..74), not outside
+    assert tone(1.1, 1.4) > 0.5 and tone(2.1, 2.4) > 0.5
+    rms = {k: float(np.sqrt(np.mean(pcm[int(a * 48000): int(b * 48000)] ** 2)))
+           for k, (a, b) in {"in": (1.1, 2.4), "after": (2.6, 3.4)}.items()}
+    assert rms["after"] < 0.05 * rms["in"]
+
+
 @pytest.mark.parametrize(("codec", "suffix", "name"),
                          [("h265", ".mp4", "hevc"), ("vp9", ".webm", "vp9"),
                           ("av1", ".mp4", "av1")])

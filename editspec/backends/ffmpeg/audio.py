@@ -21,7 +21,25 @@ LIMITER_ATTACK_MS = 5
 GAIN_SLOT = "@loudness_gain@"
 """Stands for the loudness gain in a graph compiled before the gain is measured
 (``loudness_gain_db=GAIN_SLOT``); :meth:`RenderCommand.with_gain` fills it in."""
+ATEMPO_RANGE = (0.5, 2.0)
+"""What one ``atempo`` filter takes on every supported ffmpeg (0.5..100 on newer ones)."""
 
+
+def atempo_steps(rate: float) -> list[float]:
+    """Factors of ``rate`` each within :data:`ATEMPO_RANGE`, for a chain of ``atempo``
+    filters (slow motion below 0.5x with the clip's sound; one step when it fits, none at
+    1x)."""
+    lo, hi = ATEMPO_RANGE
+    steps = []
+    while rate < lo:
+        steps.append(lo)
+        rate /= lo
+    while rate > hi:
+        steps.append(hi)
+        rate /= hi
+    if abs(rate - 1) > 1e-6:
+        steps.append(rate)
+    return steps
 
 def gain_text(gain_db: float | str) -> str:
     """The ``volume`` value of the loudness gain (:data:`GAIN_SLOT` kept as it is)."""
@@ -74,8 +92,7 @@ def audio_chains(g: Graph, edl: EDL, inputs: Inputs,
             length = float(Fraction(ev.frames) / fps)
             af = [filter_text("atrim", start=num(max(0.0, start)), duration=num(length * r)),
                   filter_text("asetpts", "PTS-STARTPTS"), fmt]
-            if abs(r - 1) > 1e-6:
-                af.append(filter_text("atempo", num(r)))
+            af += [filter_text("atempo", num(step)) for step in atempo_steps(r)]
             if ev.audio.gain_db:
                 af.append(filter_text("volume", f"{num(ev.audio.gain_db)}dB"))
             at = round(ev.rec_in * 48000 * fps.denominator / fps.numerator)
