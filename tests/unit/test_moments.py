@@ -10,10 +10,10 @@ import pytest
 
 from editspec.analysis.video import detect_shots
 from editspec.analysis.video.moments import frozen_frames
-from editspec.plan.assign import MomentTrack, Segment, Slot, assign_segments
 from editspec.edl import edl_to_json
 from editspec.ir import CutRule
 from editspec.plan import format_explain, plan_edit
+from editspec.plan.assign import MomentTrack, Segment, Slot, assign_segments
 from tests.unit.test_plan import _audio, _recipe
 from tests.video_media import dull_and_highlight
 
