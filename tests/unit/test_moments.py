@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from editspec.analysis.video import detect_shots
-from editspec.analysis.video.moments import frozen_frames
+from editspec.analysis.video.moments import frozen_frames, picture_change
 from editspec.edl import edl_to_json
 from editspec.ir import CutRule
 from editspec.plan import format_explain, plan_edit
@@ -38,6 +38,30 @@ def test_frozen_runs_held_first_frame_and_short_repeats():
     assert got[0:4].all() and not got[4:40].any()
     assert not got[39:46].any()
     assert got[79:95].all() and not got[95:].any() and not got[46:79].any()
+
+
+def _minis(xs: list[float], size: int = 6) -> np.ndarray:
+    """Mini frames (n, 18 * 32) of a bright square at column ``xs[i]`` on grey."""
+    out = np.full((len(xs), 18, 32), 60, dtype=np.uint8)
+    for i, x in enumerate(xs):
+        out[i, 6:6 + size, int(x):int(x) + size] = 220
+    return out.reshape(len(xs), -1)
+
+
+def test_picture_change_tells_an_event_from_motion_on_the_spot_and_skips_cuts():
+    fps = 10.0
+    n = 40
+    # a square jiggling on the spot (a face talking, a ball bouncing in place): it moves
+    # every frame, yet a second later the picture is as it was
+    jiggle = picture_change(_minis([12 + (i % 3 == 0) for i in range(n)]), np.zeros(0), fps)
+    # the same square travelling across the picture: an event
+    travel = picture_change(_minis([2 + 0.6 * i for i in range(n)]), np.zeros(0), fps)
+    mid = slice(5, n - 5)
+    assert travel[mid].min() > 3 * jiggle[mid].max() > 0
+    # a still picture, then a cut to another still picture: no change on either side
+    still = _minis([4] * 20 + [20] * 20)
+    assert not picture_change(still, np.array([20]), fps).any()
+    assert picture_change(still, np.zeros(0), fps)[15:25].min() > 0  # (without the cut)
 
 
 def test_moment_scores_find_the_highlight_and_the_frozen_frames(clip):

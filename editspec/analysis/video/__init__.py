@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from editspec.analysis.video.shots import ShotParams
     from editspec.analysis.video.tracks import Tracks
 
-ANALYZER_VERSION = "video-0.6"
+ANALYZER_VERSION = "video-0.7"
 TRACK_FPS = 10
 """Rate of the tracks in the JSON form, per second."""
 
@@ -223,7 +223,7 @@ def _analysis_from_features(path: str, info: VideoInfo, feat: FrameFeatures,
         shot_shake=per_shot_mean(tr.shake, cf, skip_first=True),
         shot_local=per_shot_mean(tr.local, cf, skip_first=True),
         usable=good.astype(np.float64) / float(fps), tracks=tr, truncated=feat.truncated,
-        moments=compute_moments(feat, tr, b.spans), size=display_size(info))
+        moments=compute_moments(feat, tr, b.spans, cf), size=display_size(info))
 
 
 def display_size(info: VideoInfo) -> tuple[int, int]:

@@ -11,9 +11,10 @@ in points (it never decodes anything itself):
   static pad, the pen pushing the coin);
 - quality (0..1): sharpness, exposure, no large dark mass over the picture (a lens
   covered, a subject too close), no whip pan or shake, not inside a fade or dissolve;
-- score (0..1): quality times interest (activity, and a little of the frame's
-  detail), smoothed over about half a second; static, empty, blurred, dark or frozen
-  stretches score low;
+- change (internal): how much the picture differs half a second before and after a
+  frame, within its shot: an event changes it, motion on the spot does not;
+- score (0..1): quality times interest (half activity, half change), smoothed over
+  about half a second; static, empty, blurred, dark or frozen stretches score low;
 - frozen: frames that repeat the previous one (a held first frame, a frozen or
   paused stretch, a still card): runs of at least :data:`FROZEN_MIN_S` (at the
   clip's start: :data:`HELD_MIN_S`) never fill a shot;
@@ -26,6 +27,7 @@ cost is a few vectorised passes over per-frame numbers. See ``docs/video.md``.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +48,11 @@ LOOK_GRID = (4, 4)
 """Rows, columns of the luma layout of a look (plus the mean U and V of each half)."""
 ACTIVITY_SCALE = 2.5
 """Residual motion (0..255) at which the absolute activity is 1 - 1/e."""
+CHANGE_S = 0.5
+"""Change is measured between the pictures this long before and after a frame."""
+CHANGE_SCALE = 3.0
+"""Picture change (0..255, mean over the mini frames) at which the absolute change is
+1 - 1/e."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +106,31 @@ def frozen_frames(mad: np.ndarray, fps: float) -> np.ndarray:
     return out
 
 
+def picture_change(mini: np.ndarray, cut_frames: np.ndarray, fps: float) -> np.ndarray:
+    """How much the picture changes around each frame: the mean absolute difference of the
+    mini frames :data:`CHANGE_S` before and after it (0..255), within its shot (a cut is
+    no event: near one the window stops at the shot's edge).
+
+    Motion that goes nowhere (a face talking, a ball bouncing on the spot, leaves in the
+    wind) keeps the picture as it was; an event (someone coming into view, a pen pushing
+    a coin, an ignition, objects flying in) changes it.
+    """
+    n = len(mini)
+    out = np.zeros(n, dtype=np.float64)
+    if n < 2:
+        return out
+    k = max(1, round(CHANGE_S * fps))
+    bounds = [0, *sorted(int(c) for c in cut_frames if 0 < int(c) < n), n]
+    m = mini.astype(np.int16)
+    for a, b in itertools.pairwise(bounds):
+        if b - a < 2:
+            continue
+        t = np.arange(a, b)
+        lo, hi = np.maximum(t - k, a), np.minimum(t + k, b - 1)
+        out[a:b] = np.abs(m[hi] - m[lo]).mean(axis=1)
+    return out
+
+
 def _looks(feat: FrameFeatures) -> np.ndarray:
     g = feat.geometry
     mh, mw = g.height // MINI_FACTOR, g.width // MINI_FACTOR
@@ -126,7 +158,8 @@ def _looks(feat: FrameFeatures) -> np.ndarray:
     return (vec / np.maximum(norm, 1e-6)).astype(np.float32)
 
 
-def compute_moments(feat: FrameFeatures, tracks: Tracks, transitions: np.ndarray) -> Moments:
+def compute_moments(feat: FrameFeatures, tracks: Tracks, transitions: np.ndarray,
+                    cut_frames: np.ndarray | None = None) -> Moments:
     """Score every frame of a clip as a moment to show.
 
     Parameters
@@ -137,6 +170,8 @@ def compute_moments(feat: FrameFeatures, tracks: Tracks, transitions: np.ndarray
         Motion, camera, quality tracks of the clip.
     transitions : np.ndarray [shape=(k, 2)], int
         First and last frame of each fade or dissolve (their frames score low).
+    cut_frames : np.ndarray, optional
+        Frames where a new shot starts (the picture change is measured within shots).
 
     Returns
     -------
@@ -167,9 +202,15 @@ def compute_moments(feat: FrameFeatures, tracks: Tracks, transitions: np.ndarray
     quality[np.asarray(tracks.black, dtype=bool)] = 0.0
     for a, b in np.asarray(transitions, dtype=np.int64).reshape(-1, 2):
         quality[max(0, a):min(n, b + 1)] *= 0.2
-    # interest: activity, and a little for a detailed (non-empty) frame
-    detail = np.clip(np.asarray(feat.luma[:, 1], dtype=np.float64) / 40.0, 0.0, 1.0)
-    interest = 0.85 * activity + 0.15 * detail
+    # interest: what moves, and how much that changes the picture (an event, not motion
+    # on the spot), each half on an absolute scale and half relative to the clip's best
+    cuts = np.zeros(0, np.int64) if cut_frames is None else np.asarray(cut_frames, np.int64)
+    ch = _smooth(picture_change(feat.mini, cuts, fps), half)
+    ch_top = float(np.percentile(ch, 90)) if n else 0.0
+    change = 0.5 * (1.0 - np.exp(-ch / CHANGE_SCALE)) + 0.5 * np.clip(ch / max(ch_top, 0.5),
+                                                                        0.0, 1.0)
+    change[frozen] = 0.0
+    interest = 0.5 * activity + 0.5 * change
     score = _smooth(np.clip(quality, 0.0, 1.0) * interest, half)
     score[frozen] = 0.0
     return Moments(score=score.astype(np.float32), activity=activity.astype(np.float32),
