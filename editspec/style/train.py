@@ -9,7 +9,7 @@ Never imported by the CLI at start-up.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,7 +42,7 @@ class LearnConfig:
     history_noise: float = 0.05
     """Share of training beats whose cut label is flipped when building the history
     (so the head tolerates its own mistakes at prediction time)."""
-    model: StyleConfig = StyleConfig()
+    model: StyleConfig = field(default_factory=StyleConfig)
     """Network shape."""
 
 
@@ -51,7 +51,7 @@ def split_by_video(names: list[str], val_share: float, rng: np.random.Generator)
     uniq = sorted(set(names))
     if len(uniq) < 2:
         return set()
-    n_val = min(len(uniq) - 1, max(1, int(round(val_share * len(uniq)))))
+    n_val = min(len(uniq) - 1, max(1, round(val_share * len(uniq))))
     order = rng.permutation(len(uniq))
     return {uniq[i] for i in order[:n_val]}
 
@@ -124,10 +124,10 @@ def learn_style(examples: list[Example], output: str, *, cfg: LearnConfig = Lear
         mean = torch.from_numpy(feats.mean(0))
         std = torch.from_numpy(np.maximum(feats.std(0), 1e-3))
         model = StyleGRU(cfg.model)
-    pos = float(sum(ex.labels.sum() for ex in train))
-    neg = float(sum(ex.n_beats for ex in train)) - pos
-    pos_weight = torch.tensor(min(10.0, max(1.0, neg / max(pos, 1.0))))
-    lossf = nn.BCEWithLogitsLoss(reduction="none", pos_weight=pos_weight)
+    # plain BCE, no class weighting: the probabilities stay calibrated, so a beat the style
+    # is unsure of (which downbeat starts a phrase) is not cut; with cuts weighted up by
+    # no-cuts/cuts (up to 10) a phrase style cut every bar (docs/style.md)
+    lossf = nn.BCEWithLogitsLoss(reduction="none")
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr if base is None else cfg.lr / 3,
                            weight_decay=cfg.weight_decay)
     val_t = [_tensors(ex, ex.labels, mean, std) for ex in val]
