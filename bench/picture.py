@@ -201,13 +201,11 @@ def section_crop(clips: dict[str, str], args: argparse.Namespace) -> None:
           f"{np.mean(all_new) * 100:6.1f}%   (target >= 90 %)\n")
 
 
-def looped(path: str, seconds: float) -> str:
-    """``path`` looped to ``seconds`` and re-encoded (H.264), in a temporary folder."""
-    import tempfile
-
+def looped(path: str, seconds: float, folder: str) -> str:
+    """``path`` looped to ``seconds`` and re-encoded (H.264) into ``folder``."""
     from editspec.media import ffmpeg_exe
 
-    out = os.path.join(tempfile.mkdtemp(prefix="editspec-picture-"), os.path.basename(path))
+    out = os.path.join(folder, os.path.basename(path))
     out = os.path.splitext(out)[0] + ".mp4"
     subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                     "-stream_loop", "-1", "-i", path, "-t", str(seconds), "-an", "-c:v",
@@ -217,7 +215,18 @@ def looped(path: str, seconds: float) -> str:
 
 def section_speed(clips: dict[str, str], args: argparse.Namespace) -> None:
     """Decode floor, the analysis without the subject map (today's analyzer less this
-    work) and with it, on 60 s of two real clips; medians of wall times."""
+    work) and with it, on 60 s of two real clips (looped into a temporary folder, removed
+    after); medians of wall times."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="editspec-picture-") as tmp:
+        paths = [looped(clips[n], args.seconds, tmp) for n in ("bigbuckbunny.mp4",
+                                                               "cockatoo.mp4")]
+        measure_speed(paths, args)
+
+
+def measure_speed(paths: list[str], args: argparse.Namespace) -> None:
+    """The timings of :func:`section_speed` on ``paths``."""
     import editspec.analysis.video.subject as subject
     from editspec.analysis.video import detect_shots, probe_video
     from editspec.analysis.video.decode import (
@@ -226,8 +235,6 @@ def section_speed(clips: dict[str, str], args: argparse.Namespace) -> None:
         analysis_size,
         decode_argv,
     )
-
-    paths = [looped(clips[n], args.seconds) for n in ("bigbuckbunny.mp4", "cockatoo.mp4")]
 
     def floor() -> float:
         t = time.perf_counter()
