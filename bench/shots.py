@@ -1,7 +1,8 @@
 """Shot-boundary accuracy and speed on joined real footage: editspec against its peers.
 
 Builds test videos by joining single-shot segments of real camera footage at known
-frames, with hard cuts, 0.5 s dissolves and 0.5 s fades through black, re-encoded
+frames, with hard cuts, dissolves and fades through black of 6, 8, 12 and 25 frames (0.24 to
+1 s: the short ones are what music videos use), re-encoded
 (H.264) at several sizes, then prints for each detector precision, recall and F1 of
 hard cuts (a detection within ±1 frame) and of gradual transitions (a detection
 inside the transition, ±2 frames), and the throughput in times real time:
@@ -48,7 +49,8 @@ SHOTS = (
     ("bigbuckbunny.mp4", 0, 132), ("carphone_pristine.mp4", 0, 119),
     ("cockatoo.mp4", 0, 136), ("cockatoo.mp4", 136, 280), ("motion.mov", 0, 240),
 )
-GRADUAL_S = 0.5
+GRADUAL_FRAMES = (6, 8, 12, 25)
+"""Lengths of the dissolves and fades, frames at FPS (one drawn per transition)."""
 MIN_SKIP_S = 1.0
 """Two segments of one shot joined in a row skip at least this much of it (else the join
 is a continuation, or a jump of a few frames in a slow shot: nothing to see)."""
@@ -61,6 +63,8 @@ class Built:
     hard: list[int] = field(default_factory=list)
     gradual: list[tuple[int, int]] = field(default_factory=list)
     """(first, last) frame of each transition."""
+    kinds: list[str] = field(default_factory=list)
+    """``dissolve`` or ``fade`` (through black), per gradual transition."""
     segments: list[tuple[str, int, int]] = field(default_factory=list)
     """(footage file, first frame at FPS, frames) of each joined segment."""
 
@@ -106,23 +110,27 @@ def build_video(path: str, size: tuple[int, int], seconds: float,
     built = Built(path, 0, segments=segments)
     cur = "p0"
     cur_len = _frames_of(parts[0])
-    d = round(GRADUAL_S * FPS)
+    free = cur_len  # frames of the last segment no transition has used yet
     for i in range(1, k):
         nxt = f"p{i}"
         n_next = _frames_of(parts[i])
         r = rng.random()
+        d = int(rng.choice(GRADUAL_FRAMES))
         out = f"j{i}"
-        if r < 0.6 or cur_len < d + 5 or n_next < d + 5:
+        if r < 0.6 or free < d + 5 or n_next < d + 5:  # no two transitions overlap
             graph += f";[{cur}][{nxt}]concat=n=2:v=1:a=0,settb=1/{FPS}[{out}]"
             built.hard.append(cur_len)
             cur_len += n_next
+            free = n_next
         else:
             kind = "fade" if r < 0.8 else "fadeblack"
             offset = cur_len - d
             graph += (f";[{cur}][{nxt}]xfade=transition={kind}:duration={d / FPS}:"
                       f"offset={offset / FPS:.4f}[{out}]")
             built.gradual.append((offset, offset + d - 1))
+            built.kinds.append("dissolve" if kind == "fade" else "fade")
             cur_len += n_next - d
+            free = n_next - d
         cur = out
     built.frames = cur_len
     subprocess.run([ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *inputs,
@@ -156,11 +164,17 @@ def score(built: Built, found: list[int]) -> dict[str, tuple[int, int, int]]:
         return False
 
     tp_h = sum(match(c - 1, c + 1) for c in built.hard)
-    tp_g = sum(match(a - 2, b + 2) for a, b in built.gradual)
+    hits = [match(a - 2, b + 2) for a, b in built.gradual]
+    tp_g = sum(hits)
     fp = used.count(False)
     # unmatched detections near no truth are charged to hard cuts (what detectors claim)
-    return {"hard": (tp_h, fp, len(built.hard) - tp_h),
-            "gradual": (tp_g, 0, len(built.gradual) - tp_g)}
+    out = {"hard": (tp_h, fp, len(built.hard) - tp_h),
+           "gradual": (tp_g, 0, len(built.gradual) - tp_g)}
+    for (a, b), kind, hit in zip(built.gradual, built.kinds, hits, strict=True):
+        for key in (f"gradual {b - a + 1}", kind):  # recall by length and by kind
+            t = out.get(key, (0, 0, 0))
+            out[key] = (t[0] + hit, 0, t[2] + (not hit))
+    return out
 
 
 def run_editspec(path: str) -> tuple[list[int], list[str], float]:
@@ -237,7 +251,7 @@ def main() -> None:
     n_g = sum(len(v.gradual) for v in videos)
     dur = sum(v.frames for v in videos) / FPS
     print(f"{len(videos)} videos, {dur:.0f} s, {n_h} hard cuts, {n_g} gradual transitions "
-          f"(dissolves and fades of {GRADUAL_S} s); sizes "
+          f"(dissolves and fades of {', '.join(map(str, GRADUAL_FRAMES))} frames); sizes "
           f"{', '.join(f'{w}x{h}' for w, h in SIZES)}")
     run_editspec(videos[0].path)  # warm numba
     tallies: dict[str, dict[str, list[int]]] = {}
@@ -247,7 +261,7 @@ def main() -> None:
         t = tallies.setdefault(name, {"hard": [0, 0, 0], "gradual": [0, 0, 0]})
         for cls, vals in score(v, found).items():
             for j in range(3):
-                t[cls][j] += vals[j]
+                t.setdefault(cls, [0, 0, 0])[j] += vals[j]
         seconds.setdefault(name, []).append(dt)
 
     have_pysd = True
@@ -285,6 +299,13 @@ def main() -> None:
             continue
         print(f"{name:<24} {ph:>6.3f} {rh:>5.3f} {fh:>5.3f}   {rg:>6.3f} {fg:>5.3f}"
               f"   {dur / s:>10.1f} {s / floor:>7.2f}")
+    print("\ngradual recall by length (frames at 25 fps) and kind: found / transitions")
+    for name, t in tallies.items():
+        if name != "decode floor":
+            keys = [(f"{d:>2d}", f"gradual {d}") for d in GRADUAL_FRAMES] + [
+                ("dissolves", "dissolve"), ("fades", "fade")]
+            print(f"{name:<24} " + "  ".join(f"{label}: {t[k][0]}/{t[k][0] + t[k][2]}"
+                                             for label, k in keys if k in t))
     if not have_pysd:
         print("(PySceneDetect not found: pip install -e '.[bench]', or set SCENEDETECT_PYTHON "
               "to a Python that has scenedetect)")

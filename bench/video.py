@@ -99,7 +99,8 @@ def ref_blend_fit(mini: np.ndarray, k: int) -> np.ndarray:
     dd = (d * d).sum(axis=1)
     alpha = np.clip(np.where(dd > 0, (r * d).sum(axis=1) / np.where(dd > 0, dd, 1), 0.5), 0, 1)
     res = np.abs(r - alpha[:, None] * d).mean(axis=1)
-    return np.stack([np.abs(d).mean(axis=1), res, alpha], axis=1)
+    near = np.minimum(np.abs(m - a).mean(axis=1), np.abs(r).mean(axis=1))
+    return np.stack([np.abs(d).mean(axis=1), res, alpha, near], axis=1)
 
 
 def ref_camera_residual(y: np.ndarray, shifts: np.ndarray, noise: int) -> np.ndarray:

@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 FPS = 25
 W, H = 160, 90
 
-# Distinct, moving sources; each reads a rate and a size.
+# Distinct, moving sources; each reads a rate, a size and a seed (the random ones use it,
+# so a clip is the same on every run).
 SOURCES = (
     "testsrc2=s={s}:r={r}",
     "mandelbrot=s={s}:r={r}",
-    "life=s={s}:r={r}:mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00",
+    "life=s={s}:r={r}:mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00:seed={seed}",
     "smptebars=s={s}:r={r}",
-    "cellauto=s={s}:r={r}:rule=110",
+    "cellauto=s={s}:r={r}:rule=110:seed={seed}",
     "rgbtestsrc=s={s}:r={r}",
-    "gradients=s={s}:r={r}:speed=0.05",
+    "gradients=s={s}:r={r}:speed=0.05:seed={seed}",
     "testsrc=s={s}:r={r}",
 )
 
@@ -53,9 +54,9 @@ def _run(args: list[str]) -> None:
 
 
 def _src(k: int, frames: int, fps: int = FPS, size: tuple[int, int] = (W, H),
-         fmt: str = "yuv420p") -> str:
+         fmt: str = "yuv420p", seed: int = 7) -> str:
     s = f"{size[0]}x{size[1]}"
-    return (SOURCES[k % len(SOURCES)].format(s=s, r=fps)
+    return (SOURCES[k % len(SOURCES)].format(s=s, r=fps, seed=seed)
             + f",trim=end_frame={frames},setpts=PTS-STARTPTS,format={fmt}")
 
 
@@ -76,16 +77,16 @@ def hard_cuts(path: str, lengths: tuple[int, ...] = (30, 23, 40, 17, 35), *,
 
 
 def transitions(path: str, kind: str = "fade", seconds: tuple[float, ...] = (2.0, 2.0, 2.0),
-                duration: float = 0.5) -> Truth:
+                duration: float = 0.5, sources: tuple[int, ...] = (0, 1, 3, 6, 5),
+                seed: int = 7) -> Truth:
     """Join segments with ``xfade`` (``fade`` is a dissolve, ``fadeblack`` a fade through black).
 
-    Segment k lasts ``seconds[k]``; each transition of ``duration`` ends one segment
-    early, so the middle of transition k is at
+    Segment k lasts ``seconds[k]`` and shows ``SOURCES[sources[k]]`` (the default ones change
+    little frame to frame); each transition of ``duration`` ends one segment early, so the middle of transition k is at
     ``sum(seconds[:k+1]) - (k+1)*duration + duration/2``.
     """
     n = len(seconds)
-    calm = (0, 1, 3, 6, 5)  # sources that change little frame to frame
-    graph = ";".join(f"{_src(calm[k % len(calm)], round(sec * FPS))}[s{k}]"
+    graph = ";".join(f"{_src(sources[k % len(sources)], round(sec * FPS), seed=seed + k)}[s{k}]"
                      for k, sec in enumerate(seconds))
     prev = "s0"
     mids = []
@@ -187,7 +188,7 @@ def jump_back(path: str, k: int = 0, first: int = 60, back: int = 6, then: int =
     shot plays on: an edit (a cut), not a flash.
     """
     start = first - back
-    graph = (f"{_src(k, first)}[a];{SOURCES[k % len(SOURCES)].format(s=f'{W}x{H}', r=FPS)},"
+    graph = (f"{_src(k, first)}[a];{SOURCES[k % len(SOURCES)].format(s=f'{W}x{H}', r=FPS, seed=7)},"
              f"trim=start_frame={start}:end_frame={start + then},setpts=PTS-STARTPTS,"
              f"format=yuv420p[b];[a][b]concat=n=2:v=1:a=0[v]")
     _run(["-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-filter_complex", graph, "-map", "[v]",

@@ -330,22 +330,29 @@ def blend_fit(mini: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover - num
     by least squares (alpha clipped to 0..1). A dissolve or fade makes every frame such a
     blend; camera or subject motion does not.
 
-    Columns: D = mean |f_a - f_b| (0..255), residual mean |f_t - blend| (0..255), alpha.
+    Columns: D = mean |f_a - f_b| (0..255), residual mean |f_t - blend| (0..255), alpha,
+    and the nearer end's distance min(mean |f_t - f_a|, mean |f_t - f_b|) (0..255): in a
+    dissolve the blend fits far better than either end alone; under motion it does not.
     """
     n, m = mini.shape
-    out = np.zeros((n, 3), dtype=np.float32)
+    out = np.zeros((n, 4), dtype=np.float32)
     for t in range(n):
         a = max(t - k, 0)
         b = min(t + k, n - 1)
         dd = 0.0
         rd = 0.0
         dabs = 0.0
+        ea = 0.0
+        eb = 0.0
         for j in range(m):
             d = float(mini[a, j]) - float(mini[b, j])
             r = float(mini[t, j]) - float(mini[b, j])
+            q = float(mini[t, j]) - float(mini[a, j])
             dd += d * d
             rd += r * d
             dabs += d if d > 0 else -d
+            ea += q if q > 0 else -q
+            eb += r if r > 0 else -r
         alpha = rd / dd if dd > 0 else 0.5
         alpha = min(max(alpha, 0.0), 1.0)
         res = 0.0
@@ -355,6 +362,7 @@ def blend_fit(mini: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover - num
         out[t, 0] = dabs / m
         out[t, 1] = res / m
         out[t, 2] = alpha
+        out[t, 3] = min(ea, eb) / m
     return out
 
 

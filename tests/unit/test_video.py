@@ -19,6 +19,11 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "hard": lambda p: vm.hard_cuts(p),
         "dissolve": lambda p: vm.transitions(p, "fade"),
         "fade": lambda p: vm.transitions(p, "fadeblack"),
+        # 6 and 8 frames between moving pictures (cellular automaton, gradients, test
+        # pattern, zooming fractal): music-video dissolves; two seeds of the random sources
+        **{f"short{d}-{seed}": (lambda p, d=d, seed=seed: vm.transitions(
+            p, "fade", (2.0, 2.0, 2.0, 2.0), d / 25, (4, 6, 0, 1), seed=seed))
+           for d in (6, 8) for seed in (1, 2)},
         "flash": vm.flashes,
         "pan": vm.fast_pan,
         "box": vm.moving_box,
@@ -54,6 +59,14 @@ def test_dissolves_found_near_their_middle(media):
     assert set(a.cut_kinds) == {"dissolve"}
     for (lo, hi), mid in zip(a.transitions, truth.gradual, strict=True):
         assert lo < mid < hi  # the transition span covers the middle
+
+
+@pytest.mark.parametrize("name", ["short6-1", "short6-2", "short8-1", "short8-2"])
+def test_short_dissolves_between_moving_shots(media, name):
+    path, truth = media[name]
+    a = detect_shots(path, use_cache=False)
+    assert _close(a.cut_frames, truth.gradual, 2), (a.cut_frames, truth.gradual)
+    assert set(a.cut_kinds) == {"dissolve"}
 
 
 def test_fades_through_black_found_near_their_middle(media):
