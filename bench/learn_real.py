@@ -231,8 +231,9 @@ def make_edit(song: str, audio: Any, cuts_s: np.ndarray, start_s: float, segment
                             a, b, transition=tr, speed=Speed(((0, speed),)),
                             audio=EventAudio(use=voice and sound, gain_db=3.0)))
         last = clip
+    used = sorted({e.clip for e in events})
     sources = {p: SourceInfo(clips[p].duration, clips[p].fps, getattr(clips[p], "width", 0),
-                             getattr(clips[p], "height", 0)) for p in {e.clip for e in events}}
+                             getattr(clips[p], "height", 0)) for p in used}
     edl = EDL(fps=Fraction(FPS), size=(160, 90), duration_frames=n,
               music=MusicRef(song, float(start_s)), events=tuple(events), sources=sources,
               encode=Encode(codec="h264", crf=32, preset="ultrafast", audio_bitrate="96k"),
@@ -298,7 +299,8 @@ def build_videos(work: str, rule: str, songs: list[str], root: str, analyses: di
             n += 1
             edl, _ = make_edit(path, audio, cuts, start, segments, clips, rng, voice=voice)
             # a cached video is reused only when it was rendered from this very EDL (the
-            # rules read the analyzer's sections and energy: a new analysis moves the cuts)
+            # rules read the analyzer's sections and energy: a new analysis moves the cuts;
+            # the EDL's sources are sorted, so its repr is the same in every process)
             key = hashlib.sha1(repr(edl).encode()).hexdigest()
             stamp = name + ".edl-sha1"
             if not (os.path.isfile(name) and _read(stamp) == key):
