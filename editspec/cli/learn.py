@@ -30,6 +30,13 @@ def add_parsers(sub: Any) -> None:
     t.add_argument("--fresh", action="store_true", help="ignore the training checkpoint")
     t.add_argument("--stop-after", type=int, default=None, metavar="N",
                    help="stop after N epochs, writing the best so far (a later run resumes)")
+    t.add_argument("--init", default=None, metavar="WEIGHTS",
+                   help="fine-tune from this weights file (its network and normalization)")
+    t.add_argument("--lr", type=float, default=None, help="peak learning rate (3e-3)")
+    t.add_argument("--renders-train", type=int, default=None, metavar="N",
+                   help="corpus renders per training song (10)")
+    t.add_argument("--renders-eval", type=int, default=None, metavar="N",
+                   help="corpus renders per validation and test song (6)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     ln = sub.add_parser("learn", help="learn a cutting style from edited videos (or an editor's "
@@ -68,7 +75,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.build_corpus or args.corpus_only:
         t0 = time.perf_counter()
-        manifest = corpus.build_corpus(corpus.CorpusConfig(seed=args.seed), workers=args.workers,
+        ckw: dict[str, Any] = {"seed": args.seed}
+        for name in ("renders_train", "renders_eval"):
+            if getattr(args, name) is not None:
+                if getattr(args, name) < 1:
+                    raise EditspecError(f"--{name.replace('_', '-')} must be at least 1")
+                ckw[name] = getattr(args, name)
+        manifest = corpus.build_corpus(corpus.CorpusConfig(**ckw), workers=args.workers,
                                      progress=not args.no_progress)
         say(f"corpus: {manifest} in {time.perf_counter() - t0:.0f}s")
         if args.corpus_only:
@@ -82,9 +95,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.epochs is not None:
         kw["epochs"] = args.epochs
+    if args.lr is not None:
+        if not args.lr > 0:
+            raise EditspecError(f"--lr {args.lr} must be positive")
+        kw["lr"] = args.lr
     tc = train.TrainConfig(**kw)
     meta = train.train(tc, output=args.output, resume=not args.fresh,
-                       progress=not args.no_progress, stop_after=args.stop_after)
+                       progress=not args.no_progress, stop_after=args.stop_after, init=args.init)
     say(f"wrote {args.output}: best epoch {meta['best_epoch']}, validation beat F "
          f"{meta['val_beat_f_peaks']:.3f}, downbeat F {meta['val_downbeat_f_peaks']:.3f} "
          f"(peak picking), {meta['train_seconds']:.0f}s of training")

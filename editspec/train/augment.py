@@ -63,6 +63,14 @@ class RenderSpec:
     reverb: bool
     chorus: bool
     gain: float
+    kit: str = ""
+    """Hydrogen kit (``drumkit.xml`` path) that plays the drums; empty: the soundfont's."""
+    groove: str = ""
+    """Drum pattern written over a span of bars (:data:`GROOVES`); empty: the song's own."""
+    drive: float = 0.0
+    """Amp-like saturation of the pitched instruments (tanh drive; 0: none)."""
+    master_db: float = 0.0
+    """Gain into a brick-wall limiter, as mastering does (0: none)."""
 
 
 def mutate_score(pm: Any, spec: RenderSpec, rng: np.random.Generator,
@@ -111,9 +119,67 @@ def mutate_score(pm: Any, spec: RenderSpec, rng: np.random.Generator,
 
 
 
+GROOVES = ("skank", "halftime", "offhat")
+"""Drum patterns that put the snare or the open hi-hat off the beat, or halve the backbeat:
+``skank`` (kick on every beat, snare on every off-beat: thrash and punk), ``halftime`` (kick
+on 1, snare on 3, eighth hi-hats), ``offhat`` (four-on-the-floor kick, open hi-hat on the
+off-beats, snare on 2 and 4)."""
+
+
+def rewrite_groove(pm: Any, beats: np.ndarray, downbeats: np.ndarray, groove: str,
+                   rng: np.random.Generator) -> Any:
+    """Return a copy of the score whose drums play ``groove`` over 4 to 16 bars (score time).
+
+    The beat grid is the song's, so the labels stay exact: the network learns that a snare
+    or a hi-hat between the beats does not make a beat.
+    """
+    import copy
+
+    import pretty_midi
+
+    drums = [i for i in pm.instruments if i.is_drum and i.notes]
+    if not drums or len(downbeats) < 6:
+        return pm
+    pm = copy.deepcopy(pm)
+    drum = next(i for i in pm.instruments if i.is_drum and i.notes)
+    first = int(rng.integers(0, len(downbeats) - 5))
+    last = min(len(downbeats) - 1, first + int(rng.integers(4, 17)))
+    t0, t1 = float(downbeats[first]), float(downbeats[last])
+    for ins in pm.instruments:
+        if ins.is_drum:
+            ins.notes = [n for n in ins.notes if not t0 - 0.01 <= n.start < t1 - 0.01]
+    inside = beats[(beats >= t0 - 1e-6) & (beats < t1 - 1e-6)]
+    nxt = np.append(beats[1:], beats[-1] + np.diff(beats[-2:]))
+    spans = nxt[(beats >= t0 - 1e-6) & (beats < t1 - 1e-6)]
+    down = set(np.round(downbeats, 4).tolist())
+    vel = int(rng.integers(90, 125))
+    notes: list[tuple[int, float]] = []
+    k_in_bar = 0
+    for b, e in zip(inside, spans, strict=True):
+        half = (b + e) / 2
+        k_in_bar = 0 if round(float(b), 4) in down else k_in_bar + 1
+        if groove == "skank":
+            notes += [(36, b), (38, half), (51 if rng.random() < 0.5 else 42, b)]
+            if k_in_bar == 0 and rng.random() < 0.3:
+                notes.append((49, b))
+        elif groove == "halftime":
+            notes += [(42, b), (42, half)]
+            notes.append((36, b) if k_in_bar == 0 else (38, b) if k_in_bar == 2 else (0, b))
+        else:  # offhat
+            notes += [(36, b), (46, half)]
+            if k_in_bar % 2 == 1:
+                notes.append((38 if rng.random() < 0.7 else 39, b))
+    for pitch, t in notes:
+        if pitch:
+            v = int(np.clip(vel + rng.normal(0, 6), 30, 127))
+            drum.notes.append(pretty_midi.Note(v, pitch, float(t), float(t) + 0.1))
+    drum.notes.sort(key=lambda n: n.start)
+    return pm
+
+
 def draw_spec(rng: np.random.Generator, soundfont: str, first_beat_s: float, end_s: float,
-              excerpt_s: float,
-               has_drums: bool, n_pitched_fams: int, strength: float) -> RenderSpec:
+              excerpt_s: float, has_drums: bool, n_pitched_fams: int, strength: float,
+              kits: tuple[str, ...] = ()) -> RenderSpec:
     modes = ["full"] * 5 + ["nodrums"] * 2 + (["drumsonly"] if has_drums else []) + (
         ["muted"] * 2 if n_pitched_fams > 1 else [])
     mode = str(rng.choice(modes)) if strength > 0 else "full"
@@ -133,7 +199,34 @@ def draw_spec(rng: np.random.Generator, soundfont: str, first_beat_s: float, end
         reverb=bool(rng.random() < 0.6),
         chorus=bool(rng.random() < 0.4),
         gain=float(rng.uniform(0.2, 0.5)),
+        kit=(str(rng.choice(kits)) if kits and has_drums and mode != "nodrums"
+             and rng.random() < 0.6 * strength else ""),
+        groove=(str(rng.choice(GROOVES)) if has_drums and mode != "nodrums"
+                and rng.random() < 0.3 * strength else ""),
+        drive=float(rng.uniform(2, 8)) if rng.random() < 0.35 * strength else 0.0,
+        master_db=float(rng.uniform(4, 14)) if rng.random() < 0.5 * strength else 0.0,
     )
+
+
+def saturate(y: np.ndarray, drive: float) -> np.ndarray:
+    """Amp-like soft clipping (tanh) of ``y`` normalized to its peak."""
+    peak = float(np.max(np.abs(y))) + 1e-12
+    return (np.tanh(drive * y / peak) / np.tanh(drive) * peak).astype(np.float32)
+
+
+def limit(y: np.ndarray, gain_db: float, ceiling: float = 0.9) -> np.ndarray:
+    """Brick-wall limiting after ``gain_db`` of gain: a 3 ms look-ahead gain that never lets
+    the peak over ``ceiling`` (of the input's peak), released over 60 ms, as mastering does."""
+    from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+
+    peak = float(np.max(np.abs(y))) + 1e-12
+    x = y / peak * 10 ** (gain_db / 20)
+    look = int(0.003 * SR)
+    env = maximum_filter1d(np.abs(x), 2 * look + 1)
+    g = np.minimum(1.0, ceiling / np.maximum(env, 1e-9))
+    g = minimum_filter1d(g, int(0.06 * SR))
+    g = np.minimum(g, uniform_filter1d(g, 2 * look + 1))
+    return (np.clip(x * g, -ceiling, ceiling) * peak).astype(np.float32)
 
 
 def augment_audio(y: np.ndarray, rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:

@@ -42,6 +42,7 @@ from editspec.train.augment import (
     RenderSpec,
     draw_spec,
 )
+from editspec.train.drumkits import KIT_LICENCES, KIT_PACKAGES, find_kits
 from editspec.train.labels import Song, list_midi, load_song, song_group, tempo_factor_in_range
 from editspec.train.packages import (
     DATA_LICENCES,
@@ -54,7 +55,7 @@ from editspec.train.packages import (
 )
 from editspec.train.render import render_one
 
-CORPUS_VERSION = 7
+CORPUS_VERSION = 8
 """2: bar lines follow the music where the MIDI's are shifted (:func:`bar_phase`).
 3: every song and render has its beat inside the decoder's tempo range (:data:`TEMPO_RANGE_BPM`),
 6/8 played in three is labelled 3/4 (:func:`six_eight_in_three`), and songs whose notes sit
@@ -63,7 +64,10 @@ on their grid no more often than chance are left out (:func:`_grid_fit`).
 5: a silent lead-in to the beat where the music puts its bar line lowers the evidence
 :func:`bar_phase` needs (:data:`BAR_PHASE_LEAD_IN_MARGIN`).
 6: Freedoom's music joined as training-only songs (tried, did not help: models/MODEL_CARD.md).
-7: version 5's songs and renders again (version 6 without Freedoom's songs)."""
+7: version 5's songs and renders again (version 6 without Freedoom's songs).
+8: recorded drum kits (Hydrogen's) play the drums of some renders, drum patterns with the
+snare or hi-hat off the beat are written over spans of bars, amp-like saturation and a
+mastering limiter (:mod:`.drumkits`, :func:`.augment.rewrite_groove`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +109,8 @@ def split_groups(groups: list[str], cfg: CorpusConfig) -> dict[str, str]:
 
 
 def _render_draws(pm: Any, song: Song, cfg: CorpusConfig, split: str, idx: int, k: int,
-                  sf_name: str) -> tuple[np.random.Generator, RenderSpec, float]:
+                  sf_name: str, kits: tuple[str, ...] = ()
+                  ) -> tuple[np.random.Generator, RenderSpec, float]:
     """Return render ``k`` of song ``idx``'s generator, its choices and augmentation strength
     (the generator continues into :func:`render_one`)."""
     rng = np.random.default_rng([cfg.seed, idx, k])
@@ -113,14 +118,14 @@ def _render_draws(pm: Any, song: Song, cfg: CorpusConfig, split: str, idx: int, 
     n_fams = len({i.program // 8 for i in pm.instruments if not i.is_drum and i.notes})
     strength = 1.0 if split == "train" else (0.0 if k == 0 else 0.5)
     spec = draw_spec(rng, sf_name, float(song.beats[0]), song.end_s, cfg.excerpt_s, has_drums,
-                     n_fams, strength)
+                     n_fams, strength, kits)
     spec = replace(spec, tempo_factor=tempo_factor_in_range(spec.tempo_factor, song.beats))
     return rng, spec, strength
 
 
 def _song_job(args: tuple[Any, ...]) -> list[dict[str, Any]]:
     """Render every excerpt of one song (runs in a worker process)."""
-    idx, path, split, n_renders, cfg_d, sfs, synth_d, out_dir = args
+    idx, path, split, n_renders, cfg_d, sfs, synth_d, out_dir, kits = args
     cfg = CorpusConfig(**cfg_d)
     synth = Synth(**synth_d)
     loaded = load_song(path)
@@ -130,7 +135,7 @@ def _song_job(args: tuple[Any, ...]) -> list[dict[str, Any]]:
     entries = []
     for k in range(n_renders):
         sf_name, sf_path = sfs[(idx + k) % len(sfs)]
-        rng, spec, strength = _render_draws(pm, song, cfg, split, idx, k, sf_name)
+        rng, spec, strength = _render_draws(pm, song, cfg, split, idx, k, sf_name, kits)
         name = f"{split}-{idx:04d}-{k}"
         fname = os.path.join(out_dir, name + ".npz")
         if not os.path.isfile(fname):
@@ -187,7 +192,8 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
 
     root = root or corpus_dir()
     os.makedirs(root, exist_ok=True)
-    dirs = fetch_packages(MIDI_PACKAGES + SOUNDFONT_PACKAGES, root)
+    dirs = fetch_packages(MIDI_PACKAGES + SOUNDFONT_PACKAGES + KIT_PACKAGES, root)
+    kits = tuple(os.path.relpath(p, root) for p in find_kits(dirs))
     synth = find_fluidsynth(root)
     sfs = find_soundfonts(dirs)
     if len(sfs) < 2:
@@ -202,7 +208,8 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
     for idx, p in enumerate(paths):
         split = splits[song_group(p)]
         n = cfg.renders_train if split == "train" else cfg.renders_eval
-        jobs.append((idx, p, split, n, asdict(cfg), sfs, asdict(synth), out_dir))
+        jobs.append((idx, p, split, n, asdict(cfg), sfs, asdict(synth), out_dir,
+                     tuple(os.path.join(root, k) for k in kits)))
     entries: list[dict[str, Any]] = []
     bar = tqdm(total=len(jobs), desc="corpus", unit="song", disable=not progress)
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -213,8 +220,9 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
     bar.close()
     manifest = {"version": CORPUS_VERSION, "config": asdict(cfg), "sr": SR,
                 "soundfonts": [n for n, _ in sfs],
-                "packages": list(MIDI_PACKAGES + SOUNDFONT_PACKAGES),
-                "licences": DATA_LICENCES, "renders": entries}
+                "packages": list(MIDI_PACKAGES + SOUNDFONT_PACKAGES + KIT_PACKAGES),
+                "kits": list(kits), "licences": {**DATA_LICENCES, **KIT_LICENCES},
+                "renders": entries}
     path = os.path.join(root, "manifest.json")
     tmp = path + ".tmp"
     with open(tmp, "w") as fh:

@@ -16,8 +16,11 @@ from editspec.grid import SR
 from editspec.train.augment import (
     RenderSpec,
     augment_audio,
+    limit,
     make_time_map,
     mutate_score,
+    rewrite_groove,
+    saturate,
 )
 from editspec.train.labels import Song, salience_events
 from editspec.train.packages import Synth
@@ -30,11 +33,19 @@ def render_one(pm: Any, song: Song, spec: RenderSpec, sf_path: str, synth: Synth
     import soundfile
 
     tmap = _time_map(song, spec, rng)
+    if spec.groove:
+        pm = rewrite_groove(pm, song.beats, song.downbeats, spec.groove, rng)
     score, keep = mutate_score(pm, spec, rng, tmap)
     t0 = float(tmap(np.array([spec.start_s]))[0])
     t1 = t0 + excerpt_s
     for ins in score.instruments:  # drop what cannot sound in the excerpt
         ins.notes = [n for n in ins.notes if n.end > t0 - 3.0 and n.start < t1]
+    sampled: list[Any] = []
+    if spec.kit:  # the kit plays the drums, fluidsynth the rest
+        for ins in score.instruments:
+            if ins.is_drum:
+                sampled += ins.notes
+                ins.notes = []
     with tempfile.TemporaryDirectory(prefix="editspec-render-") as tmp:
         mid, wav = os.path.join(tmp, "s.mid"), os.path.join(tmp, "s.wav")
         score.write(mid)
@@ -55,6 +66,18 @@ def render_one(pm: Any, song: Song, spec: RenderSpec, sf_path: str, synth: Synth
     i0 = round(t0 * SR)
     seg = y[i0:i0 + int(excerpt_s * SR)]
     seg = np.pad(seg, (0, max(0, int(excerpt_s * SR) - len(seg))))
+    if spec.drive > 0 and np.abs(seg).max() > 1e-4:
+        seg = saturate(seg, spec.drive)
+    if sampled:
+        from editspec.train.drumkits import load_kit, render_drums
+
+        drums = render_drums(sampled, load_kit(spec.kit), len(seg), t0, rng)
+        music, hits = float(np.sqrt(np.mean(seg**2))), float(np.sqrt(np.mean(drums**2)))
+        if music > 1e-5 and hits > 1e-9:
+            drums *= music / hits * 10 ** (rng.uniform(-3.0, 4.0) / 20)
+        seg = seg + drums
+    if spec.master_db > 0 and np.abs(seg).max() > 1e-4:
+        seg = limit(seg, spec.master_db)
     seg = augment_audio(seg, rng, strength)
     beats = tmap(song.beats) - t0
     downs = tmap(song.downbeats) - t0

@@ -184,7 +184,7 @@ def _feature_stats(data: _Set) -> tuple[np.ndarray, np.ndarray]:
 
 def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None = None,
           resume: bool = True, progress: bool = True, corpus_root: str | None = None,
-          stop_after: int | None = None) -> dict[str, Any]:
+          stop_after: int | None = None, init: str | None = None) -> dict[str, Any]:
     """Train the network on the corpus and write the best epoch's weights to ``output``.
 
     Parameters
@@ -204,6 +204,9 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     stop_after : int, optional
         Stop (as if interrupted) once this many epochs are done and write the best epoch
         so far; a later call without it resumes and finishes the run.
+    init : str, optional
+        Weights file to start from (fine-tuning): its network and input normalization are
+        kept, ``tc.model`` is ignored.
 
     Returns
     -------
@@ -226,15 +229,21 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
     workdir = workdir or os.path.join(cache_dir(), "train")
     os.makedirs(workdir, exist_ok=True)
     last = os.path.join(workdir, "last.pt")
-    settings = json.dumps(_plain(asdict(tc)), sort_keys=True)
+    settings = json.dumps({**_plain(asdict(tc)), **({"init": init} if init else {})},
+                          sort_keys=True)
 
-    train_set = load_split(manifest, "train", tc.model, corpus_root, progress)
-    val_set = load_split(manifest, "val", tc.model, corpus_root, progress)
+    cfg0, arrays, init_meta = weights.read(init) if init else (tc.model, {}, {})
+    train_set = load_split(manifest, "train", cfg0, corpus_root, progress)
+    val_set = load_split(manifest, "val", cfg0, corpus_root, progress)
     torch.manual_seed(tc.seed)
-    model = BeatGRU(tc.model)
-    mean, std = _feature_stats(train_set)
-    model.feat_mean.copy_(torch.from_numpy(mean))
-    model.feat_std.copy_(torch.from_numpy(std))
+    if init:
+        model = BeatGRU(cfg0)
+        model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in arrays.items()})
+    else:
+        model = BeatGRU(tc.model)
+        mean, std = _feature_stats(train_set)
+        model.feat_mean.copy_(torch.from_numpy(mean))
+        model.feat_std.copy_(torch.from_numpy(std))
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     steps_per_epoch = len(train_set.x) // tc.batch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=tc.lr, total_steps=tc.epochs *
@@ -300,6 +309,11 @@ def train(tc: TrainConfig = TrainConfig(), *, output: str, workdir: str | None =
             "history": json.dumps(state["history"])}
     if state["epoch"] < tc.epochs:
         meta["stopped_after"] = state["epoch"]
+    if init:  # what it was fine-tuned from, and that one's own lineage
+        meta["fine_tuned_from"] = json.dumps(
+            {"file": os.path.basename(init),
+             **{k: init_meta.get(k) for k in ("date", "corpus_version", "corpus", "best_epoch",
+                                              "train", "fine_tuned_from") if k in init_meta}})
     weights.write(output, model.cfg, model.state_dict(), meta)
     return meta
 

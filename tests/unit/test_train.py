@@ -562,3 +562,31 @@ def test_train_without_corpus_is_a_clear_error(tmp_path):
                        match="no corpus; build it with `editspec train --build-corpus`"):
         train(TrainConfig(model=TINY), output=str(tmp_path / "x.pt"),
               corpus_root=str(tmp_path / "nothing"), progress=False)
+
+
+def test_fine_tuning_starts_from_the_given_weights(tmp_path):
+    from editspec.model import weights
+    from editspec.train.train import TrainConfig, train
+
+    root = str(tmp_path / "corpus")
+    _tiny_corpus(root)
+    base = str(tmp_path / "base.npz")
+    train(TrainConfig(epochs=1, batch=2, crop_frames=64, model=TINY, threads=1, seed=1),
+          output=base, workdir=str(tmp_path / "w0"), corpus_root=root, progress=False)
+    _, base_arrays, _ = weights.read(base)
+    # a vanishing learning rate: fine-tuned weights stay the base's; from scratch (seed 0)
+    # they are another network
+    tc = TrainConfig(epochs=1, batch=2, crop_frames=64, model=TINY, threads=1, lr=1e-12)
+    tuned = str(tmp_path / "tuned.npz")
+    meta = train(tc, output=tuned, workdir=str(tmp_path / "w1"), corpus_root=root,
+                 progress=False, init=base)
+    scratch = str(tmp_path / "scratch.npz")
+    train(tc, output=scratch, workdir=str(tmp_path / "w2"), corpus_root=root, progress=False)
+    _, tuned_arrays, tuned_meta = weights.read(tuned)
+    _, scratch_arrays, _ = weights.read(scratch)
+    for k, v in base_arrays.items():
+        np.testing.assert_allclose(tuned_arrays[k], v, atol=1e-6, err_msg=k)
+    assert any(not np.allclose(scratch_arrays[k], v) for k, v in base_arrays.items())
+    lineage = json.loads(tuned_meta["fine_tuned_from"])
+    assert lineage["file"] == "base.npz" and lineage["best_epoch"] == 1
+    assert meta["fine_tuned_from"] == tuned_meta["fine_tuned_from"]
