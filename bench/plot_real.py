@@ -43,7 +43,7 @@ def plot_song(lab: dict, tracker: str | None, out: str) -> list[tuple[float, flo
     from editspec.analysis import features as ft
     from editspec.analysis.audio import SR, analyze_audio, decode_audio
     from editspec.analysis.sections import best_window
-    from editspec.plot import COLORS, _pyplot, section_color
+    from editspec.plot import COLORS, pyplot, section_color
 
     y = decode_audio(lab["path"])
     a = analyze_audio(lab["path"], y=y, tracker=tracker, use_cache=False)
@@ -58,7 +58,7 @@ def plot_song(lab: dict, tracker: str | None, out: str) -> list[tuple[float, flo
     ibi = np.median(np.diff(ref))
     dist = (a.beats - ref[near]) / ibi
     hit = np.abs(a.beats - ref[near]) <= TOL
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(3, 1, figsize=(15, 8.5), dpi=100,
                              gridspec_kw={"height_ratios": [1.3, 1, 1.2]})
     ax = axes[0]
