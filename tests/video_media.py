@@ -13,7 +13,8 @@ FPS = 25
 W, H = 160, 90
 
 # Distinct, moving sources; each reads a rate, a size and a seed (the random ones use it,
-# so a clip is the same on every run).
+# so a clip is the same on every run; gradients also needs its colours set, its random
+# colours ignore the seed).
 SOURCES = (
     "testsrc2=s={s}:r={r}",
     "mandelbrot=s={s}:r={r}",
@@ -21,7 +22,7 @@ SOURCES = (
     "smptebars=s={s}:r={r}",
     "cellauto=s={s}:r={r}:rule=110:seed={seed}",
     "rgbtestsrc=s={s}:r={r}",
-    "gradients=s={s}:r={r}:speed=0.05:seed={seed}",
+    "gradients=s={s}:r={r}:speed=0.05:seed={seed}:c0=#3050c0:c1=#e0a030",
     "testsrc=s={s}:r={r}",
 )
 
@@ -81,9 +82,9 @@ def transitions(path: str, kind: str = "fade", seconds: tuple[float, ...] = (2.0
                 seed: int = 7) -> Truth:
     """Join segments with ``xfade`` (``fade`` is a dissolve, ``fadeblack`` a fade through black).
 
-    Segment k lasts ``seconds[k]`` and shows ``SOURCES[sources[k]]`` (the default ones change
-    little frame to frame); each transition of ``duration`` ends one segment early, so the middle of transition k is at
-    ``sum(seconds[:k+1]) - (k+1)*duration + duration/2``.
+    Segment k lasts ``seconds[k]`` and shows ``SOURCES[sources[k]]`` (the default ones
+    change little frame to frame); each transition of ``duration`` ends one segment early,
+    so the middle of transition k is at ``sum(seconds[:k+1]) - (k+1)*duration + duration/2``.
     """
     n = len(seconds)
     graph = ";".join(f"{_src(sources[k % len(sources)], round(sec * FPS), seed=seed + k)}[s{k}]"

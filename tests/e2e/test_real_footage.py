@@ -370,3 +370,35 @@ def test_a_phone_photo_in_the_clip_folder_is_reported_by_validate(work, footage,
     err = capsys.readouterr().err.splitlines()
     still = work / "clips" / STILL
     assert err[0] == f"{recipe}:3:9: {still}: is a still image; clips must be video"
+
+
+# Two real moving shots joined by an 8-frame dissolve (25 fps): the cockatoo close-up
+# (cockatoo.mp4 from frame 136, a second shot) and the car-phone driver, both ways. The
+# detector before the short reach and the blend-against-nearer-end test found neither.
+DISSOLVE_PAIRS = (("carphone_pristine.mp4", 0, "cockatoo.mp4", 136),
+                  ("cockatoo.mp4", 136, "carphone_pristine.mp4", 0))
+
+
+@pytest.mark.parametrize("pair", DISSOLVE_PAIRS, ids=["carphone-cockatoo", "cockatoo-carphone"])
+def test_short_dissolve_between_moving_real_shots(pair, tmp_path):
+    from editspec.analysis.video import detect_shots, probe_video
+
+    (a, a0, b, b0) = pair
+    try:
+        paths = fetch_footage([a, b])
+    except FootageUnavailable as exc:
+        pytest.skip(str(exc))
+    starts = [int(f / float(probe_video(paths[n]).fps) * 25) + 1 for n, f in ((a, a0), (b, b0))]
+    out = str(tmp_path / "joined.mp4")
+    seg = ("fps=25,trim=start_frame={s}:end_frame={e},setpts=PTS-STARTPTS,settb=1/25,"
+           "scale=320:180,setsar=1,format=yuv420p")
+    graph = (f"[0:v]{seg.format(s=starts[0], e=starts[0] + 30)}[x];"
+             f"[1:v]{seg.format(s=starts[1], e=starts[1] + 30)}[y];"
+             "[x][y]xfade=transition=fade:duration=0.32:offset=0.88[v]")
+    subprocess.run([bundled_ffmpeg(), "-v", "error", "-y", "-i", paths[a], "-i", paths[b],
+                    "-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-preset",
+                    "veryfast", "-crf", "20", out], check=True)
+    shots = detect_shots(out, use_cache=False, progress=False)
+    # the dissolve covers frames 22-29; its middle is 26
+    assert [int(c) for c in shots.cut_frames] in ([25], [26], [27]), shots.cut_frames
+    assert list(shots.cut_kinds) == ["dissolve"]
