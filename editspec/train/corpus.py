@@ -193,7 +193,7 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
     root = root or corpus_dir()
     os.makedirs(root, exist_ok=True)
     dirs = fetch_packages(MIDI_PACKAGES + SOUNDFONT_PACKAGES + KIT_PACKAGES, root)
-    kits = tuple(os.path.relpath(p, root) for p in find_kits(dirs))
+    kits = tuple(find_kits(dirs))  # drumkit.xml paths
     synth = find_fluidsynth(root)
     sfs = find_soundfonts(dirs)
     if len(sfs) < 2:
@@ -208,8 +208,7 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
     for idx, p in enumerate(paths):
         split = splits[song_group(p)]
         n = cfg.renders_train if split == "train" else cfg.renders_eval
-        jobs.append((idx, p, split, n, asdict(cfg), sfs, asdict(synth), out_dir,
-                     tuple(os.path.join(root, k) for k in kits)))
+        jobs.append((idx, p, split, n, asdict(cfg), sfs, asdict(synth), out_dir, kits))
     entries: list[dict[str, Any]] = []
     bar = tqdm(total=len(jobs), desc="corpus", unit="song", disable=not progress)
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -221,7 +220,8 @@ def build_corpus(cfg: CorpusConfig = CorpusConfig(), *, workers: int = 2, root: 
     manifest = {"version": CORPUS_VERSION, "config": asdict(cfg), "sr": SR,
                 "soundfonts": [n for n, _ in sfs],
                 "packages": list(MIDI_PACKAGES + SOUNDFONT_PACKAGES + KIT_PACKAGES),
-                "kits": list(kits), "licences": {**DATA_LICENCES, **KIT_LICENCES},
+                "kits": [os.path.relpath(k, root) for k in kits],
+                "licences": {**DATA_LICENCES, **KIT_LICENCES},
                 "renders": entries}
     path = os.path.join(root, "manifest.json")
     tmp = path + ".tmp"
