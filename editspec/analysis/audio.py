@@ -38,7 +38,7 @@ __all__ = ["FPS", "HOP", "N_FFT", "N_MELS", "ONSET_N_FFT", "ONSET_N_MELS", "SR",
            "AudioAnalysis", "Section", "analyze_audio", "decode_audio", "log_mel",
            "onset_strength", "power_spectrogram"]
 
-ANALYZER_VERSION = "audio-0.5"
+ANALYZER_VERSION = "audio-0.6"
 HARMONY_HOP = 4 * HOP
 """Hop of the chroma and MFCC features (sections, harmonic change), samples."""
 ENERGY_FPS = 25.0
@@ -421,14 +421,19 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
         freqs = ft.mel_frequencies(ONSET_N_MELS)
         kick = ft.onset_strength(onset_mel[freqs < 100.0])
         snare = ft.onset_strength(onset_mel[(freqs >= 250.0) & (freqs < 2000.0)])
-        shift = bt.offbeat_shift(frames, kick, snare)
-        if shift.any():
-            beat_act = bt.delay(beat_act, shift)
-            down_act = beat_act * share
-            track = bt.decode_bar_pointer(beat_act - down_act, down_act, FPS,
-                                          meters=(track.beats_per_bar,), **decode_kw)
-            keep = bt.trim_silent_beats(track.frames, beat_act)
-            frames = place(track, keep, beat_act)
+        # Then one grid per steady song: stretches decoded half a beat off the rest (a
+        # drum-less intro, a chorus accented on the "and") are moved the same way, to the
+        # phase the kick marks over the whole song (bt.phase_islands).
+        for find in (lambda fr: bt.offbeat_shift(fr, kick, snare),
+                     lambda fr: bt.phase_islands(fr, kick)):
+            shift = find(frames)
+            if shift.any():
+                beat_act = bt.delay(beat_act, shift)
+                down_act = beat_act * share
+                track = bt.decode_bar_pointer(beat_act - down_act, down_act, FPS,
+                                              meters=(track.beats_per_bar,), **decode_kw)
+                keep = bt.trim_silent_beats(track.frames, beat_act)
+                frames = place(track, keep, beat_act)
     is_down = track.is_downbeat[keep]
     beats = frames * HOP / SR
     downbeats = beats[is_down]

@@ -404,3 +404,65 @@ def test_sections_merge_alike_neighbours_and_a_short_burst_is_no_chorus():
                                                 (56.0, 80.0)]
     assert secs[0].label == secs[3].label != secs[2].label
     assert secs[2].label == "chorus" and secs[1].label != "chorus"
+
+
+def _islands_case(n_beats=128, ibi=30.5, first=40, last=64, kick_on_true=True):
+    """Decoded beats on a steady grid of ``ibi`` frames except beats ``first..last-1``, which
+    sit half a beat early; the kick on the true grid (or on its off-beats)."""
+    true = 20.0 + np.arange(n_beats) * ibi
+    decoded = true.copy()
+    decoded[first:last] -= ibi / 2
+    n = int(true[-1] + 2 * ibi)
+    kick = np.zeros(n)
+    at = true if kick_on_true else true + ibi / 2
+    kick[np.round(at[at < n - 1]).astype(int)] = 1.0
+    return true, decoded, kick
+
+
+def test_phase_islands_moves_a_stretch_off_the_grid_back_onto_it():
+    from editspec.analysis.beats import delay, phase_islands
+
+    true, decoded, kick = _islands_case()
+    shift = phase_islands(decoded, kick)
+    moved = np.flatnonzero(shift)
+    assert shift[moved[0]] == pytest.approx(15.25)
+    # the stretch from its first decoded beat to half a beat past its last, and nothing else
+    assert decoded[40] - 8 <= moved[0] <= decoded[40]
+    assert decoded[63] + 15.25 <= moved[-1] <= decoded[63] + 23
+    assert len(moved) == moved[-1] - moved[0] + 1
+    act = np.zeros_like(kick)
+    act[np.round(decoded).astype(int)] = 1.0
+    peaks = np.flatnonzero(delay(act, shift))
+    # every beat of the stretch now has its peak on the grid; at most one stray copy where
+    # the stretch begins (the beat before it, delayed too) is left for the decoder to skip
+    assert np.abs(true[40:64, None] - peaks[None, :]).min(axis=1).max() <= 1.0
+    assert (np.abs(peaks[:, None] - true[None, :]).min(axis=1) > 1.0).sum() <= 1
+
+
+def test_phase_islands_follows_the_kick_not_the_larger_stretch():
+    from editspec.analysis.beats import phase_islands
+
+    # the decoder is off the grid for most of the song (beats 32-127): the kick decides
+    _, decoded, kick = _islands_case(first=32, last=128)
+    moved = np.flatnonzero(phase_islands(decoded, kick))
+    assert decoded[32] - 8 <= moved[0] <= decoded[32] and moved[-1] >= decoded[127]
+    # without drums the larger stretch wins: beats 0-31 move instead
+    moved = np.flatnonzero(phase_islands(decoded, np.zeros_like(kick)))
+    assert moved[0] <= decoded[0] and decoded[31] + 15 <= moved[-1] <= decoded[31] + 23
+
+
+def test_phase_islands_leaves_unsteady_and_single_phase_songs_alone():
+    from editspec.analysis.beats import phase_islands
+
+    # one phase only, even with the kick on its off-beats (a syncopated kick): no move
+    _, decoded, kick = _islands_case(first=0, last=0, kick_on_true=False)
+    assert not phase_islands(decoded, kick).any()
+    # a tempo that drifts from 25 to 35 frames a beat: no single grid to come back to
+    ibi = np.linspace(25.0, 35.0, 127)
+    drifting = 20.0 + np.concatenate(([0.0], np.cumsum(ibi)))
+    drifting[40:64] -= ibi[40:64] / 2
+    kick = np.zeros(int(drifting[-1]) + 40)
+    assert not phase_islands(drifting, kick).any()
+    # too few beats to tell
+    _, decoded, kick = _islands_case(n_beats=30, first=10, last=20)
+    assert not phase_islands(decoded, kick).any()
