@@ -85,6 +85,11 @@ class AudioAnalysis:
     """Loudness-based energy in 0..1 at ``energy_fps`` [shape=(n,)]."""
     energy_fps: float
     """Rate of ``energy`` and ``salience``, frames per second."""
+    loudness: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    """Absolute loudness at ``energy_fps``: K-weighted, over the same 2 s window as
+    ``energy``, in dB relative to full scale (LUFS-like) [shape=(n,)]. Unlike ``energy``
+    it does not depend on the file's range: a passage has the same value in a 30 s
+    excerpt as in the whole song (empty: unknown, e.g. a hand-made analysis)."""
     salience: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     """How good a cut is at each frame, 0..1 at ``energy_fps`` (the GRU's head, or the
     onset-based downbeat activation for the ``dp`` tracker)."""
@@ -103,6 +108,13 @@ class AudioAnalysis:
         """Return the energy at times in seconds (linear interpolation)."""
         t = np.arange(len(self.energy)) / self.energy_fps
         return np.interp(seconds, t, self.energy)
+
+    def loudness_at(self, seconds: np.ndarray | float) -> np.ndarray:
+        """Return the absolute loudness (dB) at times in seconds; NaN when unknown."""
+        if len(self.loudness) == 0:
+            return np.full(np.shape(seconds), np.nan)
+        t = np.arange(len(self.loudness)) / self.energy_fps
+        return np.interp(seconds, t, self.loudness)
 
     def salience_at(self, seconds: np.ndarray | float) -> np.ndarray:
         """Return the cut salience at times in seconds (linear interpolation)."""
@@ -257,7 +269,7 @@ def analyze_audio(path: str, *, y: np.ndarray | None = None, tracker: str | None
     if y is None and use_cache:
         key = _cache_key(path, tracker, meters)
         hit = cache.load(key)
-        if hit is not None:
+        if hit is not None and "loudness" in hit:  # entries before it: analyzed again
             return _from_arrays(path, hit)
     elif tracker not in TRACKERS:
         raise ValueError(f"tracker={tracker!r} is not one of {', '.join(TRACKERS)}")
@@ -350,7 +362,8 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
         harm = bt.harmonic_change(chroma, FPS * HOP / HARMONY_HOP)
         harm = np.interp(np.arange(n), np.arange(len(harm)) * HARMONY_HOP / HOP, harm)
         tempo_est = bt.estimate_tempo(onset, FPS)
-        energy_frames = ft.energy_curve(onset_power)
+        loud_frames = ft.loudness(onset_power, window_s=ft.ENERGY_WINDOW_S)
+        energy_frames = ft.energy_from_loudness(loud_frames)
         # onsets: peaks of the envelope above its local mean
         peaks = ft.peak_pick(onset, pre_max=3, post_max=3, pre_avg=10, post_avg=10,
                              delta=float(np.std(onset)) * 0.5, wait=5)
@@ -445,6 +458,7 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
     t_out = np.arange(int(duration * ENERGY_FPS)) / ENERGY_FPS
     t_in = np.arange(n) / FPS
     energy = np.interp(t_out, t_in, energy_frames).astype(np.float32)
+    loud = np.interp(t_out, t_in, loud_frames).astype(np.float32)
     sal_out = np.interp(t_out, t_in,
                         _smooth_max(salience, int(FPS / ENERGY_FPS))).astype(np.float32)
     strength = onset[peaks] / (onset.max() + 1e-9)
@@ -460,7 +474,7 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
     return AudioAnalysis(
         path=path, duration=duration, tempo=tempo, beats=beats, downbeats=downbeats,
         beats_per_bar=track.beats_per_bar, sections=sections, energy=energy,
-        energy_fps=ENERGY_FPS, salience=sal_out, onsets=peaks * HOP / SR,
+        energy_fps=ENERGY_FPS, loudness=loud, salience=sal_out, onsets=peaks * HOP / SR,
         onset_strength=strength.astype(np.float32), tempo_alternative=float(alt),
         tempo_confidence=float(conf), tracker=tracker)
 
@@ -478,7 +492,7 @@ def _smooth_max(x: np.ndarray, width: int) -> np.ndarray:
     return maximum_filter1d(x, max(1, width)) if width > 1 else x
 
 
-_ARRAYS = ("beats", "downbeats", "energy", "salience", "onsets", "onset_strength")
+_ARRAYS = ("beats", "downbeats", "energy", "loudness", "salience", "onsets", "onset_strength")
 _SCALARS = ("duration", "tempo", "beats_per_bar", "energy_fps", "tempo_alternative",
             "tempo_confidence", "tracker")
 
@@ -494,4 +508,5 @@ def _to_arrays(a: AudioAnalysis) -> dict[str, np.ndarray]:
 def _from_arrays(path: str, d: dict[str, np.ndarray]) -> AudioAnalysis:
     meta = json.loads(str(d["meta"]))
     sections = tuple(Section(s, e, lab) for s, e, lab in meta.pop("sections"))
-    return AudioAnalysis(path=path, sections=sections, **meta, **{k: d[k] for k in _ARRAYS})
+    arrays = {k: d[k] for k in _ARRAYS if k in d}
+    return AudioAnalysis(path=path, sections=sections, **meta, **arrays)

@@ -195,7 +195,15 @@ def energy_curve(power: np.ndarray, sr: int = SR, fps: float = FPS) -> np.ndarra
     -------
     np.ndarray [shape=(n_frames,)], float32, in 0..1
     """
-    slow = loudness(power, sr, fps, window_s=2.0)
+    return energy_from_loudness(loudness(power, sr, fps, window_s=ENERGY_WINDOW_S))
+
+
+ENERGY_WINDOW_S = 2.0
+"""Loudness window of the energy curve (and of the analysis' absolute ``loudness``), s."""
+
+
+def energy_from_loudness(slow: np.ndarray) -> np.ndarray:
+    """:func:`energy_curve` from the loudness over :data:`ENERGY_WINDOW_S` (dB)."""
     hi = float(np.percentile(slow, 98))
     lo = max(float(np.percentile(slow, 2)), hi - 30.0)
     lo = min(lo, hi - 6.0)

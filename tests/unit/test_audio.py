@@ -49,6 +49,25 @@ def test_energy_follows_the_form(demo_song):
     assert chorus > 0.8 and intro < 0.3
 
 
+def test_loudness_does_not_depend_on_the_span_analysed(demo_song):
+    # an edited video's soundtrack is an excerpt of the song: its energy is scaled to the
+    # excerpt's range, its absolute loudness is the song's (issue 26)
+    from editspec.analysis.audio import SR
+
+    path, _ = demo_song
+    whole = analyze_audio(path)
+    y = decode_audio(path)
+    start = 4.0  # intro (quiet, 0-8 s) and verse (8-16 s): no chorus in the excerpt
+    part = analyze_audio(path, y=y[int(start * SR):int(16.0 * SR)], tracker="dp")
+    t = np.arange(6.0, 14.0, 0.25)  # song time, away from the excerpt's edges
+    assert whole.loudness_at(t) == pytest.approx(part.loudness_at(t - start), abs=0.5)
+    assert float(np.ptp(whole.loudness_at(t))) > 6.0  # the quiet intro and the verse differ
+    # the energy of the same passage does depend on the span: the verse is middling in the
+    # song (the chorus is louder) but the loudest part of the excerpt
+    verse = np.arange(10.0, 14.0, 0.25)
+    assert part.energy_at(verse - start).mean() - whole.energy_at(verse).mean() > 0.15
+
+
 def test_sections_cover_the_song_and_find_the_loud_part(demo_song):
     path, truth = demo_song
     a = analyze_audio(path)
@@ -78,6 +97,8 @@ def test_cache_gives_the_same_result(demo_song):
     c = analyze_audio(path)  # read back
     np.testing.assert_array_equal(a.beats, c.beats)
     np.testing.assert_array_equal(b.energy, c.energy)
+    np.testing.assert_array_equal(b.loudness, c.loudness)
+    assert len(c.loudness) == len(c.energy)
     assert a.sections == c.sections
 
 

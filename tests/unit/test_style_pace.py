@@ -101,3 +101,59 @@ def test_a_learned_style_keeps_the_rules_pace(tmp_path, rule):
             assert float(np.median(np.diff(cut))) == 16.0
         hits = len(np.intersect1d(cut, want))
         assert 2 * hits / (len(cut) + len(want)) >= 0.9
+
+
+LEVEL_DB = {"quiet": -26.0, "mid": -19.0, "loud": -13.0}
+
+
+def _recorded(seed: int):
+    """:func:`_song` with an absolute loudness (dB, the bar's level + the song's own gain of
+    ±1.5 dB) and the energy the analyzer derives from it over the whole song."""
+    import dataclasses
+
+    from editspec.analysis.features import energy_from_loudness
+
+    audio, levels = _song(seed)
+    gain = float(np.random.default_rng(1000 + seed).uniform(-1.5, 1.5))
+    t = np.arange(len(audio.energy)) / audio.energy_fps
+    period = 60.0 / audio.tempo
+    bar_of = np.clip(((t - 0.5) / (4 * period)).astype(int), 0, len(levels) - 1)
+    loud = np.array([LEVEL_DB[levels[b]] + gain for b in bar_of], np.float32)
+    return dataclasses.replace(audio, loudness=loud, energy=energy_from_loudness(loud)), levels
+
+
+def test_a_style_learned_from_excerpts_keeps_the_pace_on_whole_songs(tmp_path):
+    # issue 26: an edited video's soundtrack is an excerpt; the analyzer scales its energy
+    # to the excerpt's own range, so the quiet bars of a mostly loud excerpt read as middling
+    # and the middling ones of a mostly quiet one as loud. The style's level features are
+    # absolute, so what it learns from excerpts holds on whole songs at plan time.
+    import dataclasses
+
+    from editspec.analysis.features import energy_from_loudness
+    from editspec.style.data import beat_features, example_from_cuts
+    from editspec.style.infer import THRESHOLD, predict_beats
+    from editspec.style.model import load_style
+    from editspec.style.train import LearnConfig, learn_style
+
+    examples = []
+    for seed in range(4):
+        audio, levels = _recorded(seed)
+        frames = np.floor(_rule_cuts("energy", audio, levels) * FPS + 0.5).astype(np.int64)
+        for k in range(4):  # four excerpts per song, each analyzed on its own
+            start = k * audio.duration / 4
+            n = int(audio.duration / 4 * audio.energy_fps)
+            i0 = int(start * audio.energy_fps)
+            energy = audio.energy.copy()
+            energy[i0:i0 + n] = energy_from_loudness(audio.loudness[i0:i0 + n])
+            excerpt = dataclasses.replace(audio, energy=energy)
+            examples.append(example_from_cuts(f"{audio.path}-{k}", excerpt,
+                                              frames - int(start * FPS), FPS,
+                                              int(audio.duration / 4 * FPS), start_s=start))
+    path = str(tmp_path / "s.npz")
+    learn_style(examples, path, cfg=LearnConfig(seed=0, epochs=80), progress=False)
+    net, mean, std, _ = load_style(path)
+    for seed in (100, 101):  # whole songs it never saw, analyzed whole
+        audio, levels = _recorded(seed)
+        cut = np.flatnonzero(predict_beats(net, mean, std, beat_features(audio)) >= THRESHOLD)
+        got = _shots_by_level(cut, levels)
+        assert got == pytest.approx({k: float(v) for k, v in RULE_BEATS.items()}, abs=0.5)
