@@ -38,7 +38,7 @@ __all__ = ["FPS", "HOP", "N_FFT", "N_MELS", "ONSET_N_FFT", "ONSET_N_MELS", "SR",
            "AudioAnalysis", "Section", "analyze_audio", "decode_audio", "log_mel",
            "onset_strength", "power_spectrogram"]
 
-ANALYZER_VERSION = "audio-0.6"
+ANALYZER_VERSION = "audio-0.7"
 HARMONY_HOP = 4 * HOP
 """Hop of the chroma and MFCC features (sections, harmonic change), samples."""
 ENERGY_FPS = 25.0
@@ -434,9 +434,9 @@ def _analyze(path: str, y: np.ndarray, tracker: str, meters: tuple[int, ...]) ->
         freqs = ft.mel_frequencies(ONSET_N_MELS)
         kick = ft.onset_strength(onset_mel[freqs < 100.0])
         snare = ft.onset_strength(onset_mel[(freqs >= 250.0) & (freqs < 2000.0)])
-        # Then one grid per steady song: stretches decoded half a beat off the rest (a
-        # drum-less intro, a chorus accented on the "and") are moved the same way, to the
-        # phase the kick marks over the whole song (bt.phase_islands).
+        # Then one grid per steady song: stretches decoded half a beat off the rest of the
+        # song (a drum-less intro, a chorus accented on the "and") are moved the same way,
+        # when the rest is twice as long and the kick does not disagree (bt.phase_islands).
         for find in (lambda fr: bt.offbeat_shift(fr, kick, snare),
                      lambda fr: bt.phase_islands(fr, kick)):
             shift = find(frames)

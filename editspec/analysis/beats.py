@@ -354,25 +354,27 @@ def offbeat_shift(frames: np.ndarray, kick: np.ndarray, snare: np.ndarray, *,
 
 
 def phase_islands(frames: np.ndarray, kick: np.ndarray, *, min_run: int = 8,
-                  tol: float = 0.15, steady: float = 0.75, margin: float = 1.1) -> np.ndarray:
+                  tol: float = 0.15, steady: float = 0.75, majority: float = 2.0) -> np.ndarray:
     """Return, per frame, by how many frames to delay the beat activation so that stretches
-    of a steady-tempo song decoded half a beat off the rest of the song come back onto one
-    grid.
+    of a steady-tempo song decoded half a beat off the rest of the song come back onto the
+    song's grid.
 
     Most recorded songs keep one tempo (they are played to a click), so their beats lie on
     one grid ``t = (p + k) T``. A tracker that follows the strongest onsets leaves that grid
     by half a beat where the accents move to the off-beat (a skank chorus, a drum-less
     intro strummed on the "and") and comes back after. Such stretches show up as two
-    clusters of the beats' phase ``(t / T) mod 1``, half a beat apart. Which cluster is the
-    beat is read from the kick (drum-kit convention: the kick marks the beat) over the whole
-    song: the grid whose beats carry ``margin`` times the kick onsets of its off-beats wins;
-    where the kick does not tell, the larger cluster wins. Every run of at least ``min_run``
-    beats of the other cluster gets half a beat interval; all other frames 0.
+    clusters of the beats' phase ``(t / T) mod 1``, half a beat apart. The song's grid is
+    the cluster holding ``majority`` times the other's beats, provided the kick (the
+    drum-kit convention: the kick marks the beat) does not say otherwise over the whole
+    song: its onsets on that grid, relative to its off-beats, must be at least as strong
+    as on the other grid. Every run of at least ``min_run`` beats of the other cluster
+    then gets half a beat interval; all other frames 0.
 
     Nothing is moved when the song is not steady (the phases' agreement modulo half a beat,
-    ``|mean exp(4 pi i phase)|``, is below ``steady``: tempo changes, rubato) or when the
-    decoded beats hold one phase only (the decoder's decision, taken on all the evidence,
-    stands).
+    ``|mean exp(4 pi i phase)|``, is below ``steady``: tempo changes, rubato), when the
+    decoded beats hold one phase only, when neither cluster is clearly the larger, or when
+    the kick favours the smaller one (syncopated kicks are common: the decoder's decision,
+    taken on all the evidence, stands).
 
     Parameters
     ----------
@@ -380,9 +382,9 @@ def phase_islands(frames: np.ndarray, kick: np.ndarray, *, min_run: int = 8,
         Decoded beats, (fractional) frames.
     kick : np.ndarray [shape=(n,)]
         Onset envelope of the band below 100 Hz.
-    min_run, tol, steady, margin : int, float, float, float
+    min_run, tol, steady, majority : int, float, float, float
         Shortest stretch moved (beats); how near (in beats) a phase must be to a cluster;
-        the steadiness needed; how much stronger the kick must be on one grid.
+        the steadiness needed; how many times the other's beats the song's grid holds.
 
     Returns
     -------
@@ -402,18 +404,18 @@ def phase_islands(frames: np.ndarray, kick: np.ndarray, *, min_run: int = 8,
     z = np.exp(4j * np.pi * phase).mean()  # phases and their opposites agree
     if abs(z) < steady:
         return shift
-    centre = (np.angle(z) / (4 * np.pi)) % 0.5
+    centres = ((np.angle(z) / (4 * np.pi)) % 0.5, (np.angle(z) / (4 * np.pi)) % 0.5 + 0.5)
 
-    def near(c: float) -> np.ndarray:
-        return np.abs((phase - c + 0.5) % 1.0 - 0.5) < tol
-
-    def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    def runs(c: float) -> list[tuple[int, int]]:
+        mask = np.abs((phase - c + 0.5) % 1.0 - 0.5) < tol
         edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
         return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)
                 if b - a >= min_run]
 
-    groups = (near(centre), near(centre + 0.5))
-    if not all(runs(g) for g in groups):
+    groups = [runs(c) for c in centres]
+    sizes = [sum(b - a for a, b in g) for g in groups]
+    big = int(sizes[1] > sizes[0])
+    if sizes[1 - big] == 0 or sizes[big] < majority * sizes[1 - big]:
         return shift
     k = maximum_filter1d(np.asarray(kick, dtype=np.float64), 5)
 
@@ -421,14 +423,11 @@ def phase_islands(frames: np.ndarray, kick: np.ndarray, *, min_run: int = 8,
         grid = (c + np.arange(np.ceil(f[0] / period - c), f[-1] / period - c)) * period
         on = np.clip(np.round(grid).astype(np.int64), 0, n - 1)
         off = np.clip(np.round(grid + period / 2).astype(np.int64), 0, n - 1)
-        return float(k[on].mean() / (k[off].mean() + 1e-12))
+        return float(k[on].sum() / (k[off].sum() + 1e-12))
 
-    r0, r1 = kick_ratio(centre), kick_ratio(centre + 0.5)
-    if max(r0, r1) > 0 and max(r0, r1) >= margin * min(r0, r1):
-        wrong = groups[1] if r0 > r1 else groups[0]
-    else:
-        wrong = groups[1] if groups[0].sum() >= groups[1].sum() else groups[0]
-    for a, b in runs(wrong):
+    if kick_ratio(centres[big]) < kick_ratio(centres[1 - big]):
+        return shift
+    for a, b in groups[1 - big]:
         lo = max(0, round(f[a] - period / 4))
         shift[lo: min(n, round(f[b - 1] + 3 * period / 4))] = period / 2
     return shift
