@@ -38,7 +38,9 @@ added per rule (no sound and no music file; a music file of another song) and mu
 listed with their reason.
 
 Evaluation: leave one song out. For each rule and each song, a style is learned from the
-videos of the three other songs and scored on the held-out song's music alone (the whole
+videos of the three other songs (with those three songs as ``editspec learn --songs``: a
+video without a music file beside it is found in one of them by its soundtrack and the
+whole song analyzed; ``--without-songs``: from the soundtrack alone) and scored on the held-out song's music alone (the whole
 song between 5 s and its last labelled beat): the style's own cut decisions on the
 analyzer's beats against the rule's cuts on the true beats, within ±1 frame (30 fps) and
 within 70 ms, pooled over the four folds; baselines: a cut on every analyzed downbeat
@@ -403,6 +405,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="seed of the videos and first seed")
     ap.add_argument("--seeds", type=int, default=3, help="learning seeds per fold (median)")
     ap.add_argument("--work", default=os.path.join(cache_dir(), "bench-learn-real"))
+    ap.add_argument("--without-songs", action="store_true",
+                    help="learn without `--songs` (the training songs' folder): videos without "
+                         "a music file beside them are analyzed from their soundtrack alone")
     args = ap.parse_args()
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
     t_all = time.perf_counter()
@@ -417,7 +422,8 @@ def main() -> None:
     print(f"analysis: tracker {tracker!r} (the default); footage: {len(clips)} real clips; "
           f"{len(SONGS)} recorded songs; edits of {WINDOW_S:g}s "
           f"({args.windows or 'covering the song'} per song and rule); "
-          f"median of {args.seeds} learning seeds")
+          f"median of {args.seeds} learning seeds; "
+          + ("no songs folder" if args.without_songs else "the training songs as --songs"))
     # how well the analysis finds the true grid (what every style inherits)
     grid = {"beats": Tally(), "downbeats": Tally()}
     for s in SONGS:
@@ -457,8 +463,19 @@ def main() -> None:
                         if os.path.lexists(f):
                             os.symlink(os.path.realpath(f) if f.endswith(".ogg") else
                                        os.path.abspath(f), os.path.join(fold, os.path.basename(f)))
+            # the training songs as `editspec learn --songs` takes them (never the held-out
+            # one): a video without a music file beside it is found in one by its soundtrack
+            songs = None
+            if not args.without_songs:
+                songs = fold + "-songs"
+                shutil.rmtree(songs, ignore_errors=True)
+                os.makedirs(songs)
+                for s in SONGS:
+                    if s != test:
+                        os.symlink(os.path.join(root, "songs", s + ".ogg"),
+                                   os.path.join(songs, s + ".ogg"))
             skipped: list[tuple[str, str]] = []
-            examples = examples_from_folder(fold, skipped=skipped)
+            examples = examples_from_folder(fold, skipped=skipped, songs=songs)
             for v, why in skipped:
                 skipped_all[os.path.basename(v)] = why
             audio, lab = analyses[test], labels[test]

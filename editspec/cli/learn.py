@@ -43,6 +43,10 @@ def add_parsers(sub: Any) -> None:
                                       "corrections) into a style file for `cuts: {style: FILE}`")
     ln.add_argument("folder", nargs="?", help="folder of edited videos (music in the soundtrack, "
                                               "or a music file of the same stem beside each)")
+    ln.add_argument("--songs", default=None, metavar="FOLDER",
+                    help="a folder of the songs the videos use: a video without a music file "
+                         "beside it is found in one of them by its soundtrack, and the whole "
+                         "song is analyzed (its sections and loudness, not the excerpt's)")
     ln.add_argument("-o", "--output", default=None, help="style file to write (.npz)")
     ln.add_argument("--report", nargs="?", const=True, default=None, metavar="STYLE",
                     help="print held-out precision/recall/F1 against an every-downbeat baseline "
@@ -123,6 +127,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
     if len(args.from_otio) != len(args.plan):
         raise EditspecError(f"--from-otio given {len(args.from_otio)} times and --plan "
                             f"{len(args.plan)} times; give one --plan per --from-otio")
+    if args.songs and args.folder is None:
+        raise EditspecError("--songs needs a folder of edited videos to look up in it")
     if not args.output:
         raise EditspecError("learn needs -o STYLE.npz, the style file to write")
     if args.val_share is not None and not 0.0 <= args.val_share < 1.0:
@@ -137,7 +143,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
     skipped: list[tuple[str, str]] = []
     examples = [] if args.folder is None else data.examples_from_folder(
         args.folder, use_cache=not args.no_cache, progress=not args.no_progress,
-        skipped=skipped)
+        skipped=skipped, songs=args.songs)
     for video, reason in skipped:
         say(f"not used: {video}: {reason}")
     corrections, counts = [], {"kept": 0, "moved": 0, "added": 0, "removed": 0}

@@ -14,6 +14,7 @@ training and from the model's own decisions while predicting.
 
 from __future__ import annotations
 
+import functools
 import glob
 import itertools
 import logging
@@ -363,11 +364,12 @@ def find_videos(folder: str) -> list[str]:
 MATCH_MIN_Z = 10.0
 """A video's soundtrack matches a music file when the correlation of their onset
 envelopes at the best lag stands out from its values at all other lags by at least this
-many robust standard deviations (median and MAD over the lags). An absolute correlation
-does not generalize: voice, another mix or a dense song lower the true peak (0.06-0.3 on
-the bench's real rock songs) while another song at the same tempo correlates at every
-beat; how far the peak stands out does (bench's real songs: the right song 11.8-130, another
-song 3.7-8.4)."""
+many standard deviations (mean and standard deviation over the lags; a median and MAD
+let a wrong song of sparse hits through: 11.5). An absolute correlation does not
+generalize: voice, another mix or a dense song lower the true peak (0.06-0.3 on the
+bench's real rock songs) while another song at the same tempo correlates at every beat;
+how far the peak stands out does (12 of the bench's real videos against the four songs:
+the right song 11.5-110, another 3.7-7.6)."""
 ENVELOPE_HZ = 100.0
 """Rate of the onset envelopes that :func:`find_music_offset` correlates."""
 
@@ -408,10 +410,14 @@ def find_music_offset(soundtrack: np.ndarray, music: np.ndarray, sr: int) -> tup
         Music time of the soundtrack's first sample, seconds (>= 0; the video may also
         start before the music: then negative).
     z : float
-        The peak's robust z-score among the correlations at all lags where at least half
-        the soundtrack overlaps the music (0 when either is too short).
+        The peak's z-score among the correlations at all lags where at least half the
+        soundtrack overlaps the music (0 when either is too short).
     """
-    a, b = _onset_envelopes(soundtrack, sr), _onset_envelopes(music, sr)
+    return _match_envelopes(_onset_envelopes(soundtrack, sr), _onset_envelopes(music, sr), sr)
+
+
+def _match_envelopes(a: np.ndarray, b: np.ndarray, sr: int) -> tuple[float, float]:
+    """:func:`find_music_offset` of the soundtrack's and the music's onset envelopes."""
     if len(a) < 8 or len(b) < 8:
         return 0.0, 0.0
     n = len(a) + len(b)
@@ -431,15 +437,73 @@ def find_music_offset(soundtrack: np.ndarray, music: np.ndarray, sr: int) -> tup
     energy = np.sqrt(np.maximum(cb[hi] - cb[lo], 1e-12))
     score = (vals / energy).mean(axis=1)[usable]
     k = int(np.argmax(score))
-    med = float(np.median(score))
-    mad = 1.4826 * float(np.median(np.abs(score - med)))
-    z = (float(score[k]) - med) / mad if mad > 0 else 0.0
+    sd = float(np.std(score))
+    z = (float(score[k]) - float(np.mean(score))) / sd if sd > 0 else 0.0
     hop = int(sr / ENVELOPE_HZ)  # the envelopes' true rate is sr / hop, not ENVELOPE_HZ
     return float(lags[usable][k] * hop / sr), z
 
 
+MATCH_SR = 11025
+"""Sample rate at which soundtracks are matched to music files."""
+
+
+@functools.lru_cache(maxsize=64)
+def _song_envelopes(path: str, stamp: tuple[int, int]) -> np.ndarray:
+    from editspec.analysis.audio import decode_audio
+
+    return _onset_envelopes(decode_audio(path, MATCH_SR), MATCH_SR)
+
+
+def find_song(soundtrack: np.ndarray, songs: list[str]) -> tuple[str, float, float] | None:
+    """The song a soundtrack uses, among music files: the one whose match
+    (:func:`find_music_offset`) stands out most, if by at least :data:`MATCH_MIN_Z`.
+
+    Parameters
+    ----------
+    soundtrack : np.ndarray [shape=(n,)], float
+        Mono samples at :data:`MATCH_SR`.
+    songs : list of str
+        Music files.
+
+    Returns
+    -------
+    (song, offset_s, z), or None when no song matches.
+    """
+    a = _onset_envelopes(soundtrack, MATCH_SR)
+    best: tuple[str, float, float] | None = None
+    for song in songs:
+        try:
+            st = os.stat(song)
+            env = _song_envelopes(os.path.abspath(song), (st.st_size, st.st_mtime_ns))
+        except (OSError, MediaError) as exc:
+            log.warning("cannot read %s: %s", song, exc)
+            continue
+        off, z = _match_envelopes(a, env, MATCH_SR)
+        if z >= MATCH_MIN_Z and (best is None or z > best[2]):
+            best = (song, off, z)
+    return best
+
+
+def find_songs(folder: str) -> list[str]:
+    """The music files in a folder (sorted; sub-folders included).
+
+    Raises
+    ------
+    EditspecError
+        When the folder does not exist or holds no music file.
+    """
+    if not os.path.isdir(folder):
+        raise EditspecError(f"{folder}: no such folder of songs")
+    found = sorted(f for f in glob.glob(os.path.join(folder, "**", "*"), recursive=True)
+                   if os.path.isfile(f) and f.lower().endswith(MUSIC_SUFFIXES))
+    if not found:
+        raise EditspecError(f"{folder}: holds no music file ({', '.join(MUSIC_SUFFIXES)})")
+    return found
+
+
 def example_from_video(path: str, *, music: str | None = None, use_cache: bool = True,
-                       tracker: str | None = None) -> Example:
+                       tracker: str | None = None,
+                       songs: list[str] | None = None) -> Example:
     """Detect a video's cuts, analyze its music and label its beats.
 
     Parameters
@@ -455,6 +519,10 @@ def example_from_video(path: str, *, music: str | None = None, use_cache: bool =
         Use the analysis cache.
     tracker : str, optional
         Beat tracker of the audio analysis.
+    songs : list of str, optional
+        Music files (``editspec learn --songs``): a video without a music file beside it
+        is looked up among them (:func:`find_song`), and the song it uses is analyzed
+        whole; found in none, its soundtrack is its music.
 
     Raises
     ------
@@ -470,20 +538,28 @@ def example_from_video(path: str, *, music: str | None = None, use_cache: bool =
     music = music or music_for(path)
     has_audio = probe(path).has_audio
     start_s = 0.0
+    located = False
+    if music is None and songs and has_audio:
+        from editspec.analysis.audio import decode_audio
+
+        found = find_song(decode_audio(path, MATCH_SR), songs)
+        if found is not None:
+            music, start_s, _ = found
+            located = True
     if music is None:
         if not has_audio:
             raise MediaError(f"{path}: has no soundtrack and no music file of the same name "
                              f"beside it ({', '.join(MUSIC_SUFFIXES)})")
         music = path
-    elif has_audio:
+    elif has_audio and not located:
         from editspec.analysis.audio import decode_audio
 
-        sr = 11025
+        sr = MATCH_SR
         start_s, z = find_music_offset(decode_audio(path, sr), decode_audio(music, sr), sr)
         if z < MATCH_MIN_Z:
             raise MediaError(f"{path}: its soundtrack does not match the music file beside it "
                              f"({os.path.basename(music)}; the best lag stands out by "
-                             f"{z:.1f} < {MATCH_MIN_Z:g} robust deviations)")
+                             f"{z:.1f} < {MATCH_MIN_Z:g} standard deviations)")
     audio = analyze_audio(music, tracker=tracker, use_cache=use_cache)
     fps = float(shots.fps)
     duration_frames = int(round(shots.duration * fps))  # noqa: RUF046
@@ -494,8 +570,10 @@ def example_from_video(path: str, *, music: str | None = None, use_cache: bool =
 
 def examples_from_folder(folder: str, *, use_cache: bool = True, tracker: str | None = None,
                          progress: bool = False,
-                         skipped: list[tuple[str, str]] | None = None) -> list[Example]:
-    """:func:`example_from_video` for every video in a folder.
+                         skipped: list[tuple[str, str]] | None = None,
+                         songs: str | None = None) -> list[Example]:
+    """:func:`example_from_video` for every video in a folder (``songs``: a folder of the
+    music files the videos use, see :func:`example_from_video`).
 
     Videos it cannot use are logged and, when ``skipped`` is a list, appended to it as
     ``(video, reason)``: unreadable, no music, music not found in the soundtrack, too few
@@ -504,11 +582,12 @@ def examples_from_folder(folder: str, *, use_cache: bool = True, tracker: str | 
     from tqdm import tqdm
 
     videos = find_videos(folder)
+    song_files = find_songs(songs) if songs else None
     out = []
     skip: list[tuple[str, str]] = [] if skipped is None else skipped
     for v in tqdm(videos, desc="analyzing videos", disable=not progress, leave=False):
         try:
-            ex = example_from_video(v, use_cache=use_cache, tracker=tracker)
+            ex = example_from_video(v, use_cache=use_cache, tracker=tracker, songs=song_files)
         except MediaError as exc:
             reason = str(exc)
             reason = reason[len(v) + 2:] if reason.startswith(v + ": ") else reason

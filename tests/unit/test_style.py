@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from editspec.errors import ModelError
+from editspec.errors import EditspecError, ModelError
 
 
 def test_label_beats_within_one_frame():
@@ -188,6 +188,9 @@ def test_learn_cli_bad_input_exits_2(tmp_path, capsys):
     assert main(["learn", str(tmp_path), "-o", str(tmp_path / "s.pt")]) == 2
     assert capsys.readouterr().err.strip() == f"{tmp_path}: holds no edited video " \
         "(.mp4, .mov, .m4v, .mkv, .webm, .avi)"
+    assert main(["learn", "--songs", str(tmp_path), "--from-otio", "x.otio", "--plan", "p.json",
+                 "-o", str(tmp_path / "s.npz")]) == 2
+    assert "--songs needs a folder of edited videos" in capsys.readouterr().err
     proc = subprocess.run([sys.executable, "-m", "editspec", "learn", "--from-otio", "x.otio",
                            "-o", str(tmp_path / "s.pt")], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
@@ -431,3 +434,39 @@ def test_a_style_that_never_cuts_falls_back_on_the_recipe_limits(tmp_path, densi
     bent = [r for r in rows[1:-1] if r["bent_by"]]
     assert bent and bound_rows == bent, [r["bent_by"] for r in rows]
     assert f"the rules' bound on the style ({limit})" in text
+
+
+def test_a_video_is_found_in_a_folder_of_songs(tmp_path):
+    # `editspec learn --songs`: a video with only its soundtrack (an excerpt, voice over
+    # it) is looked up among the songs, and the whole song it uses is its music
+    import soundfile as sf
+
+    from editspec.analysis.audio import analyze_audio
+    from editspec.media import run_ffmpeg
+    from editspec.style.data import example_from_video, examples_from_folder, find_songs
+
+    sr = 22050
+    songs = tmp_path / "songs"
+    songs.mkdir()
+    for name, seed in (("a.wav", 3), ("b.wav", 4)):
+        sf.write(str(songs / name), 0.5 * _hits_song(np.random.default_rng(seed), sr, 60, 0.9),
+                 sr)
+    start = 20.0
+    video = str(tmp_path / "edits" / "v.mp4")
+    os.makedirs(os.path.dirname(video))
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", "testsrc2=s=64x36:r=30:d=10", "-ss", str(start),
+                "-t", "10", "-i", str(songs / "a.wav"), "-f", "lavfi", "-i",
+                "sine=f=220:d=10", "-filter_complex", "[1:a][2:a]amix=inputs=2[a]",
+                "-map", "0:v", "-map", "[a]", "-shortest", video], "test video")
+    found = find_songs(str(songs))
+    ex = example_from_video(video, songs=found)
+    assert ex.music == str(songs / "a.wav")
+    beats = np.asarray(analyze_audio(str(songs / "a.wav")).beats)
+    want = np.floor((beats - start) * 30 + 0.5).astype(np.int64)
+    want = want[(want > 0) & (want < ex.duration_frames)]
+    assert len(want) > 5 and np.abs(ex.beat_frames - want).max() <= 1
+    # found in no song: its soundtrack is its music, as without --songs
+    assert example_from_video(video, songs=[str(songs / "b.wav")]).music == video
+    assert example_from_video(video).music == video
+    with pytest.raises(EditspecError, match="holds no music file"):
+        examples_from_folder(os.path.dirname(video), songs=os.path.dirname(video))
