@@ -40,15 +40,15 @@ listed with their reason.
 Evaluation: leave one song out. For each rule and each song, a style is learned from the
 videos of the three other songs (with those three songs as ``editspec learn --songs``: a
 video without a music file beside it is found in one of them by its soundtrack and the
-whole song analyzed; ``--without-songs``: from the soundtrack alone) and scored on the held-out song's music alone (the whole
-song between 5 s and its last labelled beat): the style's own cut decisions on the
-analyzer's beats against the rule's cuts on the true beats, within ±1 frame (30 fps) and
-within 70 ms, pooled over the four folds; baselines: a cut on every analyzed downbeat
-and on every analyzed beat; the ceiling of any style on the analyzed beats (a cut on the
-analyzed beat nearest each of the rule's cuts, nowhere else: what the beat analysis
-allows). Also printed: the same style on the true beat grid (the learning's own error,
-without the beat analysis') with the true grid's baselines, and the analysis'
-beat/downbeat F1.
+whole song analyzed; ``--without-songs``: from the soundtrack alone) and scored on the
+held-out song's music alone (the whole song between 5 s and its last labelled beat): the
+style's own cut decisions on the analyzer's beats against the rule's cuts on the true
+beats, within ±1 frame (30 fps) and within 70 ms, pooled over the four folds; baselines: a
+cut on every analyzed downbeat and on every analyzed beat; the ceiling of any style on the
+analyzed beats (a cut on the analyzed beat nearest each of the rule's cuts, nowhere else:
+what the beat analysis allows). Also printed: the same style on the true beat grid (the
+learning's own error, without the beat analysis') with the true grid's baselines, and the
+analysis' beat/downbeat F1.
 
 Target: F1 >= 0.85 and >= 0.2 above the better baseline, for every rule.
 
