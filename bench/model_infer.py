@@ -5,7 +5,8 @@ the whole ``editspec.model.infer.activations`` call, after one warm-up run that 
 the weights. The network runs both ways: numpy + numba (``editspec.model.fastnet``, what
 the analyzer runs) and torch (what training runs), single and as the 2-network ensemble;
 ``--minutes 0.5`` shows a short song, where torch's per-step overhead dominates. The
-song is synthesized (``editspec.demo.synth_song``), so nothing needs downloading. Usage: ``python bench/model_infer.py [--runs 7] [--threads 2]``
+song is synthesized (``editspec.demo.synth_song``), so nothing needs downloading.
+Usage: ``python bench/model_infer.py [--runs 7] [--threads 2]``
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def real_songs(limit: int) -> list[str]:
     root = os.path.join(cache_dir(), "realmusic")
     dirs = fetch_packages(("hyperrogue-music", "wesnoth-1.16-music"), root)
     songs = []
-    for name, d in sorted(dirs.items()):
+    for _name, d in sorted(dirs.items()):
         files = sorted(glob.glob(os.path.join(d, "**", "*.ogg"), recursive=True))
         songs += files[:limit]
     return songs
@@ -102,7 +102,8 @@ def main() -> None:
                            for k, v in sorted(per_rule.items()))
         print(f"{os.path.basename(song)[:34]:34s} {audio.tempo:6.1f} {len(edl.cuts):5d} "
               f"{np.mean(on) * 100:7.1f}% {rho:6.2f}  {ratios}")
-    print(f"\nall songs: {np.mean(on_all) * 100:.1f}% of {len(on_all)} cuts within half a frame of a "
+    print(f"\nall songs: {np.mean(on_all) * 100:.1f}% of {len(on_all)} cuts "
+          "within half a frame of a "
           f"detected beat; median Spearman(slot energy, footage motion) = "
           f"{statistics.median(rhos):.2f}")
     compare_assignment()

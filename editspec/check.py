@@ -101,7 +101,8 @@ def picture_changes(path: str) -> np.ndarray:
     from editspec.media import ffmpeg_exe
 
     proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", path, "-map", "0:v:0",
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", path,
+         "-map", "0:v:0",
          "-vf", f"scale={CHECK_W}:{CHECK_H}:flags=area,format=rgb24", "-f", "rawvideo", "-"],
         capture_output=True)
     size = CHECK_W * CHECK_H * 3

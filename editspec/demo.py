@@ -95,7 +95,7 @@ def synth_song(path: str | None = None, *, tempo: float = DEMO_TEMPO, bars: int 
             part_of[b] = label
 
     def add(sig: np.ndarray, t: float, gain: float) -> None:
-        i = int(round(t * sr))
+        i = round(t * sr)
         j = min(len(y), i + len(sig))
         y[i:j] += gain * sig[: j - i]
 

@@ -323,7 +323,8 @@ def check_edl(edl: EDL) -> None:
     pos = 0
     for i, e in enumerate(edl.events):
         if e.rec_in != pos or e.rec_out <= e.rec_in:
-            raise EditspecError(f"EDL event {i}: rec_in={e.rec_in} rec_out={e.rec_out}, expected to "
+            raise EditspecError(f"EDL event {i}: rec_in={e.rec_in} rec_out={e.rec_out}, "
+                                "expected to "
                                 f"start at frame {pos} and last at least one frame")
         if not (math.isfinite(e.src_in) and math.isfinite(e.src_out)):  # NaN passes < and >
             raise EditspecError(f"EDL event {i}: src_in={e.src_in} src_out={e.src_out} "

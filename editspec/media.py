@@ -304,7 +304,7 @@ def probe(path: str) -> MediaInfo:
     rotation = 0
     rm = _ROT_RE.search(text)
     if rm:
-        rotation = int(round(float(rm.group(1) or rm.group(2)))) % 360
+        rotation = round(float(rm.group(1) or rm.group(2))) % 360
     am = _AUDIO_RE.search(text)
     sample_rate = 0
     if am:

@@ -63,7 +63,8 @@ def parse_fps(value: int | float | str | Fraction) -> Fraction:
             try:
                 fps = Fraction(text)
             except (ValueError, ZeroDivisionError) as exc:
-                raise ValueError(f"fps={value!r} is not a frame rate like 30 or 30000/1001") from exc
+                raise ValueError(
+                    f"fps={value!r} is not a frame rate like 30 or 30000/1001") from exc
             if fps.denominator not in (1, 1001) and "/" not in text:
                 fps = fps.limit_denominator(1001)
     else:

@@ -46,7 +46,8 @@ def _mel_support(sr: int, n_fft: int, n_mels: int) -> tuple[np.ndarray, np.ndarr
     return w, lo, hi
 
 
-def log_mel(power: np.ndarray, sr: int = SR, n_mels: int = N_MELS, top_db: float = 80.0) -> np.ndarray:
+def log_mel(power: np.ndarray, sr: int = SR, n_mels: int = N_MELS,
+            top_db: float = 80.0) -> np.ndarray:
     """Return a log-mel spectrogram in dB, ``librosa.power_to_db(mel, ref=np.max, top_db=80)``.
 
     Parameters
@@ -157,7 +158,8 @@ def k_weighting(freqs: np.ndarray) -> np.ndarray:
     return shelf * hp
 
 
-def loudness(power: np.ndarray, sr: int = SR, fps: float = FPS, window_s: float = 0.4) -> np.ndarray:
+def loudness(power: np.ndarray, sr: int = SR, fps: float = FPS,
+             window_s: float = 0.4) -> np.ndarray:
     """Return K-weighted loudness per frame in LUFS-like dB, averaged over ``window_s``.
 
     Parameters
@@ -180,7 +182,7 @@ def loudness(power: np.ndarray, sr: int = SR, fps: float = FPS, window_s: float 
     weights = k_weighting(freqs).astype(np.float32)
     # Parseval for a periodic Hann window: mean square = 2 sum|X|^2 / (n_fft^2 * 3/8)
     frame_power = (weights @ power) * 2.0 / (n_fft * n_fft * 0.375)
-    win = max(1, int(round(window_s * fps)))
+    win = max(1, round(window_s * fps))
     smooth = np.convolve(frame_power, np.ones(win) / win, mode="same")
     return (-0.691 + 10.0 * np.log10(np.maximum(smooth, 1e-12))).astype(np.float32)
 

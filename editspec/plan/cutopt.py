@@ -13,6 +13,7 @@ downbeats a recurrent network scored.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,7 +122,8 @@ def choose_cuts(grid: CandidateGrid, duration_frames: int, target_s: np.ndarray,
     gain = np.concatenate([[0.0], salience_weight * grid.salience + KIND_BONUS[grid.kinds], [0.0]])
     target0 = float(target_s[0]) if m else float(duration_frames / fps)
     target = np.concatenate([[target0], target_s, [target_s[-1] if m else target0]]) * fps
-    weights = np.concatenate([[shot_weight[0] if m else 1.0], shot_weight, [1.0]]).astype(np.float64)
+    weights = np.concatenate([[shot_weight[0] if m else 1.0], shot_weight,
+                              [1.0]]).astype(np.float64)
     must_n = np.concatenate([[1], must.astype(np.int64), [1]]).astype(np.int64)
     max_n = np.full(m + 2, max_f, dtype=np.int64)
     if max_frames_at is not None and m:
@@ -156,7 +158,8 @@ def _infeasible(frames: np.ndarray, must: np.ndarray, min_f: int, max_n: np.ndar
     return f"no cuts satisfy shots of {min_f}..{int(max_n.max())} frames"
 
 
-def candidate_grid(beats: np.ndarray, downbeats: np.ndarray, section_starts: list[tuple[float, str]],
+def candidate_grid(beats: np.ndarray, downbeats: np.ndarray,
+                   section_starts: list[tuple[float, str]],
                    onsets: np.ndarray, onset_strength: np.ndarray, salience_at,
                    start_s: float, duration_frames: int, fps: float, *,
                    phrase_bars: int = 4, onset_threshold: float = 0.5) -> CandidateGrid:
@@ -194,7 +197,7 @@ def candidate_grid(beats: np.ndarray, downbeats: np.ndarray, section_starts: lis
     k_onset, k_half, k_beat, k_down, k_phrase, k_section = range(6)
     for i, t in enumerate(beats):
         events.append((float(t), k_beat, f"beat {i + 1}"))
-    for a, b in zip(beats[:-1], beats[1:], strict=True):
+    for a, b in itertools.pairwise(beats):
         events.append((float(a + b) / 2, k_half, "half-beat"))
     sec_times = sorted(t for t, _ in section_starts)
     for i, t in enumerate(downbeats):

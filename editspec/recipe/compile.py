@@ -408,7 +408,8 @@ class _Compiler:
             return textfonts.resolve_font(font, weight)
         except textfonts.FontNotFoundError as exc:
             if self.check_files:
-                self.error(p, str(exc), hint="name an installed family or face (`fc-list : family` lists "
+                self.error(p, str(exc),
+                           hint="name an installed family or face (`fc-list : family` lists "
                                 "them) or a font file relative to the recipe",
                            code="unknown-font")
             return None

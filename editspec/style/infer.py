@@ -13,6 +13,7 @@ precision/recall/F1 within ±1 frame of ``editspec learn --report``;
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -155,7 +156,7 @@ def style_statistics(examples: Sequence[Example]) -> dict[str, Any]:
         on_beat += len(cut_beats)
         on_down += int(ex.downbeat[cut_beats].sum())
         bounds = [0, *cut_beats.tolist(), ex.n_beats]
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        for a, b in itertools.pairwise(bounds):
             if b > a and a > 0 and b < ex.n_beats:  # whole shots between two cuts on beats
                 lengths.append(b - a)
                 energies.append(float(np.mean(ex.energy[a:b])))

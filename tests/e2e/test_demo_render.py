@@ -6,10 +6,10 @@ import sys
 
 import numpy as np
 import pytest
+from media import decode_rgb, decoded_duration, frame_changes, stream_info
 
 from editspec.backends.otio import read_cut_frames
 from editspec.edl import read_edl
-from media import decode_rgb, decoded_duration, frame_changes, stream_info
 
 
 @pytest.fixture(scope="module")

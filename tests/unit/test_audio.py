@@ -45,7 +45,7 @@ def test_energy_follows_the_form(demo_song):
     a = analyze_audio(path)
     intro = a.energy_at(np.arange(1.0, 7.0, 0.5)).mean()  # form: intro bars 0-3 (0-8 s)
     chorus = a.energy_at(np.arange(18.0, 30.0, 0.5)).mean()  # chorus bars 8-15 (16-32 s)
-    assert 0.0 <= a.energy.min() and a.energy.max() <= 1.0
+    assert a.energy.min() >= 0.0 and a.energy.max() <= 1.0
     assert chorus > 0.8 and intro < 0.3
 
 
@@ -69,7 +69,7 @@ def test_loudness_does_not_depend_on_the_span_analysed(demo_song):
 
 
 def test_sections_cover_the_song_and_find_the_loud_part(demo_song):
-    path, truth = demo_song
+    path, _truth = demo_song
     a = analyze_audio(path)
     assert a.sections[0].start == 0.0
     assert a.sections[-1].end == pytest.approx(a.duration)
@@ -196,7 +196,7 @@ def test_unknown_tracker():
 
 
 def test_section_boundaries_within_a_bar(demo_song):
-    path, truth = demo_song
+    path, _truth = demo_song
     a = analyze_audio(path)
     found = [s.start for s in a.sections[1:]]
     # the demo's form changes at bars 4, 8 and 16: 8 s, 16 s and 32 s (a bar is 2 s)

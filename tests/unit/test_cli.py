@@ -15,7 +15,8 @@ def _run(*args):
 def test_help_imports_nothing_heavy():
     code = ("import sys; from editspec.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('torch', 'numba', 'librosa', 'opentimelineio') if m in sys.modules]\n"
+            "heavy = [m for m in ('torch', 'numba', 'librosa', 'opentimelineio') "
+            "if m in sys.modules]\n"
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"

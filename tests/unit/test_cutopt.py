@@ -1,5 +1,7 @@
 """The cut optimizer and the clip assignment on inputs whose best answer is known."""
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
@@ -23,7 +25,7 @@ def _only(g, kinds):
 
 
 def test_grid_frames_are_nearest_to_events():
-    beats, g = _grid(start=1.0)
+    _beats, g = _grid(start=1.0)
     for t, f in zip(g.times, g.frames, strict=True):
         assert abs(f / FPS - t) <= 0.5 / FPS + 1e-9
     # beats, half-beats, downbeats, phrase and section starts are all there
@@ -42,10 +44,10 @@ def test_every_two_beats_on_the_downbeat_phase():
 
 
 def test_salience_moves_cuts_and_min_max_hold():
-    beats, g = _grid()
+    _beats, g = _grid()
     g = _only(g, [1, 2, 3, 4, 5])
     sal = np.zeros(len(g.frames))
-    hot = [i for i, t in enumerate(g.times) if abs(t - 5.0) < 1e-6][0]  # a half-beat at 5.0 s
+    hot = next(i for i, t in enumerate(g.times) if abs(t - 5.0) < 1e-6)  # a half-beat at 5.0 s
     sal[hot] = 3.0
     g = CandidateGrid(g.times, g.frames, g.kinds, sal, g.labels)
     idx = choose_cuts(g, 600, np.full(len(g.frames), 1.0), FPS, min_frames=20, max_frames=45)
@@ -55,7 +57,7 @@ def test_salience_moves_cuts_and_min_max_hold():
 
 
 def test_forced_cuts_are_kept_and_infeasible_is_explained():
-    beats, g = _grid()
+    _beats, g = _grid()
     must = np.zeros(len(g.frames), bool)
     i = int(np.argmin(np.abs(g.times - 8.25)))
     must[i] = True
@@ -84,7 +86,7 @@ def test_assignment_matches_motion_to_energy_without_reuse():
             assert rng_[0] >= hi - 1e-9 or rng_[1] <= lo + 1e-9
         used.setdefault(clip, []).append(rng_)
     clips = [segs[a.segment].clip for a in out]
-    assert all(a != b for a, b in zip(clips, clips[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(clips))
 
 
 def test_hero_first_must_include_and_small_pool():

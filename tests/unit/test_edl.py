@@ -2,8 +2,18 @@ from fractions import Fraction
 
 import pytest
 
-from editspec.edl import EDL, Event, Marker, MusicRef, SourceInfo, edl_from_dict, edl_to_dict, \
-    edl_to_json, read_edl, write_edl
+from editspec.edl import (
+    EDL,
+    Event,
+    Marker,
+    MusicRef,
+    SourceInfo,
+    edl_from_dict,
+    edl_to_dict,
+    edl_to_json,
+    read_edl,
+    write_edl,
+)
 from editspec.errors import EditspecError
 
 

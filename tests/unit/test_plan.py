@@ -27,7 +27,10 @@ def _audio(tempo=120.0, first=0.25, n=120, bpb=4, quiet_until=10.0):
                          salience=np.zeros(len(t), np.float32))
 
 
-def _recipe(rules=(CutRule(2, "beat"),), min_shot=0.0, duration=20.0, start=0.0,
+EVERY_2_BEATS = (CutRule(2, "beat"),)
+
+
+def _recipe(rules=EVERY_2_BEATS, min_shot=0.0, duration=20.0, start=0.0,
             fps=Fraction(FPS), clips=("a.mp4", "b.mp4", "c.mp4"), **kw):
     music = kw.pop("music", Music("song.ogg", start))
     return Recipe(1, "r.yaml", Output(1080, 1920, fps, duration), music,
@@ -197,7 +200,8 @@ def test_overlays_by_time_and_by_section_and_source_audio():
                         style=TextStyle(size=40, color="#ff0000")),
                 Overlay("text", text="LOUD", sections=("chorus",)))
     recipe = dataclasses.replace(_recipe(duration=20.0), overlays=overlays,
-                                 clips=(ClipPool("*.mp4", ("a.mp4", "b.mp4", "c.mp4"), audio=True),))
+                                 clips=(ClipPool("*.mp4", ("a.mp4", "b.mp4", "c.mp4"),
+                                                 audio=True),))
     edl = plan_edit(recipe, audio, _clips())
     first, loud = edl.overlays
     assert (first.text, first.rec_in, first.rec_out, first.size, first.color) == \

@@ -102,7 +102,8 @@ def decode_argv(path: str, geometry: FrameGeometry, threads: int = 0) -> list[st
             "-threads", str(threads), "-skip_loop_filter", "all", "-i", path,
             "-map", "0:v:0", "-an", "-sn", "-dn",
             "-vf", f"scale={g.width}:{g.height}:flags=area,format=yuv420p",
-            *fps_mode_args("cfr"), "-r", str(g.fps), "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"]
+            *fps_mode_args("cfr"), "-r", str(g.fps), "-f", "rawvideo", "-pix_fmt", "yuv420p",
+            "pipe:1"]
 
 
 @dataclass(slots=True)
