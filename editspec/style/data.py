@@ -351,38 +351,31 @@ def music_for(video: str) -> str | None:
     return None
 
 
-def find_videos(folder: str) -> list[str]:
-    """The edited videos in a folder (sorted; sub-folders included).
+def _files_in(folder: str, suffixes: tuple[str, ...], what: str) -> list[str]:
+    """The files of ``folder`` (sub-folders included, sorted) ending in ``suffixes``.
 
     Raises
     ------
     EditspecError
-        When the folder does not exist or holds no video.
+        When the folder does not exist or holds none.
     """
     if not os.path.isdir(folder):
-        raise EditspecError(f"{folder}: no such folder of edited videos")
+        raise EditspecError(f"{folder}: no such folder of {what}s")
     found = sorted(f for f in glob.glob(os.path.join(folder, "**", "*"), recursive=True)
-                   if os.path.isfile(f) and f.lower().endswith(VIDEO_SUFFIXES))
+                   if os.path.isfile(f) and f.lower().endswith(suffixes))
     if not found:
-        raise EditspecError(f"{folder}: holds no edited video ({', '.join(VIDEO_SUFFIXES)})")
+        raise EditspecError(f"{folder}: holds no {what} ({', '.join(suffixes)})")
     return found
+
+
+def find_videos(folder: str) -> list[str]:
+    """The edited videos in a folder (:func:`_files_in`)."""
+    return _files_in(folder, VIDEO_SUFFIXES, "edited video")
 
 
 def find_songs(folder: str) -> list[str]:
-    """The music files in a folder (sorted; sub-folders included).
-
-    Raises
-    ------
-    EditspecError
-        When the folder does not exist or holds no music file.
-    """
-    if not os.path.isdir(folder):
-        raise EditspecError(f"{folder}: no such folder of songs")
-    found = sorted(f for f in glob.glob(os.path.join(folder, "**", "*"), recursive=True)
-                   if os.path.isfile(f) and f.lower().endswith(MUSIC_SUFFIXES))
-    if not found:
-        raise EditspecError(f"{folder}: holds no music file ({', '.join(MUSIC_SUFFIXES)})")
-    return found
+    """The music files in a folder (:func:`_files_in`)."""
+    return _files_in(folder, MUSIC_SUFFIXES, "music file")
 
 
 def example_from_video(path: str, *, music: str | None = None, use_cache: bool = True,

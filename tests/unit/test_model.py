@@ -220,19 +220,28 @@ def test_hybrid_second_pass_keeps_the_tempo_and_places_beats(tempo, monkeypatch)
     assert mir_eval.beat.f_measure(truth.downbeats, a.downbeats) >= 0.9
 
 
-def _skank_song(tempo: float = 150.0, bars: int = 48) -> tuple[np.ndarray, np.ndarray]:
-    """A punk / skank beat: a soft kick and a bass note on each beat, a loud snare on
-    each off-beat (what recorded punk and metal songs put trackers on)."""
+def _drum_sounds() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A synthesized kick, snare (band-passed noise) and hi-hat (high-passed noise) hit."""
     from scipy.signal import butter, sosfilt
 
     rng = np.random.default_rng(0)
+    t = np.arange(int(0.12 * SR)) / SR
+    kick = np.sin(2 * np.pi * 55 * t * (1 + 2 * np.exp(-t * 40))) * np.exp(-t * 25)
+    snare = sosfilt(butter(2, [300, 3000], "bandpass", fs=SR, output="sos"),
+                    rng.standard_normal(len(t)) * np.exp(-t * 30))
+    hat = sosfilt(butter(2, 6000, "highpass", fs=SR, output="sos"),
+                  rng.standard_normal(len(t) // 3) * np.exp(-t[: len(t) // 3] * 80))
+    return kick, snare, hat
+
+
+def _skank_song(tempo: float = 150.0, bars: int = 48) -> tuple[np.ndarray, np.ndarray]:
+    """A punk / skank beat: a soft kick and a bass note on each beat, a loud snare on
+    each off-beat (what recorded punk and metal songs put trackers on)."""
     ibi = 60.0 / tempo
     n = int((bars * 4 + 2) * ibi * SR)
     y = np.zeros(n)
-    t = np.arange(int(0.12 * SR)) / SR
-    kick = np.sin(2 * np.pi * 55 * t * (1 + 2 * np.exp(-t * 40))) * np.exp(-t * 25)
-    snare = 3 * sosfilt(butter(2, [300, 3000], "bandpass", fs=SR, output="sos"),
-                        rng.standard_normal(len(t)) * np.exp(-t * 30))
+    kick, snare, _ = _drum_sounds()
+    snare = 3 * snare
     beats = np.arange(bars * 4) * ibi + ibi
     m = int(ibi * SR * 0.9)
     tb = np.arange(m) / SR
@@ -261,17 +270,10 @@ def _offbeat_intro_song(tempo: float = 120.0, intro_bars: int = 8,
                         bars: int = 32) -> tuple[np.ndarray, np.ndarray]:
     """A drum-less intro of chords strummed on each off-beat only, then a rock beat (kick
     on every beat, snare on 2 and 4, eighth-note hats) with the chords on the beats."""
-    from scipy.signal import butter, sosfilt
-    rng = np.random.default_rng(0)
     ibi = 60.0 / tempo
     n = int((bars * 4 + 2) * ibi * SR)
     y = np.zeros(n)
-    t = np.arange(int(0.12 * SR)) / SR
-    kick = np.sin(2 * np.pi * 55 * t * (1 + 2 * np.exp(-t * 40))) * np.exp(-t * 25)
-    snare = sosfilt(butter(2, [300, 3000], "bandpass", fs=SR, output="sos"),
-                    rng.standard_normal(len(t)) * np.exp(-t * 30))
-    hat = sosfilt(butter(2, 6000, "highpass", fs=SR, output="sos"),
-                  rng.standard_normal(len(t) // 3) * np.exp(-t[: len(t) // 3] * 80))
+    kick, snare, hat = _drum_sounds()
     beats = np.arange(bars * 4) * ibi + ibi
     m = int(ibi * SR * 0.45)
     tb = np.arange(m) / SR
